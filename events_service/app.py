@@ -1,0 +1,72 @@
+"""create_app(): wiring only — routers, dependencies, lifespan, exception handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.exceptions import ValidationException
+from litestar.openapi import OpenAPIConfig
+
+from events_service import db
+from events_service.companies.routes import CompanyController
+from events_service.companies.service import CompanyError
+from events_service.errors import DomainError, domain_error_response, validation_error_response
+from events_service.events.routes import EventController, PublicEventController
+from events_service.events.service import EventError
+from events_service.organisers.auth import build_jwt_auth
+from events_service.organisers.routes import AuthController
+from events_service.organisers.service import OrganiserError
+from events_service.settings import Settings
+
+
+@asynccontextmanager
+async def running_service(settings: Settings) -> AsyncIterator[None]:
+    """What the service needs while it runs: the database, migrated."""
+    engine = db.engine_from_url(settings.db_url)
+    db.use_engine(engine)
+    await db.open_engine(engine, pool_size=settings.db_pool_size)
+    try:
+        await db.run_migrations()
+        yield
+    finally:
+        await db.close_engine(engine)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    jwt_auth = build_jwt_auth(settings)
+    api = Router(
+        path="/",
+        route_handlers=[AuthController, CompanyController, EventController, PublicEventController],
+        middleware=[jwt_auth.middleware],
+    )
+
+    def lifespan(_: Litestar) -> AbstractAsyncContextManager[None]:
+        return running_service(settings)
+
+    return Litestar(
+        route_handlers=[api],
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
+        lifespan=[lifespan],
+        exception_handlers={
+            ValidationException: validation_error_response,
+            OrganiserError: domain_error_response,
+            CompanyError: domain_error_response,
+            EventError: domain_error_response,
+            DomainError: domain_error_response,
+        },
+        openapi_config=OpenAPIConfig(
+            title="events_service",
+            version="0.1.0",
+            description="Tech Talks and Tech Days of an SME-innovation programme.",
+            path="/schema",
+            components=[jwt_auth.openapi_components],
+            security=[jwt_auth.security_requirement],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from events_service.companies import service
+from events_service.companies.schemas import CompanyCreate, CompanyOut, CompanyPatch
+from events_service.organisers.auth import EDITORS
+
+
+class CompanyController(Controller):
+    path = "/api/companies"
+    tags = ["companies"]
+    guards = [EDITORS]
+
+    @post("/", summary="Create a company (VAT id validated and normalised)")
+    async def create(self, data: JSONBody[CompanyCreate]) -> CompanyOut:
+        return await service.create_company(data)
+
+    @get("/", summary="Find companies by name or VAT id")
+    async def find(
+        self,
+        q: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[CompanyOut]:
+        return await service.find_companies(q, limit=limit, offset=offset)
+
+    @get("/{company_id:int}")
+    async def read(self, company_id: FromPath[int]) -> CompanyOut:
+        return await service.get_company(company_id)
+
+    @patch("/{company_id:int}")
+    async def update(self, company_id: FromPath[int], data: JSONBody[CompanyPatch]) -> CompanyOut:
+        return await service.update_company(company_id, data)

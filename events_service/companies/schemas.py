@@ -1,0 +1,60 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+SizeClass = Literal["micro", "small", "medium", "large"]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Country = Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$", description="ISO 3166 alpha-2")]
+ShortText = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class CompanyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    country: Country
+    region: ShortText | None = None
+    city: ShortText | None = None
+    sector: ShortText | None = None
+    size_class: SizeClass | None = None
+
+
+class CompanyPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+    country: Country | msgspec.UnsetType = msgspec.UNSET
+    region: ShortText | None | msgspec.UnsetType = msgspec.UNSET
+    city: ShortText | None | msgspec.UnsetType = msgspec.UNSET
+    sector: ShortText | None | msgspec.UnsetType = msgspec.UNSET
+    size_class: SizeClass | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class CompanyOut(msgspec.Struct):
+    id: int
+    name: str
+    vat_id: str
+    country: str
+    region: str | None
+    city: str | None
+    sector: str | None
+    size_class: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyEventEngagement(msgspec.Struct):
+    event_id: int
+    title: str
+    kind: str
+    starts_at: datetime
+    registrations: int
+    attended: int
+    minutes_attended: int
+
+
+class CompanyEngagement(msgspec.Struct):
+    company: CompanyOut
+    events_registered: int
+    events_attended: int
+    minutes_attended: int
+    events: list[CompanyEventEngagement]

@@ -1,0 +1,117 @@
+"""Companies: the programme reports on them, so each is one record keyed by its VAT id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from events_service.companies.schemas import CompanyCreate, CompanyOut, CompanyPatch
+from events_service.companies.tables import Company
+from events_service.companies.vat import InvalidVatId, VatId, normalise_vat_id
+from events_service.db import contains_text, is_unique_violation
+from events_service.errors import Conflict, DomainError, Invalid, NotFound
+
+
+class CompanyError(DomainError):
+    pass
+
+
+class CompanyNotFound(CompanyError, NotFound):
+    pass
+
+
+class DuplicateCompany(CompanyError, Conflict):
+    pass
+
+
+class InvalidCompany(CompanyError, Invalid):
+    pass
+
+
+def checked_vat_id(raw: str, country: str | None) -> VatId:
+    try:
+        return normalise_vat_id(raw, country)
+    except InvalidVatId as error:
+        raise InvalidCompany(str(error)) from None
+
+
+def company_out(row: dict[str, Any]) -> CompanyOut:
+    return msgspec.convert(row, CompanyOut, from_attributes=True)
+
+
+async def _row(company_id: int) -> dict[str, Any]:
+    row = await Company.select().where(Company.id == company_id).first()
+    if row is None:
+        raise CompanyNotFound(f"no company with id {company_id}")
+    return row
+
+
+async def _refuse_duplicate(vat_id: str, except_id: int | None = None) -> None:
+    query = Company.select(Company.id, Company.name).where(Company.vat_id == vat_id)
+    if except_id is not None:
+        query = query.where(Company.id != except_id)
+    existing = await query.first()
+    if existing:
+        raise DuplicateCompany(
+            f"VAT id {vat_id} belongs to company {existing['id']} ({existing['name']}) already",
+            extra={"company_id": existing["id"]},
+        )
+
+
+async def create_company(data: CompanyCreate) -> CompanyOut:
+    vat = checked_vat_id(data.vat_id, data.country)
+    await _refuse_duplicate(vat.normalised)
+    row = Company(
+        name=data.name.strip(),
+        vat_id=vat.normalised,
+        country=vat.country,
+        region=data.region,
+        city=data.city,
+        sector=data.sector,
+        size_class=data.size_class,
+    )
+    try:
+        await row.save()
+    except Exception as error:
+        if is_unique_violation(error):
+            await _refuse_duplicate(vat.normalised)
+        raise
+    return await get_company(row.id)
+
+
+async def get_company(company_id: int) -> CompanyOut:
+    return company_out(await _row(company_id))
+
+
+async def find_companies(query: str | None, limit: int = 50, offset: int = 0) -> list[CompanyOut]:
+    select = Company.select().order_by(Company.name).limit(limit).offset(offset)
+    if query and query.strip():
+        text = query.strip()
+        compact = "".join(ch for ch in text.upper() if ch.isalnum())
+        condition = contains_text(Company.name, text)
+        if compact:
+            condition = condition | contains_text(Company.vat_id, compact)
+        select = select.where(condition)
+    return [company_out(row) for row in await select]
+
+
+async def update_company(company_id: int, patch: CompanyPatch) -> CompanyOut:
+    current = await _row(company_id)
+    changes: dict[Any, Any] = {}
+    for field in ("name", "region", "city", "sector", "size_class"):
+        value = getattr(patch, field)
+        if value is not msgspec.UNSET:
+            changes[getattr(Company, field)] = value.strip() if isinstance(value, str) else value
+    if patch.vat_id is not msgspec.UNSET or patch.country is not msgspec.UNSET:
+        raw = current["vat_id"] if patch.vat_id is msgspec.UNSET else patch.vat_id
+        country = current["country"] if patch.country is msgspec.UNSET else patch.country
+        vat = checked_vat_id(raw, country)
+        await _refuse_duplicate(vat.normalised, except_id=company_id)
+        changes[Company.vat_id] = vat.normalised
+        changes[Company.country] = vat.country
+    if changes:
+        changes[Company.updated_at] = datetime.now(UTC)
+        await Company.update(changes).where(Company.id == company_id)
+    return await get_company(company_id)

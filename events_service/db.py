@@ -1,0 +1,127 @@
+"""The database engine: chosen by URL, bound to every table, migrated, and transactions
+that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+# Piccolo's migration runner finds its engine through this module.
+os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
+
+APP_NAME = "events_service"
+
+
+def engine_from_url(url: str) -> Engine:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = parts.path[1:] if parts.path.startswith("/") else parts.path
+        return SQLiteEngine(path=path or "var/events.sqlite3", timeout=30)
+    if parts.scheme in ("postgresql", "postgres"):
+        return PostgresEngine(
+            config={
+                "host": parts.hostname or "127.0.0.1",
+                "port": parts.port or 5432,
+                "user": unquote(parts.username) if parts.username else "postgres",
+                "password": unquote(parts.password) if parts.password else None,
+                "database": parts.path.lstrip("/") or "postgres",
+            }
+        )
+    raise ValueError(f"EVENTS_DB must start with sqlite:// or postgresql://, not {url!r}")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.engine_type == "sqlite"
+
+
+def current_engine() -> Engine:
+    from events_service import piccolo_conf
+
+    return piccolo_conf.DB
+
+
+def use_engine(engine: Engine) -> None:
+    """Point Piccolo (tables, migration runner) at one engine; the app calls this at start-up."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from events_service import piccolo_conf
+    from events_service.piccolo_app import APP_CONFIG
+
+    piccolo_conf.DB = engine
+    for table in [*APP_CONFIG.table_classes, Migration]:
+        table._meta.db = engine
+
+
+async def open_engine(engine: Engine, pool_size: int = 10) -> None:
+    if isinstance(engine, SQLiteEngine):
+        Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers run beside the one writer; it persists in the file.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    elif isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+async def run_migrations() -> None:
+    """Apply pending migrations; on PostgreSQL an advisory lock keeps concurrent starters in line."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    engine = current_engine()
+    if isinstance(engine, PostgresEngine):
+        # A session-level lock needs one connection for lock, migrate and unlock.
+        import asyncpg
+
+        connection = await asyncpg.connect(**engine.config)
+        try:
+            await connection.execute("SELECT pg_advisory_lock(784512)")
+            result = await run_forwards(APP_NAME)
+            await connection.execute("SELECT pg_advisory_unlock(784512)")
+        finally:
+            await connection.close()
+    else:
+        result = await run_forwards(APP_NAME)
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction that may read then write: IMMEDIATE on SQLite so concurrent writers queue
+    instead of failing with 'database is locked'; PostgreSQL needs no such hint."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(error, asyncpg.exceptions.UniqueViolationError)
+
+
+def contains_text(column: Any, text: str) -> Any:
+    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already so) on SQLite."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if is_sqlite(current_engine()) else column.ilike(pattern)

@@ -1,0 +1,62 @@
+"""The base of every domain error, and how one becomes an HTTP answer.
+
+Each domain defines its own error class (CompanyError, EventError, …) with subclasses that set
+`status_code`; app.py registers one handler per domain error class.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import ValidationException
+
+
+class DomainError(Exception):
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Invalid(DomainError):
+    status_code = 422
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+def domain_error_response(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    content: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+    if error.extra:
+        content["extra"] = error.extra
+    return Response(content, status_code=error.status_code, media_type=MediaType.JSON)
+
+
+def validation_error_response(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    """Input that parses but breaks a rule is 422, with every broken rule spelled out."""
+    problems = error.extra if isinstance(error.extra, list) else []
+    reasons = [_describe(problem) for problem in problems if isinstance(problem, dict)]
+    detail = "; ".join(reasons) if reasons else str(error.detail)
+    return Response(
+        {"status_code": 422, "detail": detail, "extra": problems},
+        status_code=422,
+        media_type=MediaType.JSON,
+    )
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    message = str(problem.get("message", "invalid value"))
+    key = problem.get("key")
+    return f"{key}: {message}" if key and f"`{key}`" not in message else message

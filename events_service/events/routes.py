@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from events_service.events import service
+from events_service.events.schemas import (
+    EventCreate,
+    EventOut,
+    EventPatch,
+    Kind,
+    PublicEventOut,
+    Status,
+)
+from events_service.organisers.auth import EDITORS
+from events_service.settings import Settings
+
+
+class EventController(Controller):
+    path = "/api/events"
+    tags = ["events"]
+    guards = [EDITORS]
+
+    @post("/", summary="Create a draft event")
+    async def create(self, data: JSONBody[EventCreate]) -> EventOut:
+        return await service.create_event(data)
+
+    @get("/", summary="All events, soonest first")
+    async def find(self, status: FromQuery[Status | None] = None, kind: FromQuery[Kind | None] = None) -> list[EventOut]:
+        return await service.list_events(status=status, kind=kind)
+
+    @get("/{event_id:int}")
+    async def read(self, event_id: FromPath[int]) -> EventOut:
+        return await service.get_event(event_id)
+
+    @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence")
+    async def update(self, event_id: FromPath[int], data: JSONBody[EventPatch]) -> EventOut:
+        event, _ = await service.update_event(event_id, data)
+        return event
+
+    @post("/{event_id:int}/publish", status_code=200)
+    async def publish(self, event_id: FromPath[int]) -> EventOut:
+        return await service.publish_event(event_id)
+
+    @post("/{event_id:int}/cancel", status_code=200)
+    async def cancel(self, event_id: FromPath[int]) -> EventOut:
+        return await service.cancel_event(event_id)
+
+
+class PublicEventController(Controller):
+    path = "/api/public/events"
+    tags = ["public"]
+
+    @get("/", summary="Published events that have not ended")
+    async def find(
+        self,
+        settings: NamedDependency[Settings],
+        kind: FromQuery[Kind | None] = None,
+        topic: FromQuery[str | None] = None,
+    ) -> list[PublicEventOut]:
+        return await service.public_events(settings.base_url, kind=kind, topic=topic)
+
+    @get("/{id_or_slug:str}")
+    async def read(self, id_or_slug: FromPath[str], settings: NamedDependency[Settings]) -> PublicEventOut:
+        return await service.public_event(id_or_slug, settings.base_url)

@@ -1,0 +1,155 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+Kind = Literal["tech_talk", "tech_day"]
+Mode = Literal["online", "in_person", "hybrid"]
+Language = Literal["it", "en"]
+Status = Literal["draft", "published", "cancelled"]
+AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with an offset")]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Description = Annotated[str, msgspec.Meta(max_length=20000)]
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=1000)]
+Seats = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+PerCompany = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+Topics = Annotated[list[Topic], msgspec.Meta(max_length=20)]
+OffsetMinutes = Annotated[int, msgspec.Meta(ge=1, le=60 * 24 * 60)]
+Offsets = Annotated[list[OffsetMinutes], msgspec.Meta(max_length=6)]
+Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Rome"])]
+
+
+class Venue(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class SpeakerIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
+    bio: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+
+
+class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    speaker: Annotated[str, msgspec.Meta(description="the name of one of the event's speakers")] | None = None
+
+
+class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Kind
+    title: Title
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    mode: Mode
+    capacity: Seats
+    description: Description = ""
+    language: Language = "it"
+    timezone: Timezone = "Europe/Rome"
+    online_capacity: Seats | None = None
+    max_per_company: PerCompany | None = None
+    venue: Venue | None = None
+    online_url: Url | None = None
+    registration_closes_at: AwareDatetime | None = None
+    reminder_offsets_minutes: Offsets = msgspec.field(default_factory=lambda: [1440, 60])
+    speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    topics: Topics = msgspec.field(default_factory=list)
+    agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+
+
+class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Kind | msgspec.UnsetType = msgspec.UNSET
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+    language: Language | msgspec.UnsetType = msgspec.UNSET
+    starts_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    ends_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
+    timezone: Timezone | msgspec.UnsetType = msgspec.UNSET
+    mode: Mode | msgspec.UnsetType = msgspec.UNSET
+    capacity: Seats | msgspec.UnsetType = msgspec.UNSET
+    online_capacity: Seats | None | msgspec.UnsetType = msgspec.UNSET
+    max_per_company: PerCompany | None | msgspec.UnsetType = msgspec.UNSET
+    venue: Venue | None | msgspec.UnsetType = msgspec.UNSET
+    online_url: Url | None | msgspec.UnsetType = msgspec.UNSET
+    registration_closes_at: AwareDatetime | None | msgspec.UnsetType = msgspec.UNSET
+    reminder_offsets_minutes: Offsets | msgspec.UnsetType = msgspec.UNSET
+    speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] | msgspec.UnsetType = msgspec.UNSET
+    topics: Topics | msgspec.UnsetType = msgspec.UNSET
+    agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class SpeakerOut(msgspec.Struct):
+    id: int
+    name: str
+    email: str | None
+    bio: str
+
+
+class AgendaItemOut(msgspec.Struct):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    speaker: str | None
+
+
+class EventOut(msgspec.Struct):
+    """The organiser's view of an event, join link included."""
+
+    id: int
+    slug: str
+    kind: Kind
+    title: str
+    description: str
+    language: Language
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    mode: Mode
+    capacity: int
+    online_capacity: int | None
+    max_per_company: int | None
+    venue: Venue | None
+    online_url: str | None
+    registration_closes_at: datetime | None
+    reminder_offsets_minutes: list[int]
+    status: Status
+    sequence: int
+    topics: list[str]
+    speakers: list[SpeakerOut]
+    agenda: list[AgendaItemOut]
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class PublicSpeakerOut(msgspec.Struct):
+    name: str
+    bio: str
+
+
+class PublicEventOut(msgspec.Struct):
+    """What anyone may see: never the join link, never speakers' emails."""
+
+    id: int
+    slug: str
+    kind: Kind
+    title: str
+    description: str
+    language: Language
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    mode: Mode
+    venue: Venue | None
+    registration_closes_at: datetime
+    registration_open: bool
+    status: Status
+    topics: list[str]
+    speakers: list[PublicSpeakerOut]
+    agenda: list[AgendaItemOut]
+    ics_url: str

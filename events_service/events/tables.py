@@ -1,0 +1,67 @@
+from piccolo.columns import (
+    JSON,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Speaker(Table, tablename="speaker"):
+    name = Varchar(length=200)
+    email = Varchar(length=320, null=True, default=None)
+    bio = Text(default="")
+
+
+class Event(Table, tablename="event"):
+    """A Tech Talk or Tech Day. Times are UTC; `timezone` is the IANA zone for display.
+
+    `sequence` is the iCalendar SEQUENCE: it rises on every change of time, place or link.
+    """
+
+    kind = Varchar(length=20)
+    slug = Varchar(length=120, unique=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    language = Varchar(length=2, default="it")
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    timezone = Varchar(length=64, default="Europe/Rome")
+    mode = Varchar(length=20)
+    capacity = Integer()
+    online_capacity = Integer(null=True, default=None)
+    max_per_company = Integer(null=True, default=None)
+    venue_name = Varchar(length=200, null=True, default=None)
+    venue_address = Varchar(length=300, null=True, default=None)
+    venue_city = Varchar(length=100, null=True, default=None)
+    online_url = Varchar(length=1000, null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=20, default="draft")
+    sequence = Integer(default=0)
+    topics = JSON(default=[])
+    reminder_offsets = JSON(default=[1440, 60])
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+
+
+class EventSpeaker(Table, tablename="event_speaker"):
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
+    speaker = ForeignKey(references=Speaker, on_delete=OnDelete.cascade)
+    position = Integer(default=0)
+
+
+class AgendaSession(Table, tablename="agenda_session"):
+    """One slot of a Tech Day's programme."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
+    title = Varchar(length=200)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    speaker = ForeignKey(references=Speaker, null=True, on_delete=OnDelete.set_null)
+    position = Integer(default=0)

@@ -1,0 +1,65 @@
+"""Bearer-token authentication for organisers, and the role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from events_service.organisers.schemas import CurrentOrganiser, Role
+from events_service.organisers.service import get_organiser
+from events_service.settings import Settings
+
+# The middleware guards the /api router only; within it, the public API and the login are open.
+UNAUTHENTICATED_PATHS = ["^/api/public(/|$)", "^/api/auth/token$"]
+
+
+async def _retrieve_organiser(token: Token, _: ASGIConnection[Any, Any, Any, Any]) -> CurrentOrganiser | None:
+    try:
+        organiser_id = int(token.sub)
+    except ValueError:
+        return None
+    return await get_organiser(organiser_id)
+
+
+def build_jwt_auth(settings: Settings) -> JWTAuth[CurrentOrganiser, Token]:
+    return JWTAuth[CurrentOrganiser, Token](
+        retrieve_user_handler=_retrieve_organiser,
+        token_secret=settings.secret_key,
+        default_token_expiration=timedelta(hours=settings.access_token_hours),
+        exclude=UNAUTHENTICATED_PATHS,
+    )
+
+
+def issue_token(settings: Settings, organiser: CurrentOrganiser) -> str:
+    token = Token(
+        sub=str(organiser.id),
+        exp=datetime.now(UTC) + timedelta(hours=settings.access_token_hours),
+        extras={"role": organiser.role},
+    )
+    return token.encode(secret=settings.secret_key, algorithm="HS256")
+
+
+def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: the signed-in organiser must hold one of `roles` (admin may do everything)."""
+    allowed = {"admin", *roles}
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, CurrentOrganiser):
+            raise NotAuthorizedException("sign in first: POST /api/auth/token")
+        if user.role not in allowed:
+            raise PermissionDeniedException(
+                f"the role '{user.role}' may not do this; it needs: {', '.join(sorted(allowed))}"
+            )
+
+    return guard
+
+
+EDITORS = requires_role("organiser")
+CHECKIN_STAFF = requires_role("organiser", "checkin")

@@ -1,0 +1,71 @@
+"""Every setting of the service, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB_URL = "sqlite:///var/events.sqlite3"
+
+
+def database_url_from_env(env: Mapping[str, str] = os.environ) -> str:
+    return env.get("EVENTS_DB") or DEFAULT_DB_URL
+
+
+def _load_or_create_secret(var_dir: Path) -> str:
+    """A generated key survives restarts, so signed links in sent emails keep working."""
+    path = var_dir / "secret"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = DEFAULT_DB_URL
+    smtp_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    mail_from: str = "events@localhost"
+    programme_name: str = "SME Innovation Programme"
+    var_dir: Path = Path("var")
+    db_pool_size: int = 10
+    access_token_hours: int = 12
+    public_rate_limit_per_minute: int = 60
+    run_worker: bool = True
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
+        var_dir = Path(env.get("EVENTS_VAR_DIR", "var"))
+        values: dict[str, object] = {
+            "db_url": database_url_from_env(env),
+            "smtp_url": env.get("EVENTS_SMTP_URL") or None,
+            "base_url": env.get("EVENTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "mail_from": env.get("EVENTS_MAIL_FROM", "events@localhost"),
+            "programme_name": env.get("EVENTS_PROGRAMME_NAME", "SME Innovation Programme"),
+            "var_dir": var_dir,
+            "db_pool_size": int(env.get("EVENTS_DB_POOL_SIZE", "10")),
+            "public_rate_limit_per_minute": int(env.get("EVENTS_PUBLIC_RATE_LIMIT", "60")),
+        }
+        values.update(overrides)
+        if not values.get("secret_key"):
+            values["secret_key"] = env.get("EVENTS_SECRET_KEY") or _load_or_create_secret(
+                Path(str(values["var_dir"]))
+            )
+        return cls(**values)  # type: ignore[arg-type]
