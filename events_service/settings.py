@@ -62,6 +62,7 @@ class Settings:
             "var_dir": var_dir,
             "db_pool_size": int(env.get("EVENTS_DB_POOL_SIZE", "10")),
             "public_rate_limit_per_minute": int(env.get("EVENTS_PUBLIC_RATE_LIMIT", "60")),
+            "run_worker": env.get("EVENTS_RUN_WORKER", "1") not in ("0", "false", "no"),
         }
         values.update(overrides)
         if not values.get("secret_key"):
