@@ -6,14 +6,27 @@ from piccolo.conf.apps import AppConfig
 
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
+from events_service.mail.tables import OutboxMessage
 from events_service.organisers.tables import Organiser
+from events_service.registrations.tables import CompanySeats, Registration
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
 
 APP_CONFIG = AppConfig(
     app_name="events_service",
     migrations_folder_path=str(MIGRATIONS_FOLDER),
-    table_classes=[Organiser, Company, Contact, Speaker, Event, EventSpeaker, AgendaSession],
+    table_classes=[
+        Organiser,
+        Company,
+        Contact,
+        Speaker,
+        Event,
+        EventSpeaker,
+        AgendaSession,
+        Registration,
+        CompanySeats,
+        OutboxMessage,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -54,7 +54,7 @@ class Speaker(Table, tablename="speaker", schema=None):
 
 ID = "2026-11-24T20:30:46:301014"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "foundation tables: organiser, company, contact, speaker, event, agenda"
 
 
 async def forwards():

@@ -34,6 +34,8 @@ class Event(Table, tablename="event"):
     mode = Varchar(length=20)
     capacity = Integer()
     online_capacity = Integer(null=True, default=None)
+    seats_taken = Integer(default=0)
+    online_seats_taken = Integer(default=0)
     max_per_company = Integer(null=True, default=None)
     venue_name = Varchar(length=200, null=True, default=None)
     venue_address = Varchar(length=300, null=True, default=None)

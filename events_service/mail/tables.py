@@ -1,0 +1,28 @@
+from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """An email to send, written in the same transaction as the change that causes it.
+
+    queued → sending → sent | retry | failed. A row in `sending` whose `lease_until` has passed
+    belongs to a dead worker and may be claimed again. `idempotency_key` is unique, so writing
+    the same message twice (a reminder recomputed, say) is a no-op.
+    """
+
+    idempotency_key = Varchar(length=200, unique=True)
+    kind = Varchar(length=40)
+    to_address = Varchar(length=320)
+    subject = Varchar(length=500)
+    message = Text()
+    status = Varchar(length=20, default="queued")
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    send_after = Timestamptz(default=TimestamptzNow())
+    lease_until = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=100, null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    event_id = Integer(null=True, default=None)
+    registration_id = Integer(null=True, default=None)

@@ -1,0 +1,40 @@
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from events_service.companies.tables import Company, Contact
+from events_service.events.tables import Event
+
+
+class Registration(Table, tablename="registration"):
+    """One person's place at one event. Waitlist order is arrival order, i.e. `id`.
+
+    `token_nonce` is the random part of the signed manage, feed and check-in tokens; changing
+    it revokes every link ever sent for this registration.
+    """
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
+    contact = ForeignKey(references=Contact, on_delete=OnDelete.cascade)
+    company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null)
+    status = Varchar(length=20)
+    attendance_mode = Varchar(length=20)
+    language = Varchar(length=2, default="it")
+    token_nonce = Varchar(length=32)
+    holds_company_seat = Boolean(default=False)
+    registered_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    confirmed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    cancelled_by = Varchar(length=20, null=True, default=None)
+    attended = Boolean(default=False)
+    minutes_attended = Integer(default=0)
+    checked_in_at = Timestamptz(null=True, default=None)
+    checked_in_by = Integer(null=True, default=None)
+
+
+class CompanySeats(Table, tablename="company_seats"):
+    """Confirmed seats a company holds at an event, taken with one conditional UPDATE."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
+    company = ForeignKey(references=Company, on_delete=OnDelete.cascade)
+    taken = Integer(default=0)
