@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 
 from events_service import db
@@ -16,21 +17,31 @@ from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
 from events_service.events.service import EventError
+from events_service.mail.outbox import MailError
+from events_service.mail.routes import OutboxController
+from events_service.mail.worker import running_worker
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import AuthController
 from events_service.organisers.service import OrganiserError
+from events_service.registrations.routes import (
+    OrganiserRegistrationController,
+    public_registration_controller,
+)
+from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
 
 
 @asynccontextmanager
 async def running_service(settings: Settings) -> AsyncIterator[None]:
-    """What the service needs while it runs: the database, migrated."""
+    """What the service needs while it runs: the database, migrated, and (when
+    settings.run_worker) the mail/reminder worker in a task of its own."""
     engine = db.engine_from_url(settings.db_url)
     db.use_engine(engine)
     await db.open_engine(engine, pool_size=settings.db_pool_size)
     try:
         await db.run_migrations()
-        yield
+        async with running_worker(settings) if settings.run_worker else nullcontext():
+            yield
     finally:
         await db.close_engine(engine)
 
@@ -40,7 +51,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     jwt_auth = build_jwt_auth(settings)
     api = Router(
         path="/",
-        route_handlers=[AuthController, CompanyController, EventController, PublicEventController],
+        route_handlers=[
+            AuthController,
+            CompanyController,
+            EventController,
+            PublicEventController,
+            OrganiserRegistrationController,
+            public_registration_controller(settings),
+            OutboxController,
+        ],
         middleware=[jwt_auth.middleware],
     )
 
@@ -58,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganiserError: domain_error_response,
             CompanyError: domain_error_response,
             EventError: domain_error_response,
+            MailError: domain_error_response,
+            RegistrationError: domain_error_response,
             DomainError: domain_error_response,
         },
         openapi_config=OpenAPIConfig(
@@ -68,5 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             components=[jwt_auth.openapi_components],
             security=[jwt_auth.security_requirement],
         ),
+        # A 5xx is a bug: always log its traceback.
+        logging_config=LoggingConfig(log_exceptions="always"),
         debug=False,
     )

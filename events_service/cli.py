@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -18,6 +20,9 @@ T = TypeVar("T")
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run `work` with the database open and migrated, as the server would have it."""
     from events_service.app import running_service
+
+    # A one-off command must not start the background mail worker as a side effect.
+    settings = dataclasses.replace(settings, run_worker=False)
 
     async def main() -> T:
         async with running_service(settings):
@@ -117,6 +122,63 @@ def import_companies_command(csv_file: Path) -> None:
     click.echo(f"created {report.created}, skipped {report.skipped} (already known), errors {len(report.errors)}")  # type: ignore[attr-defined]
     for line, reason in report.errors:  # type: ignore[attr-defined]
         click.echo(f"  line {line}: {reason}", err=True)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="send what is due now, then exit")
+@click.option("--batch-size", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--lease-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="how long a claimed message stays reserved for this worker",
+)
+def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
+    """Send queued mail and run the periodic jobs, until SIGTERM/SIGINT (or --once)."""
+    from events_service.mail.dispatcher import DispatchStats
+    from events_service.mail.worker import Worker
+
+    settings = Settings.from_env()
+
+    async def work() -> DispatchStats | None:
+        runner = Worker(settings, batch_size=batch_size, lease_seconds=lease_seconds)
+        if once:
+            return await runner.run_once()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        click.echo(f"worker {runner.dispatcher.worker_id} running (database: {settings.db_url})")
+        await runner.run(stop)
+        return None
+
+    try:
+        stats = _run(settings, work)
+    except ValueError as error:  # a bad EVENTS_SMTP_URL, a lease shorter than a send
+        raise click.ClickException(str(error)) from None
+    if stats is not None:
+        click.echo(f"mail: {stats}")
+        if stats.unreachable:
+            raise click.ClickException("the SMTP server could not be reached")
+
+
+@main.group()
+def outbox() -> None:
+    """Outgoing mail."""
+
+
+@outbox.command("retry")
+@click.argument("message_id", type=int)
+def outbox_retry(message_id: int) -> None:
+    """Send a failed (or backing-off) email again now."""
+    from events_service.mail import outbox as mail_outbox
+
+    try:
+        item = _run(Settings.from_env(), lambda: mail_outbox.retry(message_id))
+    except mail_outbox.MailError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"outbox message {item.id} to {item.to} queued again")
 
 
 if __name__ == "__main__":

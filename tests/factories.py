@@ -72,3 +72,25 @@ def tech_day_payload(**overrides: Any) -> dict[str, Any]:
     )
     payload.update(overrides)
     return payload
+
+
+async def published_event(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    payload = tech_day_payload(**overrides) if overrides.pop("tech_day", False) else event_payload(**overrides)
+    created = await client.post("/api/events", json=payload, headers=headers)
+    assert created.status_code == 201, created.text
+    published = await client.post(f"/api/events/{created.json()['id']}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    return published.json()
+
+
+def registration_payload(email: str, company_no: int = 1, **overrides: Any) -> dict[str, Any]:
+    first, _, last = email.partition("@")[0].partition(".")
+    payload: dict[str, Any] = {
+        "email": email,
+        "first_name": first.capitalize() or "Ada",
+        "last_name": last.capitalize() or "Lovelace",
+        "company": {"vat_id": partita_iva(company_no), "name": f"Azienda {company_no} Srl", "country": "IT"},
+        "consent_privacy": True,
+    }
+    payload.update(overrides)
+    return payload

@@ -27,4 +27,6 @@ class Contact(Table, tablename="contact"):
     language = Varchar(length=2, default="it")
     consent_privacy_at = Timestamptz(null=True, default=None)
     consent_marketing_at = Timestamptz(null=True, default=None)
+    # Random part of the personal calendar feed's signed token; a new one revokes the old URL.
+    feed_nonce = Varchar(length=32, default="")
     created_at = Timestamptz(default=TimestamptzNow())

@@ -35,8 +35,8 @@ class EventController(Controller):
         return await service.get_event(event_id)
 
     @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence")
-    async def update(self, event_id: FromPath[int], data: JSONBody[EventPatch]) -> EventOut:
-        event, _ = await service.update_event(event_id, data)
+    async def update(self, event_id: FromPath[int], data: JSONBody[EventPatch], settings: NamedDependency[Settings]) -> EventOut:
+        event, _ = await service.update_event(event_id, data, settings)
         return event
 
     @post("/{event_id:int}/publish", status_code=200)
@@ -44,8 +44,8 @@ class EventController(Controller):
         return await service.publish_event(event_id)
 
     @post("/{event_id:int}/cancel", status_code=200)
-    async def cancel(self, event_id: FromPath[int]) -> EventOut:
-        return await service.cancel_event(event_id)
+    async def cancel(self, event_id: FromPath[int], settings: NamedDependency[Settings]) -> EventOut:
+        return await service.cancel_event(event_id, settings)
 
 
 class PublicEventController(Controller):

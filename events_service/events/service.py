@@ -27,6 +27,7 @@ from events_service.events.schemas import (
     Venue,
 )
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
+from events_service.settings import Settings
 from events_service.validation import normalise_email, zone
 
 # A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
@@ -63,7 +64,7 @@ async def event_row(event_id: int) -> dict[str, Any]:
     return row
 
 
-async def _speakers_by_event(event_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+async def speakers_by_event(event_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     ids = list(event_ids)
     result: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not ids:
@@ -84,7 +85,7 @@ async def _speakers_by_event(event_ids: Iterable[int]) -> dict[int, list[dict[st
     return result
 
 
-async def _agenda_by_event(event_ids: Iterable[int]) -> dict[int, list[AgendaItemOut]]:
+async def agenda_by_event(event_ids: Iterable[int]) -> dict[int, list[AgendaItemOut]]:
     ids = list(event_ids)
     result: dict[int, list[AgendaItemOut]] = defaultdict(list)
     if not ids:
@@ -155,8 +156,8 @@ def public_event_out(row: dict[str, Any], speakers: list[dict[str, Any]], agenda
 
 async def get_event(event_id: int) -> EventOut:
     row = await event_row(event_id)
-    speakers = await _speakers_by_event([event_id])
-    agenda = await _agenda_by_event([event_id])
+    speakers = await speakers_by_event([event_id])
+    agenda = await agenda_by_event([event_id])
     return _event_out(row, speakers[event_id], agenda[event_id])
 
 
@@ -167,8 +168,8 @@ async def list_events(status: str | None = None, kind: str | None = None) -> lis
     if kind:
         query = query.where(Event.kind == kind)
     rows = await query
-    speakers = await _speakers_by_event(row["id"] for row in rows)
-    agenda = await _agenda_by_event(row["id"] for row in rows)
+    speakers = await speakers_by_event(row["id"] for row in rows)
+    agenda = await agenda_by_event(row["id"] for row in rows)
     return [_event_out(row, speakers[row["id"]], agenda[row["id"]]) for row in rows]
 
 
@@ -183,8 +184,8 @@ async def public_events(base_url: str, kind: str | None = None, topic: str | Non
     if kind:
         query = query.where(Event.kind == kind)
     rows = [row for row in await query if not topic or topic in (row["topics"] or [])]
-    speakers = await _speakers_by_event(row["id"] for row in rows)
-    agenda = await _agenda_by_event(row["id"] for row in rows)
+    speakers = await speakers_by_event(row["id"] for row in rows)
+    agenda = await agenda_by_event(row["id"] for row in rows)
     return [public_event_out(row, speakers[row["id"]], agenda[row["id"]], base_url) for row in rows]
 
 
@@ -196,8 +197,8 @@ async def public_event(id_or_slug: str, base_url: str) -> PublicEventOut:
     row = await Event.select().where(condition).where(Event.status != "draft").output(load_json=True).first()
     if row is None:
         raise EventNotFound(f"no published event '{id_or_slug}'")
-    speakers = await _speakers_by_event([row["id"]])
-    agenda = await _agenda_by_event([row["id"]])
+    speakers = await speakers_by_event([row["id"]])
+    agenda = await agenda_by_event([row["id"]])
     return public_event_out(row, speakers[row["id"]], agenda[row["id"]], base_url)
 
 
@@ -377,8 +378,14 @@ def schedule_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]
     return [field for field in SCHEDULE_FIELDS if before[field] != after[field]]
 
 
-async def update_event(event_id: int, patch: EventPatch) -> tuple[EventOut, list[str]]:
-    """Apply a partial change; returns the event and the schedule fields that changed."""
+async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> tuple[EventOut, list[str]]:
+    """Apply a partial change; returns the event and the schedule fields that changed.
+
+    More seats go to the waitlist at once; fewer than are confirmed is refused.
+    """
+    # Registrations build on events, so events reach them only at call time.
+    from events_service.registrations import service as registrations
+
     async with write_transaction():
         current = await event_row(event_id)
         if current["status"] == "cancelled":
@@ -386,6 +393,7 @@ async def update_event(event_id: int, patch: EventPatch) -> tuple[EventOut, list
         values = _patched_values(current, patch)
         _check_schedule(values)
         _check_capacities(values)
+        await registrations.check_capacity_change(current, values["capacity"], values["online_capacity"])
         if current["status"] == "published" and (missing := missing_for_publication(values)):
             raise InvalidEvent(
                 f"a published {values['mode']} event needs: {', '.join(missing)}",
@@ -403,36 +411,23 @@ async def update_event(event_id: int, patch: EventPatch) -> tuple[EventOut, list
         if patch.speakers is not msgspec.UNSET or patch.agenda is not msgspec.UNSET:
             speaker_ids = await _save_speakers(event_id, speakers)
             await _save_agenda(event_id, agenda, speaker_ids)
-        if changed:
-            await _on_schedule_changed(event_id, changed)
+        if current["status"] == "published":
+            await registrations.promote_waitlisted(event_id, settings)
+            if changed:
+                await registrations.notify_schedule_change(current, changed)
     return await get_event(event_id), changed
 
 
 async def _current_or_new_speakers(event_id: int, patch: EventPatch) -> list[SpeakerIn]:
     if patch.speakers is not msgspec.UNSET:
         return _check_speakers(patch.speakers)
-    rows = (await _speakers_by_event([event_id]))[event_id]
+    rows = (await speakers_by_event([event_id]))[event_id]
     return [SpeakerIn(name=row["name"], email=row["email"], bio=row["bio"]) for row in rows]
 
 
 async def _current_agenda(event_id: int) -> list[AgendaItemIn]:
-    items = (await _agenda_by_event([event_id]))[event_id]
+    items = (await agenda_by_event([event_id]))[event_id]
     return [AgendaItemIn(title=i.title, starts_at=i.starts_at, ends_at=i.ends_at, speaker=i.speaker) for i in items]
-
-
-async def _on_schedule_changed(event_id: int, changed: list[str]) -> None:
-    """Hook for attendees' calendars; the calendar and mail domains fill it in."""
-    for listener in SCHEDULE_LISTENERS:
-        await listener(event_id, changed)
-
-
-async def _on_cancelled(event_id: int) -> None:
-    for listener in CANCEL_LISTENERS:
-        await listener(event_id)
-
-
-SCHEDULE_LISTENERS: list[Any] = []
-CANCEL_LISTENERS: list[Any] = []
 
 
 async def publish_event(event_id: int) -> EventOut:
@@ -455,8 +450,11 @@ async def publish_event(event_id: int) -> EventOut:
     return await get_event(event_id)
 
 
-async def cancel_event(event_id: int) -> EventOut:
-    """Cancelling is final; SEQUENCE rises so attendees' calendars drop the entry."""
+async def cancel_event(event_id: int, settings: Settings) -> EventOut:
+    """Cancelling is final; SEQUENCE rises so attendees' calendars drop the entry, and every
+    registration is cancelled with a notice."""
+    from events_service.registrations import service as registrations
+
     async with write_transaction():
         row = await event_row(event_id)
         if row["status"] != "cancelled":
@@ -469,5 +467,5 @@ async def cancel_event(event_id: int) -> EventOut:
                     Event.sequence: row["sequence"] + 1,
                 }
             ).where(Event.id == event_id)
-            await _on_cancelled(event_id)
+            await registrations.cancel_all_for_event(event_id, settings)
     return await get_event(event_id)

@@ -50,6 +50,10 @@ class Event(Table, tablename="event"):
     updated_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
+    # Schedule changes not yet told to attendees; told once the edits settle (see
+    # registrations.service.send_due_event_updates), so several edits make one email.
+    pending_changes = JSON(default=[])
+    updates_due_at = Timestamptz(null=True, default=None)
 
 
 class EventSpeaker(Table, tablename="event_speaker"):

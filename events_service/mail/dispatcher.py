@@ -1,0 +1,396 @@
+"""Send what the outbox holds: claim due rows, send them, record each result.
+
+Claiming
+    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` and the update to ``sending`` (with a lease
+    and ``claimed_by``) in one transaction, so any number of dispatchers, in any number of
+    processes, never claim the same row. SQLite: the same inside an IMMEDIATE transaction,
+    which serialises claims (run one dispatcher there). A row whose lease has run out
+    belongs to a dead worker and is claimed again.
+
+Sending
+    Up to ``transport.concurrency`` messages in flight (one per pooled SMTP connection).
+    Each result is committed before that sender takes its next row - results finishing
+    together share one commit - so at most ``transport.concurrency`` messages can have
+    reached the server without being marked ``sent``: the most a SIGKILLed worker can
+    cause to be sent twice. No send starts unless it can finish (``max_send_seconds``)
+    well inside the lease, so a live worker never has its rows taken over.
+
+Results
+    ``sent``; ``retry`` (4xx, timeout, connection trouble: exponential back-off with jitter);
+    ``failed`` (5xx, or ``max_attempts`` used up). When the server cannot be reached at all,
+    the rest of the batch goes back unharmed and ``run_forever`` pauses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from piccolo.columns.combination import Combinable
+
+from events_service import db
+from events_service.mail.outbox import PENDING
+from events_service.mail.tables import OutboxMessage
+from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
+from events_service.settings import Settings
+
+__all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worker_id", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+_MAX_ERROR_LENGTH = 1000
+_MAX_IDLE_PAUSE = 60.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_worker_id() -> str:
+    """host:pid:random - unique per process, readable in ``claimed_by``."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: float = 30.0
+    max_delay: float = 3600.0
+    jitter: float = 0.2
+
+    def delay(self, attempts: int, rng: random.Random) -> timedelta:
+        """Back-off after the `attempts`-th failed attempt: 30 s, 60 s, 2 min … capped at 1 h,
+        spread by ±20 % so messages that failed together do not all come back together."""
+        seconds = self.base_delay * 2 ** max(attempts - 1, 0)
+        seconds *= 1 + rng.uniform(-self.jitter, self.jitter)
+        return timedelta(seconds=min(seconds, self.max_delay))
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    #: Claimed, not attempted, handed back (stop requested, server unreachable, lease short).
+    released: int = 0
+    #: Results that arrived after another worker had taken the row over.
+    lost_leases: int = 0
+    unreachable: bool = False
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retried + self.failed
+
+    def __add__(self, other: DispatchStats) -> DispatchStats:
+        return DispatchStats(
+            claimed=self.claimed + other.claimed,
+            sent=self.sent + other.sent,
+            retried=self.retried + other.retried,
+            failed=self.failed + other.failed,
+            released=self.released + other.released,
+            lost_leases=self.lost_leases + other.lost_leases,
+            unreachable=self.unreachable or other.unreachable,
+        )
+
+    def __str__(self) -> str:
+        text = (
+            f"claimed {self.claimed}, sent {self.sent}, retry {self.retried}, "
+            f"failed {self.failed}, released {self.released}"
+        )
+        return text + (", SMTP server unreachable" if self.unreachable else "")
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    to_address: str
+    message: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    row: _Claimed
+    status: Literal["sent", "retry", "failed"]
+    at: datetime
+    error: str | None = None
+    send_after: datetime | None = None
+    unreachable: bool = False
+
+
+class _GroupCommit:
+    """Records results in a task of its own: results finishing while a commit is under way
+    share the next one. Each caller returns only once its own result is committed (True),
+    or found taken over by another worker (False)."""
+
+    def __init__(self, write: Callable[[list[_Outcome]], Awaitable[set[int]]]) -> None:
+        self._write = write
+        self._queue: asyncio.Queue[tuple[_Outcome, asyncio.Future[bool]] | None] = asyncio.Queue()
+
+    async def record(self, outcome: _Outcome) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((outcome, future))
+        return await future
+
+    def close(self) -> None:
+        """No more results: run() returns once the ones queued are written."""
+        self._queue.put_nowait(None)
+
+    async def run(self) -> None:
+        closing = False
+        while not closing:
+            items = [await self._queue.get()]
+            while not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            closing = None in items
+            batch = [item for item in items if item is not None]
+            if not batch:
+                continue
+            try:
+                written = await self._write([outcome for outcome, _ in batch])
+            except BaseException as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                raise
+            for outcome, future in batch:
+                if not future.done():
+                    future.set_result(outcome.row.id in written)
+
+
+class Dispatcher:
+    """Claims due outbox rows and sends them through `transport`.
+
+    ``now`` is injectable so tests can move time forward (back-off, leases). One Dispatcher
+    is used by one task at a time; run several processes (or Dispatchers) for more.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: Transport,
+        worker_id: str | None = None,
+        *,
+        now: Clock = utc_now,
+        lease_seconds: float = 60.0,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if lease_seconds <= 2 * transport.max_send_seconds:
+            raise ValueError(
+                f"lease_seconds ({lease_seconds}) must be more than twice one send's time "
+                f"limit ({transport.max_send_seconds} s): the send, then recording its result"
+            )
+        self.settings = settings
+        self.transport = transport
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = timedelta(seconds=lease_seconds)
+        self.policy = policy or RetryPolicy()
+        self._clock = now
+        self._rng = rng or random.Random()
+
+    def _now(self) -> datetime:
+        # SQLite compares timestamps as text: only ever write and compare UTC.
+        return self._clock().astimezone(UTC)
+
+    # ------------------------------------------------------------------ one batch
+
+    async def run_once(self, batch_size: int = 50, *, stop: asyncio.Event | None = None) -> DispatchStats:
+        """Claim up to `batch_size` due rows, send them, record every result."""
+        now = self._now()
+        lease_until = now + self.lease
+        rows = await self._claim(batch_size, now, lease_until)
+        stats = DispatchStats(claimed=len(rows))
+        if not rows:
+            return stats
+        # Start no send that could still be running, or unrecorded, when the lease ends
+        # (as long again as the send itself is allowed for recording its result).
+        last_start = lease_until - 2 * timedelta(seconds=self.transport.max_send_seconds)
+        waiting = deque(rows)
+        recorder = _GroupCommit(self._write_outcomes)
+
+        def may_continue() -> bool:
+            halted = stats.unreachable or (stop is not None and stop.is_set())
+            return bool(waiting) and not halted and self._now() <= last_start
+
+        async def sender() -> None:
+            while may_continue():
+                outcome = await self._attempt(waiting.popleft())
+                stats.unreachable |= outcome.unreachable
+                if not await recorder.record(outcome):
+                    stats.lost_leases += 1
+                if outcome.status == "sent":
+                    stats.sent += 1
+                elif outcome.status == "retry":
+                    stats.retried += 1
+                else:
+                    stats.failed += 1
+
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(recorder.run())
+                try:
+                    async with asyncio.TaskGroup() as senders:
+                        for _ in range(min(self.transport.concurrency, len(rows))):
+                            senders.create_task(sender())
+                finally:
+                    recorder.close()
+        finally:
+            if waiting:
+                stats.released = await self._release([row.id for row in waiting])
+        return stats
+
+    async def drain(self, batch_size: int = 50) -> DispatchStats:
+        """Send everything due now, batch after batch; stop early when the server is down."""
+        total = DispatchStats()
+        while True:
+            stats = await self.run_once(batch_size)
+            total += stats
+            if stats.claimed == 0 or stats.unreachable or stats.attempted == 0:
+                return total
+
+    async def run_forever(
+        self, stop: asyncio.Event, idle_seconds: float = 1.0, batch_size: int = 50
+    ) -> None:
+        """Dispatch until `stop` is set; the batch in hand is finished (or handed back) first."""
+        pause = 0.0
+        while not stop.is_set():
+            try:
+                stats = await self.run_once(batch_size, stop=stop)
+            except Exception:
+                log.exception("mail dispatch failed; trying again shortly")
+                pause = min(max(pause * 2, 1.0), _MAX_IDLE_PAUSE)
+                await _sleep_unless(stop, pause)
+                continue
+            if stats.unreachable:
+                pause = min(max(pause * 2, 1.0), _MAX_IDLE_PAUSE)
+                log.warning("SMTP server unreachable; next try in %.0f s", pause)
+                await _sleep_unless(stop, pause)
+                continue
+            pause = 0.0
+            if stats.claimed < batch_size:
+                await _sleep_unless(stop, idle_seconds)
+
+    # ------------------------------------------------------------------ database
+
+    async def _claim(self, batch_size: int, now: datetime, lease_until: datetime) -> list[_Claimed]:
+        o = OutboxMessage
+        due = (o.status.is_in(list(PENDING)) & (o.send_after <= now)) | (
+            (o.status == "sending") & (o.lease_until < now)
+        )
+        query = (
+            o.select(o.id, o.to_address, o.message, o.attempts)
+            .where(due)
+            .order_by(o.send_after, o.id)
+            .limit(batch_size)
+        )
+        if not db.is_sqlite(db.current_engine()):
+            # Rows another dispatcher is claiming right now are skipped, not waited for.
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        async with db.write_transaction():
+            rows = await query
+            if rows:
+                await o.update(
+                    {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
+                ).where(o.id.is_in([row["id"] for row in rows]))
+        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"]) for r in rows]
+
+    def _ours(self, ids: Sequence[int]) -> Combinable:
+        o = OutboxMessage
+        return o.id.is_in(list(ids)) & (o.claimed_by == self.worker_id) & (o.status == "sending")
+
+    async def _write_outcomes(self, outcomes: list[_Outcome]) -> set[int]:
+        """Record results; a row another worker has claimed since is left to that worker."""
+        o = OutboxMessage
+        written: set[int] = set()
+        sent = [outcome for outcome in outcomes if outcome.status == "sent"]
+        for attempt in range(3):
+            try:
+                async with db.write_transaction():
+                    if sent:
+                        rows = await o.update(
+                            {
+                                o.status: "sent",
+                                o.sent_at: max(outcome.at for outcome in sent),
+                                o.attempts: o.attempts + 1,
+                                o.lease_until: None,
+                                o.last_error: None,
+                            }
+                        ).where(self._ours([outcome.row.id for outcome in sent])).returning(o.id)
+                        written.update(row["id"] for row in rows)
+                    for outcome in outcomes:
+                        if outcome.status != "sent":
+                            rows = await o.update(
+                                {
+                                    o.status: outcome.status,
+                                    o.attempts: outcome.row.attempts + 1,
+                                    o.last_error: (outcome.error or "")[:_MAX_ERROR_LENGTH],
+                                    o.send_after: outcome.send_after or outcome.at,
+                                    o.lease_until: None,
+                                }
+                            ).where(self._ours([outcome.row.id])).returning(o.id)
+                            written.update(row["id"] for row in rows)
+                return written
+            except Exception:
+                # A result not written means a resend once the lease ends: worth a retry.
+                if attempt == 2:
+                    raise
+                written.clear()
+                log.warning("recording mail results failed; retrying", exc_info=True)
+                await asyncio.sleep(0.2 * 2**attempt)
+        return written  # pragma: no cover - the loop returns or raises
+
+    async def _release(self, ids: list[int]) -> int:
+        """Hand claimed, unattempted rows back as they were, attempts untouched."""
+        o = OutboxMessage
+        released = 0
+        with contextlib.suppress(Exception):  # if this fails, the lease expiring does the same
+            async with db.write_transaction():
+                for status, previously in (("queued", o.attempts == 0), ("retry", o.attempts > 0)):
+                    rows = await o.update(
+                        {o.status: status, o.lease_until: None, o.claimed_by: None}
+                    ).where(self._ours(ids) & previously).returning(o.id)
+                    released += len(rows)
+        return released
+
+    # ------------------------------------------------------------------ one message
+
+    async def _attempt(self, row: _Claimed) -> _Outcome:
+        raw = row.message.encode("utf-8")
+        try:
+            await self.transport.send(raw, self.settings.mail_from, [row.to_address])
+        except PermanentFailure as failure:
+            return _Outcome(row, "failed", self._now(), error=failure.reason)
+        except TemporaryFailure as failure:
+            return self._temporary(row, failure.reason, unreachable=failure.connect)
+        except Exception as error:  # a bug in a transport must not stop the other messages
+            log.exception("transport failed unexpectedly on outbox message %s", row.id)
+            return self._temporary(row, f"unexpected error: {error!r}")
+        return _Outcome(row, "sent", self._now())
+
+    def _temporary(self, row: _Claimed, reason: str, *, unreachable: bool = False) -> _Outcome:
+        attempts = row.attempts + 1
+        now = self._now()
+        if attempts >= self.policy.max_attempts:
+            return _Outcome(row, "failed", now, error=f"gave up after {attempts} attempts: {reason}")
+        send_after = now + self.policy.delay(attempts, self._rng)
+        return _Outcome(row, "retry", now, error=reason, send_after=send_after, unreachable=unreachable)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()

@@ -1,0 +1,194 @@
+"""The transactional outbox: other domains write the emails a change causes in the same
+transaction as the change; the dispatcher (dispatcher.py) sends them later.
+
+Nothing here sends mail or opens a transaction of its own: ``enqueue`` and
+``cancel_pending`` join whatever transaction the caller has open (``db.write_transaction()``),
+so a rolled-back registration leaves no email behind.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import getaddresses
+from typing import Any
+
+from events_service.errors import Conflict, DomainError, NotFound
+from events_service.mail.schemas import OutboxItem, OutboxStatus
+from events_service.mail.tables import OutboxMessage
+
+__all__ = [
+    "PENDING",
+    "RETRYABLE",
+    "MailError",
+    "NotRetryable",
+    "OutboxMessageNotFound",
+    "cancel_pending",
+    "enqueue",
+    "get_message",
+    "list_outbox",
+    "retry",
+]
+
+#: Rows not yet handed to a server, which may still be withdrawn.
+PENDING = ("queued", "retry")
+#: Rows an organiser may send again by hand.
+RETRYABLE = ("failed", "retry")
+
+
+class MailError(DomainError):
+    pass
+
+
+class OutboxMessageNotFound(MailError, NotFound):
+    pass
+
+
+class NotRetryable(MailError, Conflict):
+    pass
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _recipient(message: EmailMessage) -> str:
+    """The one envelope recipient: an outbox row is one email to one person."""
+    if message["Cc"] or message["Bcc"]:
+        raise ValueError("outbox messages go to one person: no Cc or Bcc")
+    addresses = [address for _, address in getaddresses([str(message["To"] or "")]) if address]
+    if len(addresses) != 1 or "@" not in addresses[0]:
+        raise ValueError(f"outbox messages need exactly one To address, not {message['To']!r}")
+    return addresses[0]
+
+
+async def enqueue(
+    message: EmailMessage,
+    *,
+    kind: str,
+    idempotency_key: str,
+    send_after: datetime | None = None,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+) -> bool:
+    """Queue `message` for sending; False when a row with this key exists already (nothing
+    written, so recomputing a reminder or replaying a request never sends twice).
+
+    Call it inside the caller's ``write_transaction()``: it opens no transaction and sends
+    nothing. `send_after` (timezone-aware) delays the message, e.g. a reminder.
+    """
+    if send_after is not None and send_after.tzinfo is None:
+        raise ValueError("send_after must be timezone-aware")
+    row = OutboxMessage(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        to_address=_recipient(message),
+        subject=str(message["Subject"] or ""),
+        # compose.build_email makes 7-bit messages; SMTP policy keeps every line ending CRLF.
+        message=message.as_string(policy=email.policy.SMTP),
+        status="queued",
+        attempts=0,
+        send_after=(send_after or _utc_now()).astimezone(UTC),
+        event_id=event_id,
+        registration_id=registration_id,
+    )
+    inserted = await (
+        OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
+    )
+    return bool(inserted)
+
+
+async def cancel_pending(registration_id: int, kinds: Iterable[str] | None = None) -> int:
+    """Withdraw the registration's messages not yet handed to a server (e.g. the reminders of
+    a cancelled registration); `kinds` limits it to those kinds. Returns how many.
+    A message being sent right now (``sending``) cannot be called back and is left alone."""
+    condition = (OutboxMessage.registration_id == registration_id) & OutboxMessage.status.is_in(
+        list(PENDING)
+    )
+    if kinds is not None:
+        kinds = list(kinds)
+        if not kinds:
+            return 0
+        condition &= OutboxMessage.kind.is_in(kinds)
+    deleted = await OutboxMessage.delete().where(condition).returning(OutboxMessage.id)
+    return len(deleted)
+
+
+_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.kind,
+    OutboxMessage.to_address,
+    OutboxMessage.subject,
+    OutboxMessage.status,
+    OutboxMessage.attempts,
+    OutboxMessage.last_error,
+    OutboxMessage.send_after,
+    OutboxMessage.sent_at,
+    OutboxMessage.created_at,
+    OutboxMessage.event_id,
+    OutboxMessage.registration_id,
+)
+
+
+def _item(row: dict[str, Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        kind=row["kind"],
+        to=row["to_address"],
+        subject=row["subject"],
+        status=row["status"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        send_after=row["send_after"],
+        sent_at=row["sent_at"],
+        created_at=row["created_at"],
+        event_id=row["event_id"],
+        registration_id=row["registration_id"],
+    )
+
+
+async def list_outbox(
+    status: OutboxStatus | None = None, *, limit: int = 100, offset: int = 0
+) -> list[OutboxItem]:
+    """Newest first: what an organiser looks at when someone says "I got no email"."""
+    query = OutboxMessage.select(*_COLUMNS).order_by(OutboxMessage.id, ascending=False)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    rows = await query.limit(limit).offset(offset)
+    return [_item(row) for row in rows]
+
+
+async def get_message(message_id: int) -> OutboxItem:
+    row = await OutboxMessage.select(*_COLUMNS).where(OutboxMessage.id == message_id).first()
+    if row is None:
+        raise OutboxMessageNotFound(f"outbox message {message_id} does not exist")
+    return _item(row)
+
+
+async def retry(message_id: int, *, now: datetime | None = None) -> OutboxItem:
+    """Send a failed (or backing-off) message again now, with a fresh count of attempts.
+
+    One conditional UPDATE, so it cannot race a dispatcher that is sending the row: a row
+    in ``queued``, ``sending`` or ``sent`` is left as it is (409)."""
+    updated = await (
+        OutboxMessage.update(
+            {
+                OutboxMessage.status: "queued",
+                OutboxMessage.attempts: 0,
+                OutboxMessage.send_after: (now or _utc_now()).astimezone(UTC),
+                OutboxMessage.lease_until: None,
+                OutboxMessage.claimed_by: None,
+            }
+        )
+        .where((OutboxMessage.id == message_id) & OutboxMessage.status.is_in(list(RETRYABLE)))
+        .returning(OutboxMessage.id)
+    )
+    current = await get_message(message_id)
+    if not updated:
+        raise NotRetryable(
+            f"outbox message {message_id} is {current.status}: only failed or retry messages "
+            "can be retried"
+        )
+    return current

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from events_service.mail import outbox
+from events_service.mail.schemas import OutboxItem, OutboxStatus
+from events_service.organisers.auth import EDITORS
+
+
+class OutboxController(Controller):
+    path = "/api/outbox"
+    tags = ["mail"]
+    guards = [EDITORS]
+
+    @get("/", summary="Outgoing emails, newest first (optionally only one status)")
+    async def list_messages(
+        self,
+        status: FromQuery[OutboxStatus | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> list[OutboxItem]:
+        return await outbox.list_outbox(status, limit=limit, offset=offset)
+
+    @post(
+        "/{message_id:int}/retry",
+        status_code=200,
+        summary="Send a failed (or backing-off) email again now",
+    )
+    async def retry(self, message_id: FromPath[int]) -> OutboxItem:
+        return await outbox.retry(message_id)

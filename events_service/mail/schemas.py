@@ -1,0 +1,24 @@
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+#: queued → sending → sent | retry | failed (see mail/tables.py).
+OutboxStatus = Literal["queued", "sending", "sent", "retry", "failed"]
+
+
+class OutboxItem(msgspec.Struct):
+    """One outbox row as organisers see it (never the message body: it holds personal links)."""
+
+    id: int
+    kind: str
+    to: str
+    subject: str
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    send_after: datetime
+    sent_at: datetime | None = None
+    created_at: datetime | None = None
+    event_id: int | None = None
+    registration_id: int | None = None

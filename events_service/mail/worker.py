@@ -1,0 +1,126 @@
+"""The background worker: the mail dispatcher plus the periodic jobs (reminders, …).
+
+It runs inside ``events-service serve`` (when EVENTS_RUN_WORKER is on, the default) or on
+its own as ``events-service worker``. Any number of workers may run against PostgreSQL;
+they coordinate only through row locks, never through memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats, utc_now
+from events_service.mail.transport import Transport, transport_from_settings
+from events_service.settings import Settings
+
+__all__ = ["PERIODIC_JOBS", "PeriodicJob", "Worker", "running_worker"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """``run(settings)`` every ``every_seconds``. A job must be safe to run in several
+    workers at once (e.g. outbox idempotency keys): no worker is the only one."""
+
+    name: str
+    run: Callable[[Settings], Awaitable[object]]
+    every_seconds: float
+
+
+#: The periodic jobs every worker runs, besides dispatching mail. The reminder scheduler goes
+#: here: PeriodicJob("reminders", reminders.service.schedule_due, every_seconds=60).
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: Transport | None = None,
+        worker_id: str | None = None,
+        jobs: Sequence[PeriodicJob] | None = None,
+        batch_size: int = 50,
+        idle_seconds: float = 1.0,
+        lease_seconds: float = 60.0,
+        now: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport or transport_from_settings(settings)
+        self.jobs = list(PERIODIC_JOBS if jobs is None else jobs)
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.dispatcher = Dispatcher(
+            settings, self.transport, worker_id, now=now, lease_seconds=lease_seconds
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set; then the batch in hand is finished and connections closed."""
+        log.info("worker %s started", self.dispatcher.worker_id)
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(
+                    self.dispatcher.run_forever(stop, self.idle_seconds, self.batch_size)
+                )
+                for job in self.jobs:
+                    tasks.create_task(self._repeat(job, stop))
+        finally:
+            await self.transport.close()
+            log.info("worker %s stopped", self.dispatcher.worker_id)
+
+    async def run_once(self) -> DispatchStats:
+        """Run every job once, then send all that is due: ``events-service worker --once``."""
+        try:
+            for job in self.jobs:
+                await self._run_job(job)
+            return await self.dispatcher.drain(self.batch_size)
+        finally:
+            await self.transport.close()
+
+    async def _repeat(self, job: PeriodicJob, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self._run_job(job)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(job.every_seconds):
+                    await stop.wait()
+
+    async def _run_job(self, job: PeriodicJob) -> None:
+        try:
+            await job.run(self.settings)
+        except Exception:  # one failing job must not stop the mail, nor the next run
+            log.exception("periodic job %s failed", job.name)
+
+
+def _report_early_end(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    # Without this a crashed worker would go unnoticed until shutdown: mail would just pile up.
+    if not stop.is_set() and not task.cancelled():
+        log.error("the mail worker stopped unexpectedly", exc_info=task.exception())
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings, **options: object) -> AsyncIterator[Worker]:
+    """A Worker in a task beside the web app: started on entry, stopped gracefully on exit
+    (a send in progress may finish; past the grace period it is cancelled, and its rows are
+    sent again once their lease runs out)."""
+    worker = Worker(settings, **options)  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop), name="events-service-worker")
+    task.add_done_callback(lambda done: _report_early_end(done, stop))
+    try:
+        yield worker
+    finally:
+        stop.set()
+        grace = worker.transport.max_send_seconds + 5
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except Exception:
+            log.exception("worker ended with an error")

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from events_service.organisers.auth import EDITORS
+from events_service.registrations import service
+from events_service.registrations.schemas import (
+    EventStats,
+    PublicRegistration,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationRow,
+    Status,
+)
+from events_service.settings import Settings
+
+
+class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
+    """Litestar's limiter says when the window resets only in RateLimit-Reset; browsers,
+    curl and HTTP clients read Retry-After."""
+
+    def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
+        headers = super().create_response_headers(cache_object)
+        headers["Retry-After"] = str(max(int(headers[self.config.rate_limit_reset_header_key]), 1))
+        return headers
+
+
+def public_registration_controller(settings: Settings) -> type[Controller]:
+    """The public controller, rate limited per client address (429 with Retry-After)."""
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.public_rate_limit_per_minute),
+        middleware_class=RetryAfterRateLimitMiddleware,
+    )
+
+    class PublicRegistrationController(Controller):
+        path = "/api/public"
+        tags = ["public"]
+
+        @post("/events/{event_id:int}/registrations", middleware=[rate_limit.middleware], summary="Register for an event")
+        async def register(
+            self, event_id: FromPath[int], data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
+        ) -> RegistrationCreated:
+            return await service.register(event_id, data, settings)
+
+        @get("/registrations/{token:str}", summary="A registration, by its manage token")
+        async def read(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
+            return await service.public_registration(token, settings)
+
+        @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token")
+        async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
+            return await service.cancel_by_token(token, settings)
+
+    return PublicRegistrationController
+
+
+class OrganiserRegistrationController(Controller):
+    path = "/api"
+    tags = ["registrations"]
+    guards = [EDITORS]
+
+    @get("/events/{event_id:int}/registrations", summary="Registrations of an event")
+    async def find(
+        self, event_id: FromPath[int], status: FromQuery[Status | None] = None, q: FromQuery[str | None] = None
+    ) -> list[RegistrationRow]:
+        return await service.list_registrations(event_id, status=status, q=q)
+
+    @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
+    async def export(self, event_id: FromPath[int], status: FromQuery[Status | None] = None) -> Response[str]:
+        body = await service.registrations_csv(event_id, status=status)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'},
+        )
+
+    @get("/events/{event_id:int}/stats")
+    async def stats(self, event_id: FromPath[int]) -> EventStats:
+        return await service.event_stats(event_id)
+
+    @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
+    async def cancel(self, registration_id: FromPath[int], settings: NamedDependency[Settings]) -> dict[str, str]:
+        return {"status": await service.cancel(registration_id, settings, cancelled_by="organiser")}

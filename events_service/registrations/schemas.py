@@ -1,0 +1,106 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from events_service.events.schemas import PublicEventOut
+
+Status = Literal["confirmed", "waitlisted", "cancelled"]
+AttendanceMode = Literal["in_person", "online"]
+Language = Literal["it", "en"]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+MAX_COLLEAGUES = 10
+
+
+class CompanyRef(msgspec.Struct, forbid_unknown_fields=True):
+    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    country: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$")] | None = None
+    region: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class Colleague(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    first_name: PersonName
+    last_name: PersonName
+    language: Language | None = None
+    attendance_mode: AttendanceMode | None = None
+
+
+class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    first_name: PersonName
+    last_name: PersonName
+    company: CompanyRef
+    consent_privacy: bool
+    consent_marketing: bool | None = None
+    language: Language | None = None
+    attendance_mode: AttendanceMode | None = None
+    colleagues: Annotated[list[Colleague], msgspec.Meta(max_length=MAX_COLLEAGUES)] = msgspec.field(default_factory=list)
+
+
+class RegistrationCreated(msgspec.Struct):
+    id: int
+    email: str
+    status: Status
+    attendance_mode: AttendanceMode
+    manage_token: str
+    manage_url: str
+    waitlist_position: int | None = None
+    colleagues: list["RegistrationCreated"] = msgspec.field(default_factory=list)
+
+
+class CompanyBrief(msgspec.Struct):
+    id: int
+    name: str
+    vat_id: str
+
+
+class RegistrationRow(msgspec.Struct):
+    """An organiser's line of the registrations list."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    company: CompanyBrief | None
+    status: Status
+    attendance_mode: AttendanceMode
+    created_at: datetime
+    attended: bool
+    minutes_attended: int
+    waitlist_position: int | None = None
+
+
+class PublicRegistration(msgspec.Struct):
+    """What the holder of a manage token sees; the join link only when confirmed."""
+
+    id: int
+    status: Status
+    attendance_mode: AttendanceMode
+    email: str
+    first_name: str
+    last_name: str
+    company: str | None
+    created_at: datetime
+    waitlist_position: int | None
+    event: PublicEventOut
+    online_url: str | None
+    manage_url: str
+    feed_url: str
+    checkin_code: str | None
+
+
+class EventStats(msgspec.Struct):
+    capacity: int
+    online_capacity: int | None
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    attended: int
+    no_show: int
+    companies: int
+    seats_left: int
+    online_seats_left: int | None

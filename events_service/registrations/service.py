@@ -1,0 +1,640 @@
+"""Every registration rule lives here: who may register, seats, the waitlist, company caps,
+cancellation and promotion, and the organiser's views of them.
+
+Seats are never read-then-written: a seat is one conditional UPDATE on the event row
+(`seats_taken < capacity`), a company's seat one on its `company_seats` row. Every writer takes
+the event row before the company row, so concurrent registrations and cancellations on
+PostgreSQL cannot deadlock each other; SQLite runs them one at a time (IMMEDIATE transactions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hmac
+import io
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from events_service.companies.service import checked_vat_id
+from events_service.companies.tables import Company, Contact
+from events_service.companies.vat import VatId
+from events_service.db import is_unique_violation, write_transaction
+from events_service.errors import Conflict, DomainError, Invalid, NotFound
+from events_service.events.service import (
+    agenda_by_event,
+    event_row,
+    public_event_out,
+    registration_closes_at,
+    speakers_by_event,
+)
+from events_service.events.tables import Event
+from events_service.registrations import messages
+from events_service.registrations.schemas import (
+    AttendanceMode,
+    CompanyBrief,
+    CompanyRef,
+    EventStats,
+    PublicRegistration,
+    RegistrationCreate,
+    RegistrationCreated,
+    RegistrationRow,
+)
+from events_service.registrations.tables import CompanySeats, Registration
+from events_service.registrations.tokens import Purpose, make_token, new_nonce, read_token
+from events_service.settings import Settings
+from events_service.validation import normalise_email
+
+T = TypeVar("T")
+
+
+class RegistrationError(DomainError):
+    pass
+
+
+class RegistrationNotFound(RegistrationError, NotFound):
+    pass
+
+
+class RegistrationConflict(RegistrationError, Conflict):
+    pass
+
+
+class InvalidRegistration(RegistrationError, Invalid):
+    pass
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    email: str
+    first_name: str
+    last_name: str
+    language: str
+    attendance_mode: AttendanceMode | None
+    is_colleague: bool
+
+
+# ---------------------------------------------------------------- tokens and links
+
+
+def token_for(settings: Settings, purpose: Purpose, registration_id: int, nonce: str) -> str:
+    return make_token(settings.secret_key, purpose, registration_id, nonce)
+
+
+def manage_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/registrations/{token}"
+
+
+def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:
+    """A person's own calendar feed: one per person, across all their registrations."""
+    return f"{settings.base_url}/calendar/personal/{token_for(settings, 'feed', contact_id, feed_nonce)}.ics"
+
+
+async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
+    """The registration a token names; a forged, tampered or revoked token is simply unknown."""
+    parsed = read_token(settings.secret_key, purpose, token)
+    row = None
+    if parsed is not None:
+        row = await Registration.select().where(Registration.id == parsed[0]).first()
+    if row is None or parsed is None or not hmac.compare_digest(row["token_nonce"], parsed[1]):
+        raise RegistrationNotFound("no registration for this link; it may have been mistyped or replaced")
+    return row
+
+
+# ---------------------------------------------------------------- registering
+
+
+def _applicants(data: RegistrationCreate) -> list[Applicant]:
+    language = data.language or "it"
+    people = [Applicant(normalise_email(data.email), data.first_name.strip(), data.last_name.strip(), language, data.attendance_mode, False)]
+    for colleague in data.colleagues:
+        people.append(
+            Applicant(
+                normalise_email(colleague.email),
+                colleague.first_name.strip(),
+                colleague.last_name.strip(),
+                colleague.language or language,
+                colleague.attendance_mode or data.attendance_mode,
+                True,
+            )
+        )
+    emails = [person.email for person in people]
+    if len(set(emails)) != len(emails):
+        raise InvalidRegistration("the same email appears twice in one registration")
+    if any(not (p.first_name and p.last_name) for p in people):
+        raise InvalidRegistration("first_name and last_name must not be blank")
+    return people
+
+
+def _company_vat(company: CompanyRef) -> VatId:
+    try:
+        return checked_vat_id(company.vat_id, company.country)
+    except DomainError as error:
+        raise InvalidRegistration(error.detail) from None
+
+
+def _check_open(event: dict[str, Any]) -> None:
+    if event["status"] == "draft":
+        raise RegistrationNotFound(f"no published event with id {event['id']}")
+    if event["status"] == "cancelled":
+        raise RegistrationConflict("this event has been cancelled")
+    if now_utc() >= registration_closes_at(event):
+        raise RegistrationConflict("registration for this event has closed")
+
+
+def _attendance_mode(event: dict[str, Any], wanted: AttendanceMode | None) -> AttendanceMode:
+    if event["mode"] == "hybrid":
+        return wanted or "in_person"
+    fixed: AttendanceMode = "online" if event["mode"] == "online" else "in_person"
+    if wanted is not None and wanted != fixed:
+        raise InvalidRegistration(f"this event is {event['mode'].replace('_', ' ')} only: attendance_mode must be '{fixed}'")
+    return fixed
+
+
+async def _company_id(company: CompanyRef, vat: VatId) -> int:
+    """Find the company by VAT id or create it; a company created by a concurrent registration
+    is found, not duplicated (the insert waits for it, then does nothing)."""
+    existing = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
+    if existing:
+        return existing["id"]
+    if not company.name or not company.name.strip():
+        raise InvalidRegistration(f"company {vat.normalised} is new to us: give its name")
+    await Company.insert(
+        Company(name=company.name.strip(), vat_id=vat.normalised, country=vat.country, region=company.region)
+    ).on_conflict(target=Company.vat_id, action="DO NOTHING")
+    created = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
+    return created["id"]
+
+
+async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: bool | None, now: datetime) -> int:
+    """Find the person by email (stored lower-cased) or create them; link them to the company."""
+    await Contact.insert(
+        Contact(email=applicant.email, first_name=applicant.first_name, last_name=applicant.last_name, feed_nonce=new_nonce())
+    ).on_conflict(target=Contact.email, action="DO NOTHING")
+    contact = await Contact.select(Contact.id).where(Contact.email == applicant.email).first()
+    changes: dict[Any, Any] = {
+        Contact.first_name: applicant.first_name,
+        Contact.last_name: applicant.last_name,
+        Contact.company: company_id,
+        Contact.language: applicant.language,
+        Contact.consent_privacy_at: now,
+    }
+    if not applicant.is_colleague and consent_marketing is not None:
+        changes[Contact.consent_marketing_at] = now if consent_marketing else None
+    await Contact.update(changes).where(Contact.id == contact["id"])
+    return contact["id"]
+
+
+def _seat_columns(mode: AttendanceMode, event: dict[str, Any]) -> tuple[Any, Any]:
+    """(taken, capacity) columns of the pool a mode draws from; only hybrid events have two."""
+    if mode == "online" and event["mode"] == "hybrid":
+        return Event.online_seats_taken, Event.online_capacity
+    return Event.seats_taken, Event.capacity
+
+
+async def _take_event_seat(event: dict[str, Any], mode: AttendanceMode) -> bool:
+    taken, capacity = _seat_columns(mode, event)
+    rows = await Event.update({taken: taken + 1}).where((Event.id == event["id"]) & (taken < capacity)).returning(Event.id)
+    return bool(rows)
+
+
+async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> None:
+    taken, _ = _seat_columns(mode, event)
+    await Event.update({taken: taken - 1}).where((Event.id == event["id"]) & (taken > 0))
+
+
+async def _take_company_seat(event_id: int, company_id: int, limit: int) -> bool:
+    await CompanySeats.insert(CompanySeats(event=event_id, company=company_id, taken=0)).on_conflict(action="DO NOTHING")
+    rows = await (
+        CompanySeats.update({CompanySeats.taken: CompanySeats.taken + 1})
+        .where((CompanySeats.event == event_id) & (CompanySeats.company == company_id) & (CompanySeats.taken < limit))
+        .returning(CompanySeats.id)
+    )
+    return bool(rows)
+
+
+async def _release_company_seat(event_id: int, company_id: int) -> None:
+    await CompanySeats.update({CompanySeats.taken: CompanySeats.taken - 1}).where(
+        (CompanySeats.event == event_id) & (CompanySeats.company == company_id) & (CompanySeats.taken > 0)
+    )
+
+
+async def _company_seats_taken(event_id: int, company_id: int) -> int:
+    row = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event_id) & (CompanySeats.company == company_id)).first()
+    return row["taken"] if row else 0
+
+
+async def _company_is_full(event: dict[str, Any], company_id: int) -> bool:
+    limit = event["max_per_company"]
+    return limit is not None and await _company_seats_taken(event["id"], company_id) >= limit
+
+
+def _company_full_message(event: dict[str, Any]) -> str:
+    return (
+        f"your company already holds the {event['max_per_company']} seats one company may take at this event; "
+        "ask a colleague to cancel, or contact the organisers"
+    )
+
+
+async def _claim_place(event: dict[str, Any], company_id: int, mode: AttendanceMode) -> tuple[str, bool]:
+    """(status, holds a company seat). The event row is taken before the company row."""
+    if await _take_event_seat(event, mode):
+        if event["max_per_company"] is None:
+            return "confirmed", False
+        if await _take_company_seat(event["id"], company_id, event["max_per_company"]):
+            return "confirmed", True
+        await _release_event_seat(event, mode)
+        raise RegistrationConflict(_company_full_message(event))
+    if await _company_is_full(event, company_id):
+        raise RegistrationConflict(_company_full_message(event))
+    return "waitlisted", False
+
+
+async def _refuse_duplicate(event_id: int, contact_id: int, email: str) -> None:
+    """A cancelled registration makes way for a new one (at the back of any waitlist)."""
+    existing = await Registration.select(Registration.id, Registration.status).where(
+        (Registration.event == event_id) & (Registration.contact == contact_id)
+    ).first()
+    if existing is None:
+        return
+    if existing["status"] != "cancelled":
+        raise RegistrationConflict(f"{email} is registered for this event already")
+    await Registration.delete().where(Registration.id == existing["id"])
+
+
+async def waitlist_position(event_id: int, mode: str, registration_id: int) -> int:
+    ahead = await Registration.count().where(
+        (Registration.event == event_id)
+        & (Registration.status == "waitlisted")
+        & (Registration.attendance_mode == mode)
+        & (Registration.id < registration_id)
+    )
+    return ahead + 1
+
+
+async def _register_one(
+    event: dict[str, Any], applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings
+) -> RegistrationCreated:
+    now = now_utc()
+    mode = _attendance_mode(event, applicant.attendance_mode)
+    contact_id = await _contact_id(applicant, company_id, data.consent_marketing, now)
+    await _refuse_duplicate(event["id"], contact_id, applicant.email)
+    status, holds_company_seat = await _claim_place(event, company_id, mode)
+    nonce = new_nonce()
+    inserted = Registration.insert(
+        Registration(
+            event=event["id"],
+            contact=contact_id,
+            company=company_id,
+            status=status,
+            attendance_mode=mode,
+            language=applicant.language,
+            token_nonce=nonce,
+            holds_company_seat=holds_company_seat,
+            registered_by=registered_by,
+            created_at=now,
+            confirmed_at=now if status == "confirmed" else None,
+        )
+    ).returning(Registration.id)
+    try:
+        rows = await inserted
+    except Exception as error:
+        if is_unique_violation(error):  # the same person, registering twice at the same moment
+            raise RegistrationConflict(f"{applicant.email} is registered for this event already") from None
+        raise
+    registration_id = rows[0]["id"]
+    position = await waitlist_position(event["id"], mode, registration_id) if status == "waitlisted" else None
+    await messages.queue_registration_message(registration_id, "confirmed" if status == "confirmed" else "waitlisted", settings)
+    token = token_for(settings, "manage", registration_id, nonce)
+    return RegistrationCreated(
+        id=registration_id,
+        email=applicant.email,
+        status=status,  # type: ignore[arg-type]
+        attendance_mode=mode,
+        manage_token=token,
+        manage_url=manage_url(settings, token),
+        waitlist_position=position,
+    )
+
+
+async def register(event_id: int, data: RegistrationCreate, settings: Settings) -> RegistrationCreated:
+    """Register a person, and any colleagues, for an event: all of them or none."""
+    if data.consent_privacy is not True:
+        raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it")
+    applicants = _applicants(data)
+    vat = _company_vat(data.company)
+
+    async def attempt() -> RegistrationCreated:
+        async with write_transaction():
+            event = await _event_for_update(event_id)
+            _check_open(event)
+            company_id = await _company_id(data.company, vat)
+            created = await _register_one(event, applicants[0], company_id, data, None, settings)
+            for colleague in applicants[1:]:
+                created.colleagues.append(await _register_one(event, colleague, company_id, data, created.id, settings))
+            return created
+
+    return await with_retry(attempt)
+
+
+async def _event_for_update(event_id: int) -> dict[str, Any]:
+    try:
+        return await event_row(event_id)
+    except NotFound:
+        raise RegistrationNotFound(f"no published event with id {event_id}") from None
+
+
+_RETRYABLE_PG_ERRORS = ("DeadlockDetectedError", "SerializationError")
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error)
+    return type(error).__name__ in _RETRYABLE_PG_ERRORS
+
+
+async def with_retry(work: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
+    """Run a transaction again when the database gave up on it for reasons of concurrency only."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except Exception as error:
+            if attempt == attempts or not _is_transient(error):
+                raise
+            await asyncio.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- cancelling and promoting
+
+
+async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "registrant") -> str:
+    """Cancel a registration (idempotent); a freed seat goes to the first person waiting."""
+
+    async def attempt() -> str:
+        async with write_transaction():
+            row = await Registration.select().where(Registration.id == registration_id).first()
+            if row is None:
+                raise RegistrationNotFound(f"no registration with id {registration_id}")
+            if row["status"] == "cancelled":
+                return "cancelled"
+            event = await event_row(row["event"])
+            changed = await Registration.update(
+                {
+                    Registration.status: "cancelled",
+                    Registration.cancelled_at: now_utc(),
+                    Registration.cancelled_by: cancelled_by,
+                    Registration.holds_company_seat: False,
+                }
+            ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
+            if not changed:
+                return "cancelled"  # a concurrent cancellation won; it did the rest
+            await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == "confirmed", settings=settings)
+            if row["status"] == "confirmed":
+                await _release_event_seat(event, row["attendance_mode"])
+                if row["holds_company_seat"]:
+                    await _release_company_seat(event["id"], row["company"])
+                if event["status"] == "published":
+                    await promote_waitlisted(event["id"], settings)
+            return "cancelled"
+
+    return await with_retry(attempt)
+
+
+async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
+    """Give free seats to waiting people in arrival order, skipping (not dropping) those whose
+    company holds all its seats. Runs inside the caller's transaction."""
+    event = await event_row(event_id)
+    promoted: list[int] = []
+    waiting = await (
+        Registration.select(Registration.id, Registration.company, Registration.attendance_mode)
+        .where((Registration.event == event_id) & (Registration.status == "waitlisted"))
+        .order_by(Registration.id)
+    )
+    pools_full: set[str] = set()
+    for person in waiting:
+        mode = person["attendance_mode"]
+        if mode in pools_full:
+            continue
+        if not await _take_event_seat(event, mode):
+            pools_full.add(mode)
+            continue
+        holds_company_seat = False
+        if event["max_per_company"] is not None and person["company"] is not None:
+            if not await _take_company_seat(event_id, person["company"], event["max_per_company"]):
+                await _release_event_seat(event, mode)
+                continue
+            holds_company_seat = True
+        confirmed = await Registration.update(
+            {Registration.status: "confirmed", Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
+        ).where((Registration.id == person["id"]) & (Registration.status == "waitlisted")).returning(Registration.id)
+        if not confirmed:
+            await _release_event_seat(event, mode)
+            if holds_company_seat:
+                await _release_company_seat(event_id, person["company"])
+            continue
+        promoted.append(person["id"])
+        await messages.queue_registration_message(person["id"], "promoted", settings)
+    return promoted
+
+
+async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
+    """The event is cancelled: every live registration is cancelled, each with its notice."""
+    rows = await Registration.select(Registration.id, Registration.status).where(
+        (Registration.event == event_id) & (Registration.status != "cancelled")
+    )
+    now = now_utc()
+    for row in rows:
+        await Registration.update(
+            {Registration.status: "cancelled", Registration.cancelled_at: now, Registration.cancelled_by: "event", Registration.holds_company_seat: False}
+        ).where(Registration.id == row["id"])
+        await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == "confirmed", settings=settings)
+    await Event.update({Event.seats_taken: 0, Event.online_seats_taken: 0}).where(Event.id == event_id)
+    await CompanySeats.update({CompanySeats.taken: 0}).where(CompanySeats.event == event_id)
+    return len(rows)
+
+
+UPDATE_SETTLE_TIME = timedelta(minutes=5)
+
+
+async def notify_schedule_change(event: dict[str, Any], changed: list[str]) -> None:
+    """Attendees hear of a change once the edits settle: each edit pushes the moment back, and
+    the fields changed accumulate, so a burst of edits makes one email per person."""
+    pending = list(dict.fromkeys([*(event.get("pending_changes") or []), *changed]))
+    await Event.update({Event.pending_changes: pending, Event.updates_due_at: now_utc() + UPDATE_SETTLE_TIME}).where(Event.id == event["id"])
+
+
+async def send_due_event_updates(settings: Settings, now: datetime | None = None) -> int:
+    """Queue the updated invite (same UID, the event's new SEQUENCE) for every confirmed
+    attendee of each event whose edits have settled. Returns the number of emails queued."""
+    moment = now or now_utc()
+    queued = 0
+    due = await Event.select(Event.id).where((Event.updates_due_at.is_not_null()) & (Event.updates_due_at <= moment))
+    for row in due:
+        async with write_transaction():
+            event = await event_row(row["id"])
+            if event["updates_due_at"] is None or event["updates_due_at"] > moment:
+                continue  # another worker took it, or an edit pushed it back
+            await Event.update({Event.pending_changes: [], Event.updates_due_at: None}).where(Event.id == event["id"])
+            if event["status"] != "published":
+                continue
+            confirmed = await Registration.select(Registration.id).where((Registration.event == event["id"]) & (Registration.status == "confirmed"))
+            for registration in confirmed:
+                queued += await messages.queue_event_update(registration["id"], list(event["pending_changes"] or []), settings)
+    return queued
+
+
+async def check_capacity_change(event: dict[str, Any], capacity: int, online_capacity: int | None) -> None:
+    """A capacity may not drop below the seats already confirmed."""
+    if capacity < event["seats_taken"]:
+        raise RegistrationConflict(f"capacity cannot go below the {event['seats_taken']} seats already confirmed")
+    if online_capacity is not None and online_capacity < event["online_seats_taken"]:
+        raise RegistrationConflict(f"online_capacity cannot go below the {event['online_seats_taken']} online seats already confirmed")
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def public_registration(token: str, settings: Settings) -> PublicRegistration:
+    row = await registration_by_token(settings, token)
+    event = await event_row(row["event"])
+    contact = await Contact.select().where(Contact.id == row["contact"]).first()
+    company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
+    speakers = (await speakers_by_event([event["id"]]))[event["id"]]
+    agenda = (await agenda_by_event([event["id"]]))[event["id"]]
+    confirmed = row["status"] == "confirmed"
+    position = await waitlist_position(event["id"], row["attendance_mode"], row["id"]) if row["status"] == "waitlisted" else None
+    shows_link = confirmed and row["attendance_mode"] == "online"
+    return PublicRegistration(
+        id=row["id"],
+        status=row["status"],
+        attendance_mode=row["attendance_mode"],
+        email=contact["email"],
+        first_name=contact["first_name"],
+        last_name=contact["last_name"],
+        company=company["name"] if company else None,
+        created_at=row["created_at"],
+        waitlist_position=position,
+        event=public_event_out(event, speakers, agenda, settings.base_url),
+        online_url=event["online_url"] if shows_link else None,
+        manage_url=manage_url(settings, token),
+        feed_url=feed_url(settings, contact["id"], contact["feed_nonce"]),
+        checkin_code=token_for(settings, "checkin", row["id"], row["token_nonce"]) if confirmed and row["attendance_mode"] == "in_person" else None,
+    )
+
+
+async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
+    row = await registration_by_token(settings, token)
+    await cancel(row["id"], settings, cancelled_by="registrant")
+    return await public_registration(token, settings)
+
+
+def _registration_select() -> Any:
+    return Registration.select(
+        Registration.id,
+        Registration.contact.email.as_alias("email"),
+        Registration.contact.first_name.as_alias("first_name"),
+        Registration.contact.last_name.as_alias("last_name"),
+        Registration.company.id.as_alias("company_id"),
+        Registration.company.name.as_alias("company_name"),
+        Registration.company.vat_id.as_alias("company_vat_id"),
+        Registration.status,
+        Registration.attendance_mode,
+        Registration.created_at,
+        Registration.attended,
+        Registration.minutes_attended,
+    )
+
+
+async def list_registrations(event_id: int, status: str | None = None, q: str | None = None) -> list[RegistrationRow]:
+    await event_row(event_id)
+    query = _registration_select().where(Registration.event == event_id).order_by(Registration.id)
+    if status:
+        query = query.where(Registration.status == status)
+    rows = await query
+    if q:
+        needle = q.strip().lower()
+        rows = [r for r in rows if needle in " ".join(str(r[k] or "") for k in ("email", "first_name", "last_name", "company_name")).lower()]
+    positions: dict[str, int] = {}
+    result = []
+    for row in rows:
+        position = None
+        if row["status"] == "waitlisted" and not status and not q:
+            positions[row["attendance_mode"]] = positions.get(row["attendance_mode"], 0) + 1
+            position = positions[row["attendance_mode"]]
+        elif row["status"] == "waitlisted":
+            position = await waitlist_position(event_id, row["attendance_mode"], row["id"])
+        company = CompanyBrief(id=row["company_id"], name=row["company_name"], vat_id=row["company_vat_id"]) if row["company_id"] else None
+        result.append(
+            RegistrationRow(
+                id=row["id"],
+                email=row["email"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                company=company,
+                status=row["status"],
+                attendance_mode=row["attendance_mode"],
+                created_at=row["created_at"],
+                attended=row["attended"],
+                minutes_attended=row["minutes_attended"],
+                waitlist_position=position,
+            )
+        )
+    return result
+
+
+CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", "first_name", "last_name",
+               "company", "vat_id", "created_at", "attended", "minutes_attended"]
+
+
+async def registrations_csv(event_id: int, status: str | None = None) -> str:
+    rows = await list_registrations(event_id, status=status)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [row.id, row.status, row.attendance_mode, row.waitlist_position or "", row.email, row.first_name, row.last_name,
+             row.company.name if row.company else "", row.company.vat_id if row.company else "",
+             row.created_at.isoformat(), "yes" if row.attended else "no", row.minutes_attended]
+        )
+    return buffer.getvalue()
+
+
+async def event_stats(event_id: int) -> EventStats:
+    event = await event_row(event_id)
+    counts = {status: 0 for status in ("confirmed", "waitlisted", "cancelled")}
+    rows = await Registration.select(Registration.status, Registration.attended, Registration.company).where(Registration.event == event_id)
+    attended = no_show = 0
+    companies: set[int] = set()
+    ended = event["ends_at"] <= now_utc()
+    for row in rows:
+        counts[row["status"]] += 1
+        if row["status"] != "cancelled" and row["company"] is not None:
+            companies.add(row["company"])
+        if row["attended"]:
+            attended += 1
+        elif ended and row["status"] == "confirmed":
+            no_show += 1
+    online_left = None
+    if event["mode"] == "hybrid":
+        online_left = max((event["online_capacity"] or 0) - event["online_seats_taken"], 0)
+    return EventStats(
+        capacity=event["capacity"],
+        online_capacity=event["online_capacity"],
+        confirmed=counts["confirmed"],
+        waitlisted=counts["waitlisted"],
+        cancelled=counts["cancelled"],
+        attended=attended,
+        no_show=no_show,
+        companies=len(companies),
+        seats_left=max(event["capacity"] - event["seats_taken"], 0),
+        online_seats_left=online_left,
+    )

@@ -1,0 +1,286 @@
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from events_service.companies.tables import Company, Contact
+from events_service.events.tables import Event
+from events_service.mail.tables import OutboxMessage
+from events_service.registrations.tables import CompanySeats, Registration
+from tests.factories import partita_iva, published_event, registration_payload
+from tests.mailparse import calendar_method
+
+
+async def _register(client: httpx.AsyncClient, event_id: int, email: str, **overrides: object) -> httpx.Response:
+    return await client.post(f"/api/public/events/{event_id}/registrations", json=registration_payload(email, **overrides))
+
+
+async def _counts() -> tuple[int, int, int, int]:
+    return (await Registration.count(), await Contact.count(), await Company.count(), await OutboxMessage.count())
+
+
+async def test_register_creates_company_contact_and_confirmation(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    answer = await _register(client, event["id"], "Mario.Rossi@Lariana.example", consent_marketing=True)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["status"] == "confirmed" and body["email"] == "mario.rossi@lariana.example"
+    assert body["manage_url"] == f"http://events.test/registrations/{body['manage_token']}"
+    contact = await Contact.select().first()
+    assert contact["email"] == "mario.rossi@lariana.example"
+    assert contact["consent_privacy_at"] is not None and contact["consent_marketing_at"] is not None
+    company = await Company.select().first()
+    assert company["vat_id"] == partita_iva(1) and company["name"] == "Azienda 1 Srl"
+    assert contact["company"] == company["id"]
+    outbox = await OutboxMessage.select().where(OutboxMessage.registration_id == body["id"])
+    assert [row["kind"] for row in outbox] == ["confirmed"]
+    assert calendar_method(outbox[0]["message"]) == "REQUEST"
+
+
+async def test_known_company_needs_only_its_vat_id_and_new_company_needs_a_name(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    assert (await _register(client, event["id"], "a.one@x.example")).status_code == 201
+    by_vat = await _register(client, event["id"], "b.two@x.example", company={"vat_id": partita_iva(1)[2:]})
+    assert by_vat.status_code == 201
+    assert await Company.count() == 1
+    nameless = await _register(client, event["id"], "c.three@x.example", company={"vat_id": partita_iva(5), "country": "IT"})
+    assert nameless.status_code == 422
+    assert "name" in nameless.json()["detail"]
+
+
+async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=2)
+    answers = [await _register(client, event["id"], f"p{n}.person@x.example", company_no=n) for n in range(5)]
+    assert [a.json()["status"] for a in answers] == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert [a.json()["waitlist_position"] for a in answers[2:]] == [1, 2, 3]
+
+    waiting = await client.get(f"/api/public/registrations/{answers[2].json()['manage_token']}")
+    assert waiting.json()["status"] == "waitlisted" and waiting.json()["online_url"] is None
+
+    cancelled = await client.post(f"/api/public/registrations/{answers[0].json()['manage_token']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    promoted = await client.get(f"/api/public/registrations/{answers[2].json()['manage_token']}")
+    assert promoted.json()["status"] == "confirmed"
+    assert promoted.json()["online_url"] == "https://meet.example.org/j/123456"
+    still_waiting = await client.get(f"/api/public/registrations/{answers[3].json()['manage_token']}")
+    assert still_waiting.json()["waitlist_position"] == 1
+
+    again = await client.post(f"/api/public/registrations/{answers[0].json()['manage_token']}/cancel")
+    assert again.status_code == 200
+    assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 2
+    kinds = {(row["registration_id"], row["kind"]) for row in await OutboxMessage.select()}
+    assert (answers[0].json()["id"], "cancelled") in kinds
+    assert (answers[2].json()["id"], "promoted") in kinds
+    cancel_mail = await OutboxMessage.select().where(OutboxMessage.kind == "cancelled").first()
+    assert calendar_method(cancel_mail["message"]) == "CANCEL"
+
+
+async def test_company_cap_refuses_the_next_colleague_and_writes_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=10, max_per_company=2)
+    for n in range(2):
+        assert (await _register(client, event["id"], f"c{n}.colleague@x.example", company_no=7)).status_code == 201
+    before = await _counts()
+    third = await _register(client, event["id"], "c2.colleague@x.example", company_no=7)
+    assert third.status_code == 409
+    assert "2 seats" in third.json()["detail"]
+    assert await _counts() == before
+    other_company = await _register(client, event["id"], "d.other@x.example", company_no=8)
+    assert other_company.json()["status"] == "confirmed"
+    seats = await CompanySeats.select().order_by(CompanySeats.company)
+    assert [row["taken"] for row in seats] == [2, 1]
+
+
+async def test_company_cap_is_respected_when_promoting(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=1, max_per_company=1)
+    first = await _register(client, event["id"], "a.first@x.example", company_no=1)
+    b = await _register(client, event["id"], "b.second@x.example", company_no=2)
+    c = await _register(client, event["id"], "c.third@x.example", company_no=2)
+    d = await _register(client, event["id"], "d.fourth@x.example", company_no=3)
+    assert [x.json()["status"] for x in (b, c, d)] == ["waitlisted"] * 3  # company 2 holds no seat yet
+
+    await client.post(f"/api/public/registrations/{first.json()['manage_token']}/cancel")
+    await client.patch(f"/api/events/{event['id']}", json={"capacity": 3}, headers=organiser)
+    statuses = {r["email"]: r["status"] for r in (await client.get(f"/api/events/{event['id']}/registrations", headers=organiser)).json()}
+    assert statuses == {
+        "a.first@x.example": "cancelled",
+        "b.second@x.example": "confirmed",
+        "c.third@x.example": "waitlisted",  # company 2 holds its one seat: skipped, not dropped
+        "d.fourth@x.example": "confirmed",
+    }
+    stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
+    assert stats["seats_left"] == 1
+
+
+async def test_waitlisting_a_colleague_of_a_company_at_its_cap_is_refused(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=1, max_per_company=1)
+    assert (await _register(client, event["id"], "a.first@x.example", company_no=1)).json()["status"] == "confirmed"
+    refused = await _register(client, event["id"], "a.colleague@x.example", company_no=1)
+    assert refused.status_code == 409 and "1 seats" in refused.json()["detail"]
+
+
+async def test_hybrid_event_has_separate_pools(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, tech_day=True, mode="hybrid", capacity=1, online_capacity=2, online_url="https://meet.example.org/day")
+    room = await _register(client, event["id"], "r.one@x.example", attendance_mode="in_person")
+    room_full = await _register(client, event["id"], "r.two@x.example", attendance_mode="in_person", company_no=2)
+    online = [await _register(client, event["id"], f"o{n}.online@x.example", attendance_mode="online", company_no=3 + n) for n in range(3)]
+    assert room.json()["status"] == "confirmed" and room_full.json()["status"] == "waitlisted"
+    assert [a.json()["status"] for a in online] == ["confirmed", "confirmed", "waitlisted"]
+    assert online[2].json()["waitlist_position"] == 1
+    room_view = await client.get(f"/api/public/registrations/{room.json()['manage_token']}")
+    assert room_view.json()["online_url"] is None and room_view.json()["checkin_code"]
+    online_view = await client.get(f"/api/public/registrations/{online[0].json()['manage_token']}")
+    assert online_view.json()["online_url"] == "https://meet.example.org/day" and online_view.json()["checkin_code"] is None
+    stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
+    assert stats["seats_left"] == 0 and stats["online_seats_left"] == 0 and stats["waitlisted"] == 2
+
+
+async def test_colleagues_get_their_own_registrations_all_or_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    colleagues = [{"email": "g.verdi@x.example", "first_name": "Giuseppe", "last_name": "Verdi"},
+                  {"email": "l.neri@x.example", "first_name": "Lucia", "last_name": "Neri", "language": "en"}]
+    answer = await _register(client, event["id"], "boss.bianchi@x.example", colleagues=colleagues)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert [c["email"] for c in body["colleagues"]] == ["g.verdi@x.example", "l.neri@x.example"]
+    tokens = {body["manage_token"], *(c["manage_token"] for c in body["colleagues"])}
+    assert len(tokens) == 3
+    rows = await Registration.select().order_by(Registration.id)
+    assert [row["registered_by"] for row in rows] == [None, body["id"], body["id"]]
+    assert len({row["company"] for row in rows}) == 1
+
+    before = await _counts()
+    clash = await _register(client, event["id"], "new.person@x.example", colleagues=[{"email": "G.Verdi@x.example", "first_name": "G", "last_name": "V"}])
+    assert clash.status_code == 409
+    assert await _counts() == before
+
+
+async def test_event_state_and_duplicates(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    assert (await _register(client, event["id"], "same.person@x.example")).status_code == 201
+    duplicate = await _register(client, event["id"], "SAME.Person@X.example")
+    assert duplicate.status_code == 409 and "already" in duplicate.json()["detail"]
+
+    draft = (await client.post("/api/events", json={**{k: v for k, v in event.items() if k in ("kind", "title", "starts_at", "ends_at", "mode", "capacity", "online_url")}}, headers=organiser)).json()
+    assert (await _register(client, draft["id"], "x.y@x.example")).status_code == 404
+    assert (await _register(client, 999999, "x.y@x.example")).status_code == 404
+
+    closing = await published_event(client, organiser, title="Closing soon")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    assert (await client.patch(f"/api/events/{closing['id']}", json={"registration_closes_at": past}, headers=organiser)).status_code == 200
+    closed = await _register(client, closing["id"], "late.comer@x.example")
+    assert closed.status_code == 409 and "closed" in closed.json()["detail"]
+
+    await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
+    cancelled = await _register(client, event["id"], "after.cancel@x.example")
+    assert cancelled.status_code == 409 and "cancelled" in cancelled.json()["detail"]
+
+
+async def test_bad_input_is_422_and_writes_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    vat = partita_iva(3)
+    bad_vat = vat[:-1] + str((int(vat[-1]) + 1) % 10)
+    cases = {
+        "no consent": registration_payload("a.b@x.example", consent_privacy=False),
+        "consent missing": {k: v for k, v in registration_payload("a.b@x.example").items() if k != "consent_privacy"},
+        "bad email": registration_payload("not-an-email"),
+        "bad vat": registration_payload("a.b@x.example", company={"vat_id": bad_vat, "name": "X", "country": "IT"}),
+        "blank name": registration_payload("a.b@x.example", first_name="   "),
+        "wrong mode": registration_payload("a.b@x.example", attendance_mode="in_person"),
+        "unknown field": registration_payload("a.b@x.example", shoe_size=44),
+        "bad colleague email": registration_payload("a.b@x.example", colleagues=[{"email": "nope", "first_name": "A", "last_name": "B"}]),
+        "same email twice": registration_payload("a.b@x.example", colleagues=[{"email": "A.B@x.example", "first_name": "A", "last_name": "B"}]),
+        "too many colleagues": registration_payload("a.b@x.example", colleagues=[{"email": f"c{n}@x.example", "first_name": "A", "last_name": "B"} for n in range(11)]),
+    }
+    for reason, payload in cases.items():
+        answer = await client.post(f"/api/public/events/{event['id']}/registrations", json=payload)
+        assert answer.status_code == 422, (reason, answer.status_code, answer.text)
+        assert answer.json()["detail"], reason
+    assert await _counts() == (0, 0, 0, 0)
+
+
+async def test_manage_token_is_scoped_and_tamper_proof(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    token = (await _register(client, event["id"], "t.holder@x.example")).json()["manage_token"]
+    view = await client.get(f"/api/public/registrations/{token}")
+    assert view.status_code == 200 and view.json()["email"] == "t.holder@x.example"
+    registration_id, nonce, signature = token.split(".")
+    forged = [
+        f"{int(registration_id) + 1}.{nonce}.{signature}",
+        f"{registration_id}.{nonce}x.{signature}",
+        f"{registration_id}.{nonce}.{signature[:-2]}AA",
+        view.json()["checkin_code"] or f"{registration_id}.{nonce}",
+        "garbage",
+    ]
+    for bad in forged:
+        assert (await client.get(f"/api/public/registrations/{bad}")).status_code == 404, bad
+        assert (await client.post(f"/api/public/registrations/{bad}/cancel")).status_code == 404, bad
+    assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
+
+
+async def test_organiser_views_list_csv_stats_and_cancel(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=2)
+    ids = [(await _register(client, event["id"], f"v{n}.viewer@x.example", company_no=n)).json()["id"] for n in range(3)]
+    listing = await client.get(f"/api/events/{event['id']}/registrations", headers=organiser)
+    assert listing.status_code == 200
+    first = listing.json()[0]
+    assert set(first) >= {"id", "email", "first_name", "last_name", "company", "status", "created_at", "attended", "minutes_attended"}
+    assert first["company"]["vat_id"] == partita_iva(0)
+    waitlisted = await client.get(f"/api/events/{event['id']}/registrations", params={"status": "waitlisted"}, headers=organiser)
+    assert [r["id"] for r in waitlisted.json()] == [ids[2]]
+    assert waitlisted.json()[0]["waitlist_position"] == 1
+    searched = await client.get(f"/api/events/{event['id']}/registrations", params={"q": "V1.VIEWER"}, headers=organiser)
+    assert [r["id"] for r in searched.json()] == [ids[1]]
+
+    csv_answer = await client.get(f"/api/events/{event['id']}/registrations.csv", headers=organiser)
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    lines = csv_answer.text.strip().splitlines()
+    assert lines[0].startswith("id,status") and len(lines) == 4
+
+    cancelled = await client.post(f"/api/registrations/{ids[0]}/cancel", headers=organiser)
+    assert cancelled.status_code == 200
+    stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
+    assert stats == {"capacity": 2, "online_capacity": None, "confirmed": 2, "waitlisted": 0, "cancelled": 1,
+                     "attended": 0, "no_show": 0, "companies": 2, "seats_left": 0, "online_seats_left": None}
+    assert (await client.post("/api/registrations/99999/cancel", headers=organiser)).status_code == 404
+    assert (await client.get(f"/api/events/{event['id']}/registrations")).status_code == 401
+
+
+async def test_capacity_changes_promote_or_are_refused(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=1)
+    for n in range(3):
+        await _register(client, event["id"], f"w{n}.wait@x.example", company_no=n)
+    shrink = await client.patch(f"/api/events/{event['id']}", json={"capacity": 0}, headers=organiser)
+    assert shrink.status_code == 409
+    grow = await client.patch(f"/api/events/{event['id']}", json={"capacity": 2}, headers=organiser)
+    assert grow.status_code == 200
+    stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
+    assert stats["confirmed"] == 2 and stats["waitlisted"] == 1
+
+
+async def test_cancelling_the_event_cancels_every_registration(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=1)
+    await _register(client, event["id"], "k.one@x.example", company_no=1)
+    await _register(client, event["id"], "k.two@x.example", company_no=2)
+    await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
+    statuses = {row["status"] for row in await Registration.select(Registration.status)}
+    assert statuses == {"cancelled"}
+    notices = await OutboxMessage.select().where(OutboxMessage.kind == "event_cancelled").order_by(OutboxMessage.registration_id)
+    assert len(notices) == 2
+    assert calendar_method(notices[0]["message"]) == "CANCEL"  # was confirmed: the entry goes
+    assert calendar_method(notices[1]["message"]) is None  # was waiting: nothing in a calendar
+
+
+async def test_concurrent_registrations_never_overbook(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=5, max_per_company=2)
+    answers = await asyncio.gather(*[_register(client, event["id"], f"r{n}.rush@x.example", company_no=n % 4) for n in range(30)])
+    codes = [a.status_code for a in answers]
+    assert set(codes) <= {201, 409}, codes
+    confirmed = await Registration.select(Registration.company).where(Registration.status == "confirmed")
+    assert len(confirmed) == 5
+    per_company: dict[int, int] = {}
+    for row in confirmed:
+        per_company[row["company"]] = per_company.get(row["company"], 0) + 1
+    assert max(per_company.values()) <= 2
+    assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 5
+    created = [a.json()["id"] for a in answers if a.status_code == 201]
+    assert await Registration.count() == len(created)
