@@ -4,6 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from events_service.attendance.tables import AttendanceInterval
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
@@ -26,6 +27,7 @@ APP_CONFIG = AppConfig(
         Registration,
         CompanySeats,
         OutboxMessage,
+        AttendanceInterval,
     ],
     migration_dependencies=[],
     commands=[],

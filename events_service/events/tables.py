@@ -54,6 +54,11 @@ class Event(Table, tablename="event"):
     # registrations.service.send_due_event_updates), so several edits make one email.
     pending_changes = JSON(default=[])
     updates_due_at = Timestamptz(null=True, default=None)
+    # Share of the event's length a participant must attend to count as attended.
+    attendance_threshold_percent = Integer(default=50)
+    recording_url = Varchar(length=1000, null=True, default=None)
+    slides_url = Varchar(length=1000, null=True, default=None)
+    follow_up_sent_at = Timestamptz(null=True, default=None)
 
 
 class EventSpeaker(Table, tablename="event_speaker"):

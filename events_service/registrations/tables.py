@@ -30,6 +30,9 @@ class Registration(Table, tablename="registration"):
     minutes_attended = Integer(default=0)
     checked_in_at = Timestamptz(null=True, default=None)
     checked_in_by = Integer(null=True, default=None)
+    walk_in = Boolean(default=False)
+    # Where attendance came from: "checkin", "import", or both ("checkin,import").
+    attendance_source = Varchar(length=40, null=True, default=None)
 
 
 class CompanySeats(Table, tablename="company_seats"):
