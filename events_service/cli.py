@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -111,7 +112,7 @@ def import_companies_command(csv_file: Path) -> None:
     from events_service.companies.importer import ImportFileError, import_companies
 
     async def work() -> object:
-        with Progress(disable=not click.get_text_stream("stdout").isatty(), transient=True) as bar:
+        with Progress(disable=not sys.stdout.isatty(), transient=True) as bar:
             task = bar.add_task("importing", total=None)
             return await import_companies(csv_file, progress=lambda done, total: bar.update(task, completed=done, total=total))
 

@@ -3,8 +3,10 @@ that behave the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -98,13 +100,30 @@ async def run_migrations() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
+_sqlite_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
+    """One lock per database file and event loop (an asyncio lock belongs to one loop)."""
+    locks = _sqlite_writers.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(str(engine.path), asyncio.Lock())
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
-    """A transaction that may read then write: IMMEDIATE on SQLite so concurrent writers queue
-    instead of failing with 'database is locked'; PostgreSQL needs no such hint."""
+    """A transaction that may read then write.
+
+    SQLite has one writer at a time. IMMEDIATE takes the write lock at BEGIN, so concurrent
+    writers wait instead of failing half-way; and within a process they queue on an asyncio
+    lock (first come, first served) rather than all polling SQLite's busy handler, which is
+    unfair and starves some of them under a rush. PostgreSQL needs neither.
+    """
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
-        async with engine.transaction(transaction_type=TransactionType.immediate):
+        if engine.current_transaction.get() is not None:
+            yield  # already inside a write transaction: join it
+            return
+        async with _sqlite_writer_lock(engine), engine.transaction(transaction_type=TransactionType.immediate):
             yield
     else:
         async with engine.transaction():

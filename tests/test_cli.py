@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from events_service.cli import main
+from tests.conftest import reset_database
+from tests.serving import served
 
 
 def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
@@ -42,35 +42,32 @@ def test_organiser_create_then_duplicate_is_refused(database_url: str, tmp_path:
     assert short.exit_code == 1 and "8 characters" in short.output
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited with {process.returncode}: {process.stdout.read().decode() if process.stdout else ''}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {seconds}s")
-
-
 @pytest.mark.parametrize("workers", [2])
 def test_serve_with_several_workers_answers(database_url: str, tmp_path: Path, workers: int) -> None:
-    port = _free_port()
-    env = {**os.environ, **_env(database_url, tmp_path), "EVENTS_RUN_WORKER": "0"}
-    command = [sys.executable, "-m", "events_service.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_serving(f"http://127.0.0.1:{port}/schema/openapi.json", process)
-        assert httpx.get(f"http://127.0.0.1:{port}/api/public/events").status_code == 200
-        assert httpx.get(f"http://127.0.0.1:{port}/api/events").status_code == 401
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with served(_env(database_url, tmp_path), workers=workers) as base_url:
+        assert httpx.get(f"{base_url}/api/public/events").status_code == 200
+        assert httpx.get(f"{base_url}/api/events").status_code == 401
+
+
+def test_demo_loads_once_into_an_empty_database(database_url: str, tmp_path: Path) -> None:
+    asyncio.run(reset_database(database_url))
+    runner = CliRunner()
+    env = _env(database_url, tmp_path)
+    first = runner.invoke(main, ["demo", "--if-empty"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "demo loaded" in first.output and "tech_talks=8" in first.output
+    second = runner.invoke(main, ["demo", "--if-empty"], env=env)
+    assert second.exit_code == 0 and "not loaded" in second.output
+
+
+def test_import_companies_reports_bad_lines_and_keeps_good_rows(database_url: str, tmp_path: Path) -> None:
+    from tests.factories import partita_iva
+
+    good = partita_iva(4242)
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    csv_file = tmp_path / "companies.csv"
+    csv_file.write_text(f"ragione sociale;partita iva;provincia\nOfficine Test Srl;{good};LC\nSbagliata Srl;{bad};CO\n", encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["import-companies", str(csv_file)], env=_env(database_url, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "created 1" in result.output and "errors 1" in result.output
+    assert "line 3" in result.output

@@ -1,0 +1,56 @@
+"""The baseline: a bare Litestar + Piccolo endpoint that inserts one row and does nothing else,
+on the same engine and the same number of worker processes as the service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import msgspec
+from litestar import Litestar, get, post
+from litestar.params import JSONBody
+from piccolo.columns import Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from events_service import db
+from events_service.settings import database_url_from_env
+
+
+class BenchRow(Table, tablename="bench_row"):
+    email = Varchar(length=320)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RowIn(msgspec.Struct):
+    email: str
+
+
+class RowOut(msgspec.Struct):
+    id: int
+
+
+@post("/rows")
+async def insert_row(data: JSONBody[RowIn]) -> RowOut:
+    rows = await BenchRow.insert(BenchRow(email=data.email)).returning(BenchRow.id)
+    return RowOut(id=rows[0]["id"])
+
+
+@get("/ready")
+async def ready() -> str:
+    return "ok"
+
+
+def create_bare_app() -> Litestar:
+    engine = db.engine_from_url(database_url_from_env())
+    BenchRow._meta.db = engine
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await db.open_engine(engine)  # the benchmark creates the table before serving
+        try:
+            yield
+        finally:
+            await db.close_engine(engine)
+
+    return Litestar(route_handlers=[insert_row, ready], lifespan=[lifespan])

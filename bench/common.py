@@ -1,0 +1,103 @@
+"""What every benchmark needs: a fresh database per engine, and a small table printer.
+
+Benchmarks compare against a baseline measured in the same run and print the ratio; they
+never compare against a stored time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+def engine_arguments(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--pg", default=os.environ.get("EVENTS_TEST_PG_URL"), help="PostgreSQL server URL (a fresh database is made on it)")
+    parser.add_argument("--sqlite-only", action="store_true")
+    return parser.parse_args()
+
+
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def fresh_database(engine: str, pg_url: str | None) -> Iterator[str]:
+    """A database URL nobody else uses, removed afterwards."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    assert pg_url, "PostgreSQL needs --pg URL"
+    name = f"events_bench_{secrets.token_hex(4)}"
+    asyncio.run(_admin(pg_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def engines(arguments: argparse.Namespace) -> list[str]:
+    return ["sqlite"] if arguments.sqlite_only or not arguments.pg else ["sqlite", "postgres"]
+
+
+@asynccontextmanager
+async def service_database(db_url: str, var_dir: Path) -> AsyncIterator[object]:
+    from events_service.app import running_service
+    from events_service.settings import Settings
+
+    settings = Settings(db_url=db_url, secret_key="bench-secret-key-long-enough-for-signing", var_dir=var_dir, run_worker=False)
+    async with running_service(settings):
+        yield settings
+
+
+@dataclass
+class Timing:
+    count: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(int(len(ordered) * share), len(ordered) - 1)] * 1000
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [list(map(str, header))] + [[_format(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        print("  " + "  ".join(cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in enumerate(zip(row, widths, strict=True))))
+        if index == 0:
+            print("  " + "  ".join("-" * width for width in widths))
+
+
+def _format(cell: object) -> str:
+    if isinstance(cell, float):
+        return f"{cell:.2f}" if cell < 100 else f"{cell:.0f}"
+    return str(cell)

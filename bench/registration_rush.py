@@ -1,0 +1,145 @@
+"""Registrations per second under a rush, against a bare insert endpoint in the same run.
+
+    python -m bench.registration_rush [--pg postgresql://postgres@127.0.0.1:5432/test]
+
+Both servers run as 2 uvicorn worker processes on the same engine; 50 concurrent clients send
+1,000 requests to each. Then the service is measured again with 1k, 10k and 100k existing
+registrations (spread over 100 past events, as a programme accumulates them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import httpx
+
+from bench.bare_app import BenchRow
+from bench.common import Timing, engine_arguments, engines, fresh_database, print_table, service_database
+from tests.factories import event_payload, partita_iva, registration_payload
+from tests.serving import served
+
+CLIENTS = 50
+REQUESTS = 1000
+WORKERS = 2
+SECRET = "bench-secret-key-long-enough-for-signing"
+
+
+async def drive(base_url: str, path: str, payloads: list[dict[str, Any]], headers: dict[str, str] | None = None) -> tuple[Timing, dict[int, int]]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    next_index = iter(range(len(payloads)))
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits, headers=headers) as http:
+
+        async def client() -> None:
+            for index in next_index:
+                started = time.perf_counter()
+                answer = await http.post(path, json=payloads[index])
+                latencies.append(time.perf_counter() - started)
+                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*[client() for _ in range(CLIENTS)])
+        elapsed = time.perf_counter() - started
+    return Timing(len(payloads), elapsed, latencies), statuses
+
+
+def _env(db_url: str, var_dir: Path) -> dict[str, str]:
+    return {"EVENTS_DB": db_url, "EVENTS_VAR_DIR": str(var_dir), "EVENTS_SECRET_KEY": SECRET, "EVENTS_PUBLIC_RATE_LIMIT": "1000000"}
+
+
+async def bare_timing(db_url: str, var_dir: Path) -> Timing:
+    async with service_database(db_url, var_dir):
+        await BenchRow.create_table(if_not_exists=True)
+    with served(_env(db_url, var_dir), workers=WORKERS, app_factory="bench.bare_app:create_bare_app", ready_path="/ready") as base_url:
+        timing, statuses = await drive(base_url, "/rows", [{"email": f"row{n}@bench.example"} for n in range(REQUESTS)])
+    assert statuses == {201: REQUESTS}, statuses
+    return timing
+
+
+async def _prefill(existing: int) -> None:
+    """`existing` registrations over 100 past events, inserted in bulk (not through the API)."""
+    from events_service.companies.tables import Company, Contact
+    from events_service.events.tables import Event
+    from events_service.registrations.tables import Registration
+
+    if existing == 0:
+        return
+    now = datetime.now(UTC)
+    events = []
+    for n in range(100):
+        starts = now - timedelta(days=200 - n)
+        rows = await Event.insert(
+            Event(kind="tech_talk", slug=f"past-{existing}-{n}", title=f"Past talk {n}", starts_at=starts, ends_at=starts + timedelta(hours=1),
+                  mode="online", capacity=existing, online_url="https://meet.example.org/x", status="published")
+        ).returning(Event.id)
+        events.append(rows[0]["id"])
+    companies = await Company.insert(
+        *[Company(name=f"Prefill {n}", vat_id=partita_iva(100_000 + n), country="IT") for n in range(200)]
+    ).returning(Company.id)
+    company_ids = [row["id"] for row in companies]
+    batch = 1000
+    for start in range(0, existing, batch):
+        size = min(batch, existing - start)
+        contacts = await Contact.insert(
+            *[Contact(email=f"pre{existing}-{start + i}@prefill.example", first_name="Pre", last_name=f"Fill{i}", company=company_ids[i % 200]) for i in range(size)]
+        ).returning(Contact.id)
+        await Registration.insert(
+            *[Registration(event=events[(start + i) % 100], contact=row["id"], company=company_ids[i % 200], status="confirmed",
+                           attendance_mode="online", token_nonce="prefill", created_at=now)
+              for i, row in enumerate(contacts)]
+        )
+
+
+async def service_timing(db_url: str, var_dir: Path, existing: int) -> tuple[Timing, dict[int, int]]:
+    from events_service.organisers.service import create_organiser
+
+    async with service_database(db_url, var_dir):
+        await _prefill(existing)
+        email = f"bench-{existing}@programme.example"
+        await create_organiser(email, "Bench", "bench-password", "organiser")
+    with served(_env(db_url, var_dir), workers=WORKERS) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            token = (await http.post("/api/auth/token", json={"email": email, "password": "bench-password"})).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            event = (await http.post("/api/events", json=event_payload(title=f"Rush {existing}", capacity=REQUESTS // 2, max_per_company=5), headers=headers)).json()
+            await http.post(f"/api/events/{event['id']}/publish", headers=headers)
+        payloads = [registration_payload(f"p{n}.rush{existing}@c{n % 300}.example", company_no=n % 300) for n in range(REQUESTS)]
+        return await drive(base_url, f"/api/public/events/{event['id']}/registrations", payloads)
+
+
+async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    with TemporaryDirectory() as folder:
+        with fresh_database(engine, pg_url) as db_url:
+            bare = await bare_timing(db_url, Path(folder))
+        rows.append([engine, "bare insert", "-", bare.per_second, bare.p50, bare.percentile(0.99), "1.00", "201×1000"])
+        for existing in (0, 1_000, 10_000, 100_000):
+            with fresh_database(engine, pg_url) as db_url:
+                timing, statuses = await service_timing(db_url, Path(folder), existing)
+            outcome = " ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
+            rows.append([engine, "registration", f"{existing:,}", timing.per_second, timing.p50, timing.percentile(0.99),
+                         f"{timing.per_second / bare.per_second:.2f}", outcome])
+            print(f"  {engine}: {existing:,} existing done", flush=True)
+    return rows
+
+
+def main() -> None:
+    arguments = engine_arguments(__doc__ or "")
+    rows: list[list[object]] = []
+    for engine in engines(arguments):
+        rows += asyncio.run(run_engine(engine, arguments.pg))
+    print_table(
+        f"Registration rush: {REQUESTS} requests, {CLIENTS} concurrent clients, {WORKERS} worker processes (target ratio ≥ 0.6)",
+        ["engine", "endpoint", "existing", "req/s", "p50 ms", "p99 ms", "ratio", "answers"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The rush: hundreds of people register in the same minute against a real server with two
+worker processes; nothing is overbooked, nobody who got a 201 is lost, the waitlist is fair."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from pathlib import Path
+
+import httpx
+
+from events_service.app import running_service
+from events_service.mail.tables import OutboxMessage
+from events_service.organisers.service import create_organiser
+from events_service.registrations.tables import Registration
+from events_service.settings import Settings
+from tests.factories import event_payload, registration_payload
+from tests.serving import served
+
+PEOPLE = 300
+COMPANIES = 40
+CAPACITY = 50
+PER_COMPANY = 3
+CANCELLATIONS = 20
+
+
+def _server_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    return {
+        "EVENTS_DB": settings.db_url,
+        "EVENTS_VAR_DIR": str(tmp_path / "server-var"),
+        "EVENTS_SECRET_KEY": settings.secret_key,
+        "EVENTS_BASE_URL": settings.base_url,
+        "EVENTS_PUBLIC_RATE_LIMIT": "100000",
+    }
+
+
+async def _organiser_token(http: httpx.AsyncClient, settings: Settings) -> dict[str, str]:
+    async with running_service(settings):
+        await create_organiser("rush.organiser@programme.example", "Rush", "rush-password", "organiser")
+    answer = await http.post("/api/auth/token", json={"email": "rush.organiser@programme.example", "password": "rush-password"})
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def test_rush_of_registrations_then_cancellations(settings: Settings, tmp_path: Path) -> None:
+    with served(_server_env(settings, tmp_path), workers=2) as base_url:
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
+            organiser = await _organiser_token(http, settings)
+            event = (await http.post("/api/events", json=event_payload(capacity=CAPACITY, max_per_company=PER_COMPANY), headers=organiser)).json()
+            assert (await http.post(f"/api/events/{event['id']}/publish", headers=organiser)).status_code == 200
+
+            path = f"/api/public/events/{event['id']}/registrations"
+            answers = await asyncio.gather(
+                *[http.post(path, json=registration_payload(f"person{n}.rush@company{n % COMPANIES}.example", company_no=n % COMPANIES))
+                  for n in range(PEOPLE)]
+            )
+            codes = collections.Counter(answer.status_code for answer in answers)
+            assert set(codes) <= {201, 409}, codes
+            refusals = [answer.json()["detail"] for answer in answers if answer.status_code == 409]
+            assert all("seats one company may take" in detail for detail in refusals), refusals[:3]
+
+            created = {answer.json()["id"]: answer.json() for answer in answers if answer.status_code == 201}
+            async with running_service(settings):
+                rows = await Registration.select().where(Registration.event == event["id"])
+            assert {row["id"] for row in rows} == set(created), "every 201 is persisted, nothing else is"
+            confirmed = [row for row in rows if row["status"] == "confirmed"]
+            assert len(confirmed) == CAPACITY
+            per_company = collections.Counter(row["company"] for row in confirmed)
+            assert max(per_company.values()) <= PER_COMPANY
+
+            listing = (await http.get(f"/api/events/{event['id']}/registrations", params={"status": "waitlisted"}, headers=organiser)).json()
+            assert [row["id"] for row in listing] == sorted(row["id"] for row in listing)
+            assert [row["waitlist_position"] for row in listing] == list(range(1, len(listing) + 1))
+            for row in listing:
+                assert created[row["id"]]["status"] == "waitlisted"
+
+            to_cancel = [created[row["id"]]["manage_token"] for row in confirmed[:CANCELLATIONS]]
+            cancellations = await asyncio.gather(*[http.post(f"/api/public/registrations/{token}/cancel") for token in to_cancel])
+            assert {answer.status_code for answer in cancellations} == {200}
+
+            stats = (await http.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
+            async with running_service(settings):
+                after = await Registration.select().where(Registration.event == event["id"])
+                promotions = await OutboxMessage.count().where(OutboxMessage.kind == "promoted")
+            confirmed_after = [row for row in after if row["status"] == "confirmed"]
+            assert len(confirmed_after) == CAPACITY == stats["confirmed"]
+            assert promotions == CANCELLATIONS
+            assert stats["cancelled"] == CANCELLATIONS
+            assert max(collections.Counter(row["company"] for row in confirmed_after).values()) <= PER_COMPANY

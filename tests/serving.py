@@ -1,0 +1,60 @@
+"""A real `events-service serve` in a subprocess, for tests that need the HTTP server as
+users run it (several worker processes, one database)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            raise AssertionError(f"serve exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds}s")
+
+
+@contextmanager
+def served(
+    env: dict[str, str], workers: int = 1, seconds: float = 60, app_factory: str | None = None, ready_path: str = "/schema/openapi.json"
+) -> Iterator[str]:
+    """Yields the base URL of a running server (`events-service serve`, or uvicorn serving
+    `app_factory`); stops it afterwards."""
+    port = free_port()
+    if app_factory:
+        command = [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "events_service.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
+    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(f"{base_url}{ready_path}", process, seconds)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
