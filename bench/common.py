@@ -40,7 +40,7 @@ async def _admin(url: str, statement: str) -> None:
 def fresh_database(engine: str, pg_url: str | None) -> Iterator[str]:
     """A database URL nobody else uses, removed afterwards."""
     if engine == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
             yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         return
     assert pg_url, "PostgreSQL needs --pg URL"

@@ -19,7 +19,14 @@ from typing import Any
 import httpx
 
 from bench.bare_app import BenchRow
-from bench.common import Timing, engine_arguments, engines, fresh_database, print_table, service_database
+from bench.common import (
+    Timing,
+    engine_arguments,
+    engines,
+    fresh_database,
+    print_table,
+    service_database,
+)
 from tests.factories import event_payload, partita_iva, registration_payload
 from tests.serving import served
 
@@ -115,7 +122,7 @@ async def service_timing(db_url: str, var_dir: Path, existing: int) -> tuple[Tim
 
 async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
     rows: list[list[object]] = []
-    with TemporaryDirectory() as folder:
+    with TemporaryDirectory(ignore_cleanup_errors=True) as folder:
         with fresh_database(engine, pg_url) as db_url:
             bare = await bare_timing(db_url, Path(folder))
         rows.append([engine, "bare insert", "-", bare.per_second, bare.p50, bare.percentile(0.99), "1.00", "201×1000"])
@@ -125,7 +132,7 @@ async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
             outcome = " ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
             rows.append([engine, "registration", f"{existing:,}", timing.per_second, timing.p50, timing.percentile(0.99),
                          f"{timing.per_second / bare.per_second:.2f}", outcome])
-            print(f"  {engine}: {existing:,} existing done", flush=True)
+            print(f"  {engine}: {existing:,} existing: {timing.per_second:.0f} req/s (bare {bare.per_second:.0f})", flush=True)
     return rows
 
 

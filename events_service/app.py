@@ -12,6 +12,14 @@ from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 
 from events_service import db
+from events_service.attendance.routes import (
+    AttendanceController,
+    PrivacyController,
+    ReportController,
+)
+from events_service.attendance.service import AttendanceError
+from events_service.calendar.routes import CalendarController, forget_feed_etags_after_writes
+from events_service.calendar.service import CalendarError
 from events_service.companies.routes import CompanyController
 from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, domain_error_response, validation_error_response
@@ -59,6 +67,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganiserRegistrationController,
             public_registration_controller(settings),
             OutboxController,
+            AttendanceController,
+            ReportController,
+            PrivacyController,
         ],
         middleware=[jwt_auth.middleware],
     )
@@ -67,7 +78,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return running_service(settings)
 
     return Litestar(
-        route_handlers=[api],
+        # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
+        route_handlers=[api, CalendarController],
+        # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
+        before_send=[forget_feed_etags_after_writes],
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
@@ -78,7 +92,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CompanyError: domain_error_response,
             EventError: domain_error_response,
             MailError: domain_error_response,
+            CalendarError: domain_error_response,
             RegistrationError: domain_error_response,
+            AttendanceError: domain_error_response,
             DomainError: domain_error_response,
         },
         openapi_config=OpenAPIConfig(
@@ -90,6 +106,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[jwt_auth.security_requirement],
         ),
         # A 5xx is a bug: always log its traceback.
-        logging_config=LoggingConfig(log_exceptions="always"),
+        logging_config=LoggingConfig(
+            log_exceptions="always",
+            # A 4xx is the client's mistake, already explained in the answer: no traceback.
+            disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429, DomainError},
+        ),
         debug=False,
     )

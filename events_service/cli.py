@@ -182,5 +182,52 @@ def outbox_retry(message_id: int) -> None:
     click.echo(f"outbox message {item.id} to {item.to} queued again")
 
 
+
+@main.group()
+def contact() -> None:
+    """A person's data: export all of it, or erase it (GDPR articles 15 and 17)."""
+
+
+@contact.command("export")
+@click.argument("email")
+def contact_export(email: str) -> None:
+    """Print everything held about EMAIL as JSON: contact, company, registrations, attendance, emails."""
+    import contextlib
+    import sys
+
+    import msgspec
+
+    from events_service.errors import DomainError
+    from events_service.privacy import export_contact
+
+    try:
+        # stdout carries the JSON only: start-up chatter (migrations) goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            data = _run(Settings.from_env(), lambda: export_contact(email))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(msgspec.json.format(msgspec.json.encode(data), indent=2).decode())
+
+
+@contact.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def contact_erase(email: str, yes: bool) -> None:
+    """Erase EMAIL's personal data everywhere; registrations stay, anonymised, so company figures do not change."""
+    from events_service.errors import DomainError
+    from events_service.privacy import erase_contact
+
+    if not yes:
+        click.confirm(f"Erase every personal detail of {email}? This cannot be undone", abort=True)
+    try:
+        result = _run(Settings.from_env(), lambda: erase_contact(email))
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(
+        f"erased {email}: contact {result['contact_id'] or '-'} anonymised, {result['registrations_kept']} registrations kept, "
+        f"{result['emails_deleted']} emails deleted, {result['attendance_intervals_anonymised']} attendance intervals anonymised"
+    )
+
+
 if __name__ == "__main__":
     main()

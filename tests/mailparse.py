@@ -36,3 +36,16 @@ def calendar_method(raw: str | bytes) -> str | None:
 def text_body(raw: str | bytes) -> str:
     body = parse(raw).get_body(preferencelist=("plain",))
     return body.get_content() if body is not None else ""
+
+
+async def rendered(outbox_row: dict, settings: object) -> str:
+    """The message an outbox row stands for: stored, or rendered now from its intent, exactly
+    as the dispatcher would render it."""
+    if outbox_row["message"]:
+        return outbox_row["message"]
+    import email.policy as policy
+
+    from events_service.registrations.messages import render_outbox_intent
+
+    message = await render_outbox_intent(outbox_row["id"], settings)  # type: ignore[arg-type]
+    return message.as_string(policy=policy.SMTP)

@@ -6,7 +6,12 @@ from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from events_service.companies import service
-from events_service.companies.schemas import CompanyCreate, CompanyOut, CompanyPatch
+from events_service.companies.schemas import (
+    CompanyCreate,
+    CompanyEngagement,
+    CompanyOut,
+    CompanyPatch,
+)
 from events_service.organisers.auth import EDITORS
 
 
@@ -35,3 +40,7 @@ class CompanyController(Controller):
     @patch("/{company_id:int}")
     async def update(self, company_id: FromPath[int], data: JSONBody[CompanyPatch]) -> CompanyOut:
         return await service.update_company(company_id, data)
+
+    @get("/{company_id:int}/engagement", summary="Events the company registered for and attended, with minutes")
+    async def engagement(self, company_id: FromPath[int]) -> CompanyEngagement:
+        return await service.company_engagement(company_id)

@@ -7,7 +7,13 @@ from typing import Any
 
 import msgspec
 
-from events_service.companies.schemas import CompanyCreate, CompanyOut, CompanyPatch
+from events_service.companies.schemas import (
+    CompanyCreate,
+    CompanyEngagement,
+    CompanyEventEngagement,
+    CompanyOut,
+    CompanyPatch,
+)
 from events_service.companies.tables import Company
 from events_service.companies.vat import InvalidVatId, VatId, normalise_vat_id
 from events_service.db import contains_text, is_unique_violation
@@ -115,3 +121,44 @@ async def update_company(company_id: int, patch: CompanyPatch) -> CompanyOut:
         changes[Company.updated_at] = datetime.now(UTC)
         await Company.update(changes).where(Company.id == company_id)
     return await get_company(company_id)
+
+
+# ---------------------------------------------------------------- engagement
+
+
+async def company_engagement(company_id: int) -> CompanyEngagement:
+    """The events the company's people registered for (cancellations aside), with how many
+    came and for how many minutes: one GROUP BY over its registrations."""
+    company = await get_company(company_id)
+    rows = await Company.raw(
+        """
+        SELECT e.id AS event_id, e.title, e.kind, e.starts_at,
+               COUNT(r.id) AS registrations,
+               SUM(CASE WHEN r.attended THEN 1 ELSE 0 END) AS attended,
+               SUM(r.minutes_attended) AS minutes_attended
+        FROM registration r JOIN "event" e ON e.id = r."event"
+        WHERE r.company = {} AND r.status <> 'cancelled'
+        GROUP BY e.id, e.title, e.kind, e.starts_at
+        ORDER BY e.starts_at, e.id
+        """,
+        company_id,
+    )
+    events = [
+        CompanyEventEngagement(
+            event_id=row["event_id"],
+            title=row["title"],
+            kind=row["kind"],
+            starts_at=row["starts_at"],
+            registrations=int(row["registrations"]),
+            attended=int(row["attended"] or 0),
+            minutes_attended=int(row["minutes_attended"] or 0),
+        )
+        for row in rows
+    ]
+    return CompanyEngagement(
+        company=company,
+        events_registered=len(events),
+        events_attended=sum(1 for event in events if event.attended),
+        minutes_attended=sum(event.minutes_attended for event in events),
+        events=events,
+    )

@@ -153,3 +153,6 @@ class PublicEventOut(msgspec.Struct):
     speakers: list[PublicSpeakerOut]
     agenda: list[AgendaItemOut]
     ics_url: str
+    # "Add to calendar" links (no join link in them); None once the event is cancelled.
+    google_calendar_url: str | None = None
+    outlook_calendar_url: str | None = None

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from events_service.calendar.service import public_calendar_links
 from events_service.db import write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.schemas import (
@@ -132,6 +133,7 @@ def registration_closes_at(row: dict[str, Any]) -> datetime:
 
 def public_event_out(row: dict[str, Any], speakers: list[dict[str, Any]], agenda: list[AgendaItemOut], base_url: str) -> PublicEventOut:
     closes = registration_closes_at(row)
+    google_calendar_url, outlook_calendar_url = public_calendar_links(row, agenda, base_url)
     return PublicEventOut(
         id=row["id"],
         slug=row["slug"],
@@ -151,6 +153,8 @@ def public_event_out(row: dict[str, Any], speakers: list[dict[str, Any]], agenda
         speakers=[PublicSpeakerOut(name=s["name"], bio=s["bio"]) for s in speakers],
         agenda=agenda,
         ics_url=f"{base_url}/events/{row['id']}.ics",
+        google_calendar_url=google_calendar_url,
+        outlook_calendar_url=outlook_calendar_url,
     )
 
 
@@ -192,9 +196,10 @@ async def public_events(base_url: str, kind: str | None = None, topic: str | Non
 async def public_event(id_or_slug: str, base_url: str) -> PublicEventOut:
     """A published or cancelled event by id or slug; drafts stay invisible (404)."""
     condition = Event.slug == id_or_slug
-    if id_or_slug.isdigit():
+    if id_or_slug.isdigit() and len(id_or_slug) <= 9:  # beyond that it cannot be an id (nor fit one)
         condition = condition | (Event.id == int(id_or_slug))
-    row = await Event.select().where(condition).where(Event.status != "draft").output(load_json=True).first()
+    # Never published (a draft, or a draft cancelled before publication): invisible.
+    row = await Event.select().where(condition).where(Event.published_at.is_not_null()).output(load_json=True).first()
     if row is None:
         raise EventNotFound(f"no published event '{id_or_slug}'")
     speakers = await speakers_by_event([row["id"]])

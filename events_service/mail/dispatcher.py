@@ -8,12 +8,19 @@ Claiming
     belongs to a dead worker and is claimed again.
 
 Sending
-    Up to ``transport.concurrency`` messages in flight (one per pooled SMTP connection).
-    Each result is committed before that sender takes its next row - results finishing
-    together share one commit - so at most ``transport.concurrency`` messages can have
-    reached the server without being marked ``sent``: the most a SIGKILLed worker can
-    cause to be sent twice. No send starts unless it can finish (``max_send_seconds``)
-    well inside the lease, so a live worker never has its rows taken over.
+    Over ``transport.concurrency`` pooled SMTP connections. Each result is recorded as soon
+    as its send ends (results ending while a commit is under way share the next commit), not
+    at the end of the batch; a send starts only while fewer than ``max_in_flight`` messages
+    (default: twice the connections) are sent or sending but not yet recorded. That number
+    is the most a SIGKILLed worker can cause to be sent twice. No send starts unless it can
+    end (``max_send_seconds``) and be recorded well inside the lease, so a live worker never
+    has its rows taken over.
+
+Rendering
+    A row may be only an intent (kind + payload, no message yet): the request that wrote it
+    kept its transaction short. Such rows are rendered right after they are claimed and the
+    message is stored before the first send, so a retry sends the very same message (same
+    Message-ID). A row that cannot be rendered (its registration erased, say) is ``failed``.
 
 Results
     ``sent``; ``retry`` (4xx, timeout, connection trouble: exponential back-off with jitter);
@@ -25,18 +32,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import email.policy
 import logging
 import os
 import random
 import socket
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Literal
 
+import aiosqlite
 from piccolo.columns.combination import Combinable
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from events_service import db
 from events_service.mail.outbox import PENDING
@@ -49,6 +61,8 @@ __all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worke
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+#: Builds the email an outbox intent stands for, given the row's id.
+Renderer = Callable[[int], Awaitable[EmailMessage]]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
@@ -132,21 +146,24 @@ class _Outcome:
 
 
 class _GroupCommit:
-    """Records results in a task of its own: results finishing while a commit is under way
-    share the next one. Each caller returns only once its own result is committed (True),
-    or found taken over by another worker (False)."""
+    """Records results in a task of its own, as soon as they come: results arriving while a
+    commit is under way share the next one. `recorded(outcome, written)` is called once each
+    result is committed (written False: another worker had taken the row over)."""
 
-    def __init__(self, write: Callable[[list[_Outcome]], Awaitable[set[int]]]) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[_Outcome]], Awaitable[set[int]]],
+        recorded: Callable[[_Outcome, bool], None],
+    ) -> None:
         self._write = write
-        self._queue: asyncio.Queue[tuple[_Outcome, asyncio.Future[bool]] | None] = asyncio.Queue()
+        self._recorded = recorded
+        self._queue: asyncio.Queue[_Outcome | None] = asyncio.Queue()
 
-    async def record(self, outcome: _Outcome) -> bool:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((outcome, future))
-        return await future
+    def submit(self, outcome: _Outcome) -> None:
+        self._queue.put_nowait(outcome)
 
     def close(self) -> None:
-        """No more results: run() returns once the ones queued are written."""
+        """No more results: run() returns once the ones submitted are written."""
         self._queue.put_nowait(None)
 
     async def run(self) -> None:
@@ -157,18 +174,34 @@ class _GroupCommit:
                 items.append(self._queue.get_nowait())
             closing = None in items
             batch = [item for item in items if item is not None]
-            if not batch:
-                continue
-            try:
-                written = await self._write([outcome for outcome, _ in batch])
-            except BaseException as error:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                raise
-            for outcome, future in batch:
-                if not future.done():
-                    future.set_result(outcome.row.id in written)
+            if batch:
+                written = await self._write(batch)
+                for outcome in batch:
+                    self._recorded(outcome, outcome.row.id in written)
+
+
+class _HeldConnectionTransaction(SQLiteTransaction):
+    """An IMMEDIATE transaction on a connection that outlives it (Piccolo's own closes its
+    connection on exit). Queries inside reach it the usual way, via current_transaction."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, engine: SQLiteEngine, connection: aiosqlite.Connection) -> None:
+        super().__init__(engine, TransactionType.immediate, allow_nested=False)
+        self._held = connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return self._held
+
+    async def __aexit__(self, exc_type: object, exception: BaseException | None, traceback: object) -> bool:
+        try:
+            if exception is None:
+                await self.commit()
+            else:
+                await self.rollback()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return False
 
 
 class Dispatcher:
@@ -188,6 +221,8 @@ class Dispatcher:
         lease_seconds: float = 60.0,
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        max_in_flight: int | None = None,
+        render: Renderer | None = None,
     ) -> None:
         if lease_seconds <= 2 * transport.max_send_seconds:
             raise ValueError(
@@ -196,11 +231,19 @@ class Dispatcher:
             )
         self.settings = settings
         self.transport = transport
+        #: The most messages that can have reached the server without their result being
+        #: committed: the most a SIGKILLed worker can cause to be sent twice. Twice the
+        #: connections by default, so sending goes on while a commit is under way.
+        self.max_in_flight = max_in_flight or 2 * transport.concurrency
+        if self.max_in_flight < transport.concurrency:
+            raise ValueError("max_in_flight must be at least the transport's concurrency")
         self.worker_id = worker_id or default_worker_id()
         self.lease = timedelta(seconds=lease_seconds)
         self.policy = policy or RetryPolicy()
         self._clock = now
         self._rng = rng or random.Random()
+        self._render = render or self._render_registration_intent
+        self._held: aiosqlite.Connection | None = None
 
     def _now(self) -> datetime:
         # SQLite compares timestamps as text: only ever write and compare UTC.
@@ -210,34 +253,54 @@ class Dispatcher:
 
     async def run_once(self, batch_size: int = 50, *, stop: asyncio.Event | None = None) -> DispatchStats:
         """Claim up to `batch_size` due rows, send them, record every result."""
+        async with self._batch_connection():
+            return await self._run_batch(batch_size, stop)
+
+    async def _run_batch(self, batch_size: int, stop: asyncio.Event | None) -> DispatchStats:
         now = self._now()
         lease_until = now + self.lease
         rows = await self._claim(batch_size, now, lease_until)
         stats = DispatchStats(claimed=len(rows))
         if not rows:
             return stats
+        rows, unrenderable = await self._render_intents(rows)
+        if unrenderable:
+            await self._write_outcomes(unrenderable)
+            stats.failed += len(unrenderable)
+            if not rows:
+                return stats
         # Start no send that could still be running, or unrecorded, when the lease ends
         # (as long again as the send itself is allowed for recording its result).
         last_start = lease_until - 2 * timedelta(seconds=self.transport.max_send_seconds)
         waiting = deque(rows)
-        recorder = _GroupCommit(self._write_outcomes)
+        # A slot is taken before a send and given back once its result is committed.
+        unrecorded = asyncio.Semaphore(self.max_in_flight)
+
+        def recorded(outcome: _Outcome, written: bool) -> None:
+            unrecorded.release()
+            stats.lost_leases += not written
+            if outcome.status == "sent":
+                stats.sent += 1
+            elif outcome.status == "retry":
+                stats.retried += 1
+            else:
+                stats.failed += 1
+
+        recorder = _GroupCommit(self._write_outcomes, recorded)
 
         def may_continue() -> bool:
             halted = stats.unreachable or (stop is not None and stop.is_set())
             return bool(waiting) and not halted and self._now() <= last_start
 
         async def sender() -> None:
-            while may_continue():
+            while True:
+                await unrecorded.acquire()
+                if not may_continue():
+                    unrecorded.release()
+                    return
                 outcome = await self._attempt(waiting.popleft())
                 stats.unreachable |= outcome.unreachable
-                if not await recorder.record(outcome):
-                    stats.lost_leases += 1
-                if outcome.status == "sent":
-                    stats.sent += 1
-                elif outcome.status == "retry":
-                    stats.retried += 1
-                else:
-                    stats.failed += 1
+                recorder.submit(outcome)
 
         try:
             async with asyncio.TaskGroup() as tasks:
@@ -286,6 +349,28 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ database
 
+    @contextlib.asynccontextmanager
+    async def _batch_connection(self) -> AsyncIterator[None]:
+        """SQLite: one connection for the claim and every commit of a batch. Piccolo opens a
+        new one (a thread, the schema parsed again) for each transaction, which cost more CPU
+        than sending a message. PostgreSQL's pool needs no help."""
+        engine = db.current_engine()
+        if not isinstance(engine, SQLiteEngine) or self._held is not None:
+            yield
+            return
+        self._held = await engine.get_connection()
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            await held.close()
+
+    def _transaction(self) -> contextlib.AbstractAsyncContextManager[object]:
+        engine = db.current_engine()
+        if self._held is not None and isinstance(engine, SQLiteEngine):
+            return _HeldConnectionTransaction(engine, self._held)
+        return db.write_transaction()
+
     async def _claim(self, batch_size: int, now: datetime, lease_until: datetime) -> list[_Claimed]:
         o = OutboxMessage
         due = (o.status.is_in(list(PENDING)) & (o.send_after <= now)) | (
@@ -300,7 +385,7 @@ class Dispatcher:
         if not db.is_sqlite(db.current_engine()):
             # Rows another dispatcher is claiming right now are skipped, not waited for.
             query = query.lock_rows("UPDATE", skip_locked=True)
-        async with db.write_transaction():
+        async with self._transaction():
             rows = await query
             if rows:
                 await o.update(
@@ -319,7 +404,7 @@ class Dispatcher:
         sent = [outcome for outcome in outcomes if outcome.status == "sent"]
         for attempt in range(3):
             try:
-                async with db.write_transaction():
+                async with self._transaction():
                     if sent:
                         rows = await o.update(
                             {
@@ -358,13 +443,44 @@ class Dispatcher:
         o = OutboxMessage
         released = 0
         with contextlib.suppress(Exception):  # if this fails, the lease expiring does the same
-            async with db.write_transaction():
+            async with self._transaction():
                 for status, previously in (("queued", o.attempts == 0), ("retry", o.attempts > 0)):
                     rows = await o.update(
                         {o.status: status, o.lease_until: None, o.claimed_by: None}
                     ).where(self._ours(ids) & previously).returning(o.id)
                     released += len(rows)
         return released
+
+    async def _render_registration_intent(self, outbox_id: int) -> EmailMessage:
+        # The registrations domain knows what its intents say; mail only knows how to send.
+        from events_service.registrations.messages import render_outbox_intent
+
+        return await render_outbox_intent(outbox_id, self.settings)
+
+    async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
+        """Render the claimed intents and store their messages before any is sent."""
+        ready: list[_Claimed] = []
+        failed: list[_Outcome] = []
+        rendered: dict[int, tuple[str, str]] = {}
+        for row in rows:
+            if row.message:
+                ready.append(row)
+                continue
+            try:
+                message = await self._render(row.id)
+            except Exception as error:
+                log.exception("outbox message %s could not be rendered", row.id)
+                failed.append(_Outcome(row, "failed", self._now(), error=f"could not be rendered: {error!r}"))
+                continue
+            text = message.as_string(policy=email.policy.SMTP)
+            rendered[row.id] = (text, str(message["Subject"] or ""))
+            ready.append(dataclasses.replace(row, message=text))
+        if rendered:
+            o = OutboxMessage
+            async with self._transaction():
+                for row_id, (text, subject) in rendered.items():
+                    await o.update({o.message: text, o.subject: subject[:500]}).where(self._ours([row_id]))
+        return ready, failed
 
     # ------------------------------------------------------------------ one message
 

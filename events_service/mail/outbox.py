@@ -27,6 +27,7 @@ __all__ = [
     "OutboxMessageNotFound",
     "cancel_pending",
     "enqueue",
+    "enqueue_intent",
     "get_message",
     "list_outbox",
     "retry",
@@ -97,6 +98,38 @@ async def enqueue(
     inserted = await (
         OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
     )
+    return bool(inserted)
+
+
+async def enqueue_intent(
+    *,
+    kind: str,
+    idempotency_key: str,
+    to_address: str,
+    payload: dict[str, Any],
+    send_after: datetime | None = None,
+    event_id: int | None = None,
+    registration_id: int | None = None,
+) -> bool:
+    """Queue the intent to send `kind`: the dispatcher renders it when it claims the row
+    (dispatcher.py, Rendering). Same rules as `enqueue`: the caller's transaction, no send,
+    False when the key exists already."""
+    if send_after is not None and send_after.tzinfo is None:
+        raise ValueError("send_after must be timezone-aware")
+    row = OutboxMessage(
+        idempotency_key=idempotency_key,
+        kind=kind,
+        to_address=to_address,
+        subject="",
+        message="",
+        payload=payload,
+        status="queued",
+        attempts=0,
+        send_after=(send_after or _utc_now()).astimezone(UTC),
+        event_id=event_id,
+        registration_id=registration_id,
+    )
+    inserted = await OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
     return bool(inserted)
 
 

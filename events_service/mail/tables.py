@@ -1,4 +1,4 @@
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -15,7 +15,10 @@ class OutboxMessage(Table, tablename="outbox_message"):
     kind = Varchar(length=40)
     to_address = Varchar(length=320)
     subject = Varchar(length=500)
-    message = Text()
+    # The RFC 5322 message; "" while the row is only an intent (kind + payload), which the
+    # dispatcher renders when it claims the row, so the writing transaction stays short.
+    message = Text(default="")
+    payload = JSON(null=True, default=None)
     status = Varchar(length=20, default="queued")
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)

@@ -99,6 +99,8 @@ def classify(error: BaseException) -> DeliveryFailure:
         return error
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         refusals = error.recipients
+        if len(refusals) == 1:
+            return _reply_failure(refusals[0].code, refusals[0].message, f"RCPT {refusals[0].recipient}")
         codes = [refusal.code for refusal in refusals]
         text = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in refusals)
         # Retry while any recipient might still accept: a 4xx means "not now".
@@ -269,6 +271,9 @@ class SmtpTransport:
                 if not isinstance(error, Exception):
                     raise
                 failure = classify(error)
+                if isinstance(error, TimeoutError) and not isinstance(error, aiosmtplib.SMTPException):
+                    # Our own deadline on the whole send (aiosmtplib's are per reply).
+                    failure = TemporaryFailure(f"no answer within {self.config.timeout:g} s")
                 if not connected:
                     # Nothing of this message reached the server: the server (or our
                     # credentials) failed, not the message - whatever the reply code.

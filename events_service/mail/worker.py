@@ -13,8 +13,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from events_service.attendance.service import finalise_ended_events
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats, utc_now
 from events_service.mail.transport import Transport, transport_from_settings
+from events_service.registrations.service import send_due_event_updates
 from events_service.settings import Settings
 
 __all__ = ["PERIODIC_JOBS", "PeriodicJob", "Worker", "running_worker"]
@@ -32,9 +34,12 @@ class PeriodicJob:
     every_seconds: float
 
 
-#: The periodic jobs every worker runs, besides dispatching mail. The reminder scheduler goes
-#: here: PeriodicJob("reminders", reminders.service.schedule_due, every_seconds=60).
-PERIODIC_JOBS: list[PeriodicJob] = []
+#: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
+#: keys, conditional updates), so any number of workers may run them at the same time.
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("event-updates", send_due_event_updates, every_seconds=30),
+    PeriodicJob("attendance-follow-up", finalise_ended_events, every_seconds=600),
+]
 
 
 class Worker:

@@ -3,6 +3,9 @@ transaction, sent later by the dispatcher. Nothing here talks to a mail server."
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,7 +14,8 @@ from events_service.calendar.service import registration_entry
 from events_service.companies.tables import Contact
 from events_service.events.service import agenda_by_event, event_row
 from events_service.mail.compose import build_email, qr_png, render_message
-from events_service.mail.outbox import enqueue
+from events_service.mail.outbox import PENDING, enqueue_intent
+from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token
 from events_service.settings import Settings
@@ -43,18 +47,17 @@ def _host(settings: Settings) -> str:
     return urlsplit(settings.base_url).hostname or "localhost"
 
 
-async def _send(
+async def _compose(
     kind: str,
     registration: dict[str, Any],
     contact: dict[str, Any],
     event: dict[str, Any],
     settings: Settings,
     *,
-    idempotency_key: str,
     extra: dict[str, Any] | None = None,
     invite_method: str | None = None,
     invite_sequence: int | None = None,
-) -> bool:
+) -> EmailMessage:
     manage_url = _manage_url(settings, registration)
     join_url = event["online_url"] if _sees_join_link(registration) else None
     agenda = (await agenda_by_event([event["id"]]))[event["id"]]
@@ -95,7 +98,7 @@ async def _send(
             method=invite_method,  # type: ignore[arg-type]
         )
     checkin = make_token(settings.secret_key, "checkin", registration["id"], registration["token_nonce"])
-    message = build_email(
+    return build_email(
         sender=settings.mail_from,
         sender_name=settings.programme_name,
         to=contact["email"],
@@ -104,49 +107,93 @@ async def _send(
         qr_png=qr_png(checkin) if has_qr else None,
         message_id_domain=_host(settings),
     )
-    return await enqueue(message, kind=kind, idempotency_key=idempotency_key, event_id=event["id"], registration_id=registration["id"])
 
 
-async def queue_registration_message(registration_id: int, kind: str, settings: Settings) -> None:
+async def _intent(
+    kind: str,
+    registration_id: int,
+    idempotency_key: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    to_address: str | None = None,
+    event_id: int | None = None,
+    send_after: datetime | None = None,
+) -> bool:
+    """Write the intent to send `kind` to this registrant; rendering waits for the dispatcher,
+    so the caller's transaction (which may hold the event's seat row) stays short."""
+    if to_address is None or event_id is None:
+        row = await Registration.select(Registration.event, Registration.contact.email.as_alias("email")).where(
+            Registration.id == registration_id
+        ).first()
+        to_address, event_id = row["email"], row["event"]
+    return await enqueue_intent(
+        kind=kind,
+        idempotency_key=idempotency_key,
+        to_address=to_address,
+        event_id=event_id,
+        registration_id=registration_id,
+        payload=payload or {},
+        send_after=send_after,
+    )
+
+
+async def queue_registration_message(
+    registration_id: int, kind: str, settings: Settings, *, to_address: str | None = None, event_id: int | None = None
+) -> None:
     """confirmed / promoted carry the invite (REQUEST); waitlisted says where they stand."""
-    registration, contact, event = await _load(registration_id)
-    extra: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
     if kind == "waitlisted":
         from events_service.registrations.service import waitlist_position
 
-        extra["waitlist_position"] = await waitlist_position(event["id"], registration["attendance_mode"], registration_id)
-    method = "REQUEST" if kind in ("confirmed", "promoted") else None
-    await _send(kind, registration, contact, event, settings, idempotency_key=f"{kind}:{registration_id}", extra=extra, invite_method=method)
+        row = await Registration.select(Registration.event, Registration.attendance_mode).where(Registration.id == registration_id).first()
+        payload["waitlist_position"] = await waitlist_position(row["event"], row["attendance_mode"], registration_id)
+    await _intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
 
 
 async def queue_cancellation(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
-    """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, higher SEQUENCE."""
-    registration, contact, event = await _load(registration_id)
-    await _send(
-        "cancelled",
-        registration,
-        contact,
-        event,
-        settings,
-        idempotency_key=f"cancelled:{registration_id}",
-        invite_method="CANCEL" if was_confirmed else None,
-        invite_sequence=event["sequence"] + 1,
-    )
+    """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
+    above the event's current one."""
+    sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
+    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": sequence + 1})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """The event's own SEQUENCE rose when it was cancelled, so the CANCEL outranks every REQUEST."""
-    registration, contact, event = await _load(registration_id)
-    await _send(
-        "event_cancelled",
-        registration,
-        contact,
-        event,
-        settings,
-        idempotency_key=f"event_cancelled:{registration_id}",
-        invite_method="CANCEL" if was_confirmed else None,
-        invite_sequence=event["sequence"],
-    )
+    await _intent("event_cancelled", registration_id, f"event_cancelled:{registration_id}", {"was_confirmed": was_confirmed})
+
+
+async def render_outbox_intent(outbox_id: int, settings: Settings) -> EmailMessage:
+    row = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.registration_id).where(
+        OutboxMessage.id == outbox_id
+    ).first()
+    if row is None or row["registration_id"] is None:
+        raise ValueError(f"outbox message {outbox_id} is not a registration's intent")
+    return await render_intent(row, settings)
+
+
+async def render_intent(row: dict[str, Any], settings: Settings) -> EmailMessage:
+    """Build the email an outbox intent stands for, from the data as it is now."""
+    registration, contact, event = await _load(row["registration_id"])
+    payload = row.get("payload") or {}
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    kind = row["kind"]
+    if kind in ("confirmed", "promoted"):
+        return await _compose(kind, registration, contact, event, settings, invite_method="REQUEST")
+    if kind == "waitlisted":
+        return await _compose(kind, registration, contact, event, settings, extra={"waitlist_position": payload["waitlist_position"]})
+    if kind == "cancelled":
+        method = "CANCEL" if payload.get("was_confirmed") else None
+        return await _compose(kind, registration, contact, event, settings, invite_method=method, invite_sequence=payload["sequence"])
+    if kind == "event_cancelled":
+        method = "CANCEL" if payload.get("was_confirmed") else None
+        return await _compose(kind, registration, contact, event, settings, invite_method=method, invite_sequence=event["sequence"])
+    if kind == "event_updated":
+        lines = change_lines(payload["changes"], event, registration)
+        return await _compose(kind, registration, contact, event, settings, extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
+    if kind == "reminder":
+        return await _compose(kind, registration, contact, event, settings, extra={"minutes_until": reminder_minutes_until(event, payload)})
+    raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 
 
 _CHANGE_LABELS = {
@@ -183,19 +230,53 @@ def change_lines(changed: list[str], event: dict[str, Any], registration: dict[s
 
 async def queue_event_update(registration_id: int, changed: list[str], settings: Settings) -> int:
     """The invite again, same UID and the event's current SEQUENCE, saying what changed.
-    Keyed by SEQUENCE: one email per person per settled change."""
-    registration, contact, event = await _load(registration_id)
-    lines = change_lines(changed, event, registration)
-    if not lines:
-        return 0  # e.g. a new link, which this in-person attendee never sees
-    written = await _send(
-        "event_updated",
-        registration,
-        contact,
-        event,
-        settings,
-        idempotency_key=f"event_updated:{registration_id}:{event['sequence']}",
-        extra={"changes": lines},
-        invite_method="REQUEST",
-    )
-    return int(written)
+    Keyed by SEQUENCE: one email per person per settled change; none for a change this person
+    does not see (a new link, for someone in the room)."""
+    registration, _, event = await _load(registration_id)
+    if not change_lines(changed, event, registration):
+        return 0
+    payload = {"changes": changed, "sequence": event["sequence"]}
+    return int(await _intent("event_updated", registration_id, f"event_updated:{registration_id}:{event['sequence']}", payload))
+
+
+# ---------------------------------------------------------------- reminders (scheduled by reminders.service)
+
+
+def reminder_key(registration_id: int, offset_minutes: int, sequence: int) -> str:
+    """One reminder per registrant, offset and event SEQUENCE: a rescheduled event (new
+    SEQUENCE) gets new keys, a recomputed one hits the unique key and writes nothing."""
+    return f"reminder:{registration_id}:{offset_minutes}:{sequence}"
+
+
+async def queue_reminder(
+    registration_id: int,
+    *,
+    offset_minutes: int,
+    sequence: int,
+    send_after: datetime,
+    to_address: str,
+    event_id: int,
+) -> bool:
+    """The intent to remind this registrant at `send_after`; False when it exists already."""
+    payload = {"offset_minutes": offset_minutes, "sequence": sequence, "send_at": send_after.astimezone(UTC).isoformat()}
+    key = reminder_key(registration_id, offset_minutes, sequence)
+    return await _intent("reminder", registration_id, key, payload, to_address=to_address, event_id=event_id, send_after=send_after)
+
+
+async def withdraw_reminders(event_id: int) -> int:
+    """Delete the event's reminders not yet handed to a server (its time moved, or it was
+    cancelled); the scheduler queues the ones the new time calls for. Returns how many."""
+    deleted = await OutboxMessage.delete().where(
+        (OutboxMessage.kind == "reminder") & OutboxMessage.status.is_in(list(PENDING)) & (OutboxMessage.event_id == event_id)
+    ).returning(OutboxMessage.id)
+    return len(deleted)
+
+
+def reminder_minutes_until(event: dict[str, Any], payload: dict[str, Any]) -> int:
+    """Whole minutes from the send moment to the start. The dispatcher renders a row when it
+    claims it, i.e. at or after its planned moment: then "now" is the send moment. Rendered
+    earlier (a preview), the planned moment stands in for it."""
+    send_at = datetime.now(UTC)
+    if planned := payload.get("send_at"):
+        send_at = max(send_at, datetime.fromisoformat(planned))
+    return max(round((event["starts_at"] - send_at).total_seconds() / 60), 0)

@@ -32,6 +32,7 @@ from events_service.events.service import (
     speakers_by_event,
 )
 from events_service.events.tables import Event
+from events_service.mail.outbox import cancel_pending
 from events_service.registrations import messages
 from events_service.registrations.schemas import (
     AttendanceMode,
@@ -174,22 +175,23 @@ async def _company_id(company: CompanyRef, vat: VatId) -> int:
 
 
 async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: bool | None, now: datetime) -> int:
-    """Find the person by email (stored lower-cased) or create them; link them to the company."""
-    await Contact.insert(
-        Contact(email=applicant.email, first_name=applicant.first_name, last_name=applicant.last_name, feed_nonce=new_nonce())
-    ).on_conflict(target=Contact.email, action="DO NOTHING")
-    contact = await Contact.select(Contact.id).where(Contact.email == applicant.email).first()
-    changes: dict[Any, Any] = {
-        Contact.first_name: applicant.first_name,
-        Contact.last_name: applicant.last_name,
-        Contact.company: company_id,
-        Contact.language: applicant.language,
-        Contact.consent_privacy_at: now,
-    }
+    """Find the person by email (stored lower-cased) or create them, link them to the company,
+    and record their consents: one upsert."""
+    contact = Contact(
+        email=applicant.email,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        company=company_id,
+        language=applicant.language,
+        consent_privacy_at=now,
+        feed_nonce=new_nonce(),
+    )
+    updated = [Contact.first_name, Contact.last_name, Contact.company, Contact.language, Contact.consent_privacy_at]
     if not applicant.is_colleague and consent_marketing is not None:
-        changes[Contact.consent_marketing_at] = now if consent_marketing else None
-    await Contact.update(changes).where(Contact.id == contact["id"])
-    return contact["id"]
+        contact.consent_marketing_at = now if consent_marketing else None
+        updated.append(Contact.consent_marketing_at)
+    rows = await Contact.insert(contact).on_conflict(target=Contact.email, action="DO UPDATE", values=updated).returning(Contact.id)
+    return rows[0]["id"]
 
 
 def _seat_columns(mode: AttendanceMode, event: dict[str, Any]) -> tuple[Any, Any]:
@@ -311,7 +313,9 @@ async def _register_one(
         raise
     registration_id = rows[0]["id"]
     position = await waitlist_position(event["id"], mode, registration_id) if status == "waitlisted" else None
-    await messages.queue_registration_message(registration_id, "confirmed" if status == "confirmed" else "waitlisted", settings)
+    await messages.queue_registration_message(
+        registration_id, "confirmed" if status == "confirmed" else "waitlisted", settings, to_address=applicant.email, event_id=event["id"]
+    )
     token = token_for(settings, "manage", registration_id, nonce)
     return RegistrationCreated(
         id=registration_id,
@@ -374,6 +378,9 @@ async def with_retry(work: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
 
 # ---------------------------------------------------------------- cancelling and promoting
 
+#: Messages that lose their point once a registration is cancelled, if not sent yet.
+WITHDRAWN_ON_CANCEL = ("confirmed", "promoted", "waitlisted", "event_updated", "reminder")
+
 
 async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "registrant") -> str:
     """Cancel a registration (idempotent); a freed seat goes to the first person waiting."""
@@ -396,6 +403,8 @@ async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "
             ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
             if not changed:
                 return "cancelled"  # a concurrent cancellation won; it did the rest
+            # What was not sent yet would only be contradicted by the cancellation notice.
+            await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
             await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == "confirmed", settings=settings)
             if row["status"] == "confirmed":
                 await _release_event_seat(event, row["attendance_mode"])
@@ -455,6 +464,7 @@ async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
         await Registration.update(
             {Registration.status: "cancelled", Registration.cancelled_at: now, Registration.cancelled_by: "event", Registration.holds_company_seat: False}
         ).where(Registration.id == row["id"])
+        await cancel_pending(row["id"], WITHDRAWN_ON_CANCEL)
         await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == "confirmed", settings=settings)
     await Event.update({Event.seats_taken: 0, Event.online_seats_taken: 0}).where(Event.id == event_id)
     await CompanySeats.update({CompanySeats.taken: 0}).where(CompanySeats.event == event_id)
@@ -468,6 +478,9 @@ async def notify_schedule_change(event: dict[str, Any], changed: list[str]) -> N
     """Attendees hear of a change once the edits settle: each edit pushes the moment back, and
     the fields changed accumulate, so a burst of edits makes one email per person."""
     pending = list(dict.fromkeys([*(event.get("pending_changes") or []), *changed]))
+    # Reminders queued for the old SEQUENCE would tell the old time; the scheduler queues
+    # the new SEQUENCE's ones (new keys), also where an old one was sent already.
+    await messages.withdraw_reminders(event["id"])
     await Event.update({Event.pending_changes: pending, Event.updates_due_at: now_utc() + UPDATE_SETTLE_TIME}).where(Event.id == event["id"])
 
 
@@ -638,3 +651,70 @@ async def event_stats(event_id: int) -> EventStats:
         seats_left=max(event["capacity"] - event["seats_taken"], 0),
         online_seats_left=online_left,
     )
+
+
+# ---------------------------------------------------------------- walk-ins (used by attendance)
+
+
+async def register_walk_in(
+    event_id: int, *, email: str, first_name: str, last_name: str, company: CompanyRef, language: str | None
+) -> tuple[int, str]:
+    """Someone is at the door of an in-person or hybrid event: give them a confirmed, in-person
+    registration. Returns (registration id, outcome): "created" for a new walk-in registration,
+    "admitted" for a waitlisted or cancelled registration confirmed at the door, "registered"
+    when they held a confirmed seat already. Runs in the caller's write transaction; the
+    caller checks them in.
+
+    A walk-in is physically present, so they are recorded even when the event is full: the
+    seat counter goes up without the `taken < capacity` condition (it may pass capacity, which
+    keeps "seats_taken = confirmed registrations" true and simply leaves no seat for anyone
+    registering online). The company cap is not applied for the same reason, and no company
+    seat is held. No email is queued: they are here. A unique violation (the same person
+    entered twice at the same moment) propagates; the caller retries and finds them.
+    """
+    applicant = Applicant(normalise_email(email), first_name.strip(), last_name.strip(), language or "it", "in_person", False)
+    if not (applicant.first_name and applicant.last_name):
+        raise InvalidRegistration("first_name and last_name must not be blank")
+    vat = _company_vat(company)
+    event = await _event_for_update(event_id)
+    if event["status"] == "draft":
+        raise RegistrationNotFound(f"no published event with id {event_id}")
+    if event["status"] == "cancelled":
+        raise RegistrationConflict("this event has been cancelled")
+    if event["mode"] == "online":
+        raise RegistrationConflict("an online event has no door: walk-ins are for in-person and hybrid events")
+    now = now_utc()
+    company_id = await _company_id(company, vat)
+    contact_id = await _contact_id(applicant, company_id, None, now)
+    existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
+    if existing is not None and existing["status"] == "confirmed":
+        return existing["id"], "registered"
+    await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(Event.id == event_id)
+    if existing is not None:
+        await Registration.update(
+            {
+                Registration.status: "confirmed",
+                Registration.attendance_mode: "in_person",
+                Registration.confirmed_at: now,
+                Registration.cancelled_at: None,
+                Registration.cancelled_by: None,
+                Registration.holds_company_seat: False,
+            }
+        ).where(Registration.id == existing["id"])
+        return existing["id"], "admitted"
+    rows = await Registration.insert(
+        Registration(
+            event=event_id,
+            contact=contact_id,
+            company=company_id,
+            status="confirmed",
+            attendance_mode="in_person",
+            language=applicant.language,
+            token_nonce=new_nonce(),
+            holds_company_seat=False,
+            walk_in=True,
+            created_at=now,
+            confirmed_at=now,
+        )
+    ).returning(Registration.id)
+    return rows[0]["id"], "created"

@@ -54,7 +54,10 @@ class RecordingHandler:
     delay_data: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_fault(self, address: str, fault: Fault) -> None:
+    def add_fault(self, address: str, fault: Fault, *, at: str = "RCPT") -> None:
+        """A fault for mail to `address`, at RCPT (reply/drop/slow) or at DATA (reply)."""
+        if at == "DATA":
+            address = f"DATA:{address}"
         with self.lock:
             self.faults.setdefault(address, []).append(fault)
 
@@ -81,6 +84,9 @@ class RecordingHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay_data:
             await asyncio.sleep(self.delay_data)
+        fault = self._next_fault(f"DATA:{envelope.rcpt_tos[0]}")
+        if fault is not None and fault.kind == "reply":
+            return fault.reply  # refused after the whole message came in: not delivered
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.SMTP)
         with self.lock:
@@ -117,7 +123,8 @@ class SmtpSink:
 
 class ManualClock:
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        # A minute ahead, so messages the test queues (at real time) are due at once.
+        self.now = datetime.now(UTC) + timedelta(minutes=1)
 
     def __call__(self) -> datetime:
         return self.now

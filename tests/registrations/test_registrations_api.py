@@ -7,8 +7,9 @@ from events_service.companies.tables import Company, Contact
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import CompanySeats, Registration
+from events_service.settings import Settings
 from tests.factories import partita_iva, published_event, registration_payload
-from tests.mailparse import calendar_method
+from tests.mailparse import calendar_method, rendered
 
 
 async def _register(client: httpx.AsyncClient, event_id: int, email: str, **overrides: object) -> httpx.Response:
@@ -19,7 +20,7 @@ async def _counts() -> tuple[int, int, int, int]:
     return (await Registration.count(), await Contact.count(), await Company.count(), await OutboxMessage.count())
 
 
-async def test_register_creates_company_contact_and_confirmation(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+async def test_register_creates_company_contact_and_confirmation(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
     event = await published_event(client, organiser)
     answer = await _register(client, event["id"], "Mario.Rossi@Lariana.example", consent_marketing=True)
     assert answer.status_code == 201, answer.text
@@ -34,7 +35,7 @@ async def test_register_creates_company_contact_and_confirmation(client: httpx.A
     assert contact["company"] == company["id"]
     outbox = await OutboxMessage.select().where(OutboxMessage.registration_id == body["id"])
     assert [row["kind"] for row in outbox] == ["confirmed"]
-    assert calendar_method(outbox[0]["message"]) == "REQUEST"
+    assert calendar_method(await rendered(outbox[0], settings)) == "REQUEST"
 
 
 async def test_known_company_needs_only_its_vat_id_and_new_company_needs_a_name(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -48,7 +49,7 @@ async def test_known_company_needs_only_its_vat_id_and_new_company_needs_a_name(
     assert "name" in nameless.json()["detail"]
 
 
-async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
     event = await published_event(client, organiser, capacity=2)
     answers = [await _register(client, event["id"], f"p{n}.person@x.example", company_no=n) for n in range(5)]
     assert [a.json()["status"] for a in answers] == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
@@ -72,7 +73,7 @@ async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(cli
     assert (answers[0].json()["id"], "cancelled") in kinds
     assert (answers[2].json()["id"], "promoted") in kinds
     cancel_mail = await OutboxMessage.select().where(OutboxMessage.kind == "cancelled").first()
-    assert calendar_method(cancel_mail["message"]) == "CANCEL"
+    assert calendar_method(await rendered(cancel_mail, settings)) == "CANCEL"
 
 
 async def test_company_cap_refuses_the_next_colleague_and_writes_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -257,7 +258,7 @@ async def test_capacity_changes_promote_or_are_refused(client: httpx.AsyncClient
     assert stats["confirmed"] == 2 and stats["waitlisted"] == 1
 
 
-async def test_cancelling_the_event_cancels_every_registration(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+async def test_cancelling_the_event_cancels_every_registration(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
     event = await published_event(client, organiser, capacity=1)
     await _register(client, event["id"], "k.one@x.example", company_no=1)
     await _register(client, event["id"], "k.two@x.example", company_no=2)
@@ -266,8 +267,8 @@ async def test_cancelling_the_event_cancels_every_registration(client: httpx.Asy
     assert statuses == {"cancelled"}
     notices = await OutboxMessage.select().where(OutboxMessage.kind == "event_cancelled").order_by(OutboxMessage.registration_id)
     assert len(notices) == 2
-    assert calendar_method(notices[0]["message"]) == "CANCEL"  # was confirmed: the entry goes
-    assert calendar_method(notices[1]["message"]) is None  # was waiting: nothing in a calendar
+    assert calendar_method(await rendered(notices[0], settings)) == "CANCEL"  # was confirmed: the entry goes
+    assert calendar_method(await rendered(notices[1], settings)) is None  # was waiting: nothing in a calendar
 
 
 async def test_concurrent_registrations_never_overbook(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
