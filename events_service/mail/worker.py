@@ -17,6 +17,7 @@ from events_service.attendance.service import finalise_ended_events
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats, utc_now
 from events_service.mail.transport import Transport, transport_from_settings
 from events_service.registrations.service import send_due_event_updates
+from events_service.reminders.service import schedule_due
 from events_service.settings import Settings
 
 __all__ = ["PERIODIC_JOBS", "PeriodicJob", "Worker", "running_worker"]
@@ -37,6 +38,8 @@ class PeriodicJob:
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [
+    # The look-ahead (15 min) is longer than the period: each reminder is queued before its moment.
+    PeriodicJob("reminders", schedule_due, every_seconds=60),
     PeriodicJob("event-updates", send_due_event_updates, every_seconds=30),
     PeriodicJob("attendance-follow-up", finalise_ended_events, every_seconds=600),
 ]

@@ -264,8 +264,8 @@ async def queue_reminder(
 
 
 async def withdraw_reminders(event_id: int) -> int:
-    """Delete the event's reminders not yet handed to a server (its time moved, or it was
-    cancelled); the scheduler queues the ones the new time calls for. Returns how many."""
+    """Delete the event's reminders not yet handed to a server (its time, place or link
+    changed); the scheduler queues the new SEQUENCE's ones. Returns how many."""
     deleted = await OutboxMessage.delete().where(
         (OutboxMessage.kind == "reminder") & OutboxMessage.status.is_in(list(PENDING)) & (OutboxMessage.event_id == event_id)
     ).returning(OutboxMessage.id)

@@ -23,6 +23,7 @@ The rules:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,8 @@ from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
 __all__ = ["DEFAULT_LOOKAHEAD", "Reminder", "due_reminders", "reminders_for", "schedule_due"]
+
+log = logging.getLogger(__name__)
 
 #: How far ahead a reminder is queued. More than the job's period (60 s), so a reminder is
 #: in the outbox before its moment and the dispatcher sends it on time.
@@ -71,7 +74,7 @@ def reminders_for(confirmed_at: datetime, due: Sequence[Reminder], now: datetime
 def _utc(moment: datetime) -> datetime:
     # SQLite compares timestamps as text: only ever compare aware UTC datetimes.
     if moment.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+        raise ValueError(f"naive datetime {moment!r}: reminders compare timezone-aware UTC datetimes only")
     return moment.astimezone(UTC)
 
 
@@ -86,9 +89,12 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
     )
     queued = 0
     for event in events:
-        due = due_reminders(_utc(event["starts_at"]), event["reminder_offsets"] or [], now, lookahead)
-        if due:
-            queued += await _schedule_event(event, due, now)
+        try:
+            due = due_reminders(_utc(event["starts_at"]), event["reminder_offsets"] or [], now, lookahead)
+            if due:
+                queued += await _schedule_event(event, due, now)
+        except Exception:  # one event's trouble must not hold up the other events' reminders
+            log.exception("reminders for event %s not scheduled; the next run tries again", event["id"])
     return queued
 
 

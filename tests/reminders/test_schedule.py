@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import Registration
+from events_service.reminders import service as reminders_service
 from events_service.reminders.service import schedule_due
 from events_service.settings import Settings
 from tests.factories import future, published_event, registration_payload
@@ -86,7 +88,7 @@ async def test_registered_two_days_before_gets_both_reminders_at_their_moments(
     assert await schedule_due(settings, now=start - 2 * HOUR) == 0
     assert await schedule_due(settings, now=start - HOUR - 14 * MINUTE) == 1
     for _ in range(5):
-        await schedule_due(settings, now=start - HOUR - 5 * MINUTE)
+        assert await schedule_due(settings, now=start - HOUR - 5 * MINUTE) == 0
     assert await _planned() == {_key(registration, 1440): start - DAY, _key(registration, 60): start - HOUR}
     assert len(await _reminders()) == 2
 
@@ -200,6 +202,33 @@ async def test_rescheduled_event_withdraws_old_reminders_and_gets_new_ones(
         _key(registration, 1440, sequence=1): new_start - DAY,
         _key(registration, 60, sequence=1): new_start - HOUR,
     }
+
+
+async def test_a_reschedule_between_reading_and_writing_is_not_overwritten(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler read the event before the organiser moved it, and writes after: what it
+    writes must not be reminders for the old time."""
+    event, registration = await _event_with_one_registrant(client, organiser)
+    start = _start(event)
+    new_start = start + 2 * HOUR
+    schedule_event = reminders_service._schedule_event
+
+    async def moved_meanwhile(*args: Any) -> int:
+        patched = await client.patch(
+            f"/api/events/{event['id']}",
+            json={"starts_at": new_start.isoformat(), "ends_at": (new_start + 90 * MINUTE).isoformat()},
+            headers=organiser,
+        )
+        assert patched.status_code == 200, patched.text
+        return await schedule_event(*args)
+
+    monkeypatch.setattr(reminders_service, "_schedule_event", moved_meanwhile)
+    await schedule_due(settings, now=start - HOUR - 10 * MINUTE)
+    assert await _reminders() == []
+    monkeypatch.undo()
+    assert await schedule_due(settings, now=start - HOUR - 10 * MINUTE) == 1
+    assert await _planned() == {_key(registration, 1440, sequence=1): start - HOUR - 10 * MINUTE}
 
 
 async def test_worker_down_until_after_both_moments_sends_only_the_one_hour_reminder_late(
@@ -329,3 +358,30 @@ async def test_a_late_reminder_says_the_time_left_when_it_is_sent(
     text = text_body(await rendered((await _reminders())[0], settings))
     assert "inizia tra 30 minuti" in text  # registered in Italian, the default
     assert "https://meet.example.org/j/123456" in text  # a confirmed online attendee
+
+
+async def test_a_naive_clock_is_refused(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        await schedule_due(settings, now=datetime(2030, 1, 1, 12, 0))
+
+
+async def test_cancellations_racing_the_scheduler_leave_no_reminder_behind(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings
+) -> None:
+    """On PostgreSQL the scheduler and the cancellations really overlap (SQLite takes them in
+    turn): whichever order they meet in, a cancelled registration keeps no pending reminder."""
+    event = await published_event(client, organiser, starts=future(days=10))
+    colleagues = [{"email": f"c{i}.colleague@x.example", "first_name": "C", "last_name": f"N{i}"} for i in range(10)]
+    created = await _register(client, event["id"], "boss.person@x.example", colleagues=colleagues)
+    everyone = [created, *created["colleagues"]]
+    now = _start(event) - 30 * MINUTE
+
+    async def cancel(registration: dict[str, Any]) -> None:
+        answer = await client.post(f"/api/public/registrations/{registration['manage_token']}/cancel")
+        assert answer.status_code == 200, answer.text
+
+    leaving = everyone[::2]
+    await asyncio.gather(*(schedule_due(settings, now=now) for _ in range(3)), *(cancel(r) for r in leaving))
+    await schedule_due(settings, now=now)
+    reminded = {row["registration_id"] for row in await _reminders()}
+    assert reminded == {r["id"] for r in everyone[1::2]}
