@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ run: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check events_service tests bench
 
-test: $(INSTALLED) lint
+# Debian's Chromium for the browser tests (tests/web/test_browser.py); they skip, saying why,
+# when it cannot be installed, and `make test` goes on.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium) || echo "Chromium unavailable: browser tests will skip"
+
+test: $(INSTALLED) lint browser
 	$(BIN)/python -m pytest -W error::DeprecationWarning:events_service -q $(PYTEST_ARGS)
 
 bench: $(INSTALLED)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.logging.config import LoggingConfig
@@ -37,6 +38,7 @@ from events_service.registrations.routes import (
 )
 from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
+from events_service.web.routes import CSRF_EXCLUDE, static_files_router, template_config, web_router
 
 
 @asynccontextmanager
@@ -79,7 +81,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
-        route_handlers=[api, CalendarController],
+        # The HTML pages (web/): public site, registrant's page, organisers' console.
+        route_handlers=[api, CalendarController, web_router(), static_files_router()],
+        template_config=template_config(),
+        # CSRF protects the HTML forms only; /api, calendar and .ics clients carry no cookie.
+        csrf_config=CSRFConfig(secret=settings.secret_key, exclude=CSRF_EXCLUDE, cookie_samesite="lax",
+                               cookie_httponly=False, cookie_secure=settings.base_url.startswith("https://")),
         # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
         before_send=[forget_feed_etags_after_writes],
         dependencies={

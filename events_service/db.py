@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 # Piccolo's migration runner finds its engine through this module.
 os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
@@ -86,7 +86,9 @@ async def open_engine(engine: Engine, pool_size: int = 10) -> None:
 
 
 async def close_engine(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+    if isinstance(engine, SQLiteEngine):
+        await _close_kept_connection(engine)
+    elif isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 
@@ -154,20 +156,67 @@ async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
+class _KeptConnectionTransaction(SQLiteTransaction):
+    """An IMMEDIATE transaction on the process's kept write connection. Piccolo's own opens a
+    new connection (a thread, the schema parsed again) per transaction and closes it after;
+    writers here take turns anyway, so one connection per process serves them all."""
+
+    __slots__ = ("_kept",)
+
+    def __init__(self, engine: SQLiteEngine, connection: Any) -> None:
+        super().__init__(engine, TransactionType.immediate, allow_nested=False)
+        self._kept = connection
+
+    async def get_connection(self) -> Any:
+        return self._kept
+
+    async def __aexit__(self, exc_type: object, exception: BaseException | None, traceback: object) -> bool:
+        try:
+            if exception is None:
+                await self.commit()
+            else:
+                await self.rollback()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return False  # never swallow the exception
+
+
+_kept_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+async def _kept_connection(engine: SQLiteEngine) -> Any:
+    """The write connection of this process (and event loop); called only during its turn."""
+    connections = _kept_connections.setdefault(asyncio.get_running_loop(), {})
+    path = str(engine.path)
+    if path not in connections:
+        connections[path] = await engine.get_connection()
+    return connections[path]
+
+
+async def _close_kept_connection(engine: SQLiteEngine) -> None:
+    connections = _kept_connections.get(asyncio.get_running_loop(), {})
+    connection = connections.pop(str(engine.path), None)
+    if connection is not None:
+        await connection.close()
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction that may read then write.
 
-    SQLite has one writer at a time: writers take turns (_sqlite_writer_turn) and BEGIN
-    IMMEDIATE, so none fails half-way with 'database is locked'. PostgreSQL needs neither.
+    SQLite has one writer at a time: writers take turns (_sqlite_writer_turn) on the process's
+    kept connection with BEGIN IMMEDIATE, so none fails half-way with 'database is locked'.
+    PostgreSQL needs none of this.
     """
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         if engine.current_transaction.get() is not None:
             yield  # already inside a write transaction: join it
             return
-        async with _sqlite_writer_turn(engine), engine.transaction(transaction_type=TransactionType.immediate):
-            yield
+        async with _sqlite_writer_turn(engine):
+            connection = await _kept_connection(engine)
+            async with _KeptConnectionTransaction(engine, connection):
+                yield
     else:
         async with engine.transaction():
             yield

@@ -4,8 +4,9 @@ Claiming
     PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` and the update to ``sending`` (with a lease
     and ``claimed_by``) in one transaction, so any number of dispatchers, in any number of
     processes, never claim the same row. SQLite: the same inside an IMMEDIATE transaction,
-    which serialises claims (run one dispatcher there). A row whose lease has run out
-    belongs to a dead worker and is claimed again.
+    which serialises claims, so even two dispatchers would not share a row (one is all
+    SQLite needs). A row whose lease has run out belongs to a dead worker and is claimed
+    again.
 
 Sending
     Over ``transport.concurrency`` pooled SMTP connections. Each result is recorded as soon
@@ -40,15 +41,13 @@ import random
 import socket
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Literal
 
-import aiosqlite
 from piccolo.columns.combination import Combinable
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 
 from events_service import db
 from events_service.mail.outbox import PENDING
@@ -180,30 +179,6 @@ class _GroupCommit:
                     self._recorded(outcome, outcome.row.id in written)
 
 
-class _HeldConnectionTransaction(SQLiteTransaction):
-    """An IMMEDIATE transaction on a connection that outlives it (Piccolo's own closes its
-    connection on exit). Queries inside reach it the usual way, via current_transaction."""
-
-    __slots__ = ("_held",)
-
-    def __init__(self, engine: SQLiteEngine, connection: aiosqlite.Connection) -> None:
-        super().__init__(engine, TransactionType.immediate, allow_nested=False)
-        self._held = connection
-
-    async def get_connection(self) -> aiosqlite.Connection:
-        return self._held
-
-    async def __aexit__(self, exc_type: object, exception: BaseException | None, traceback: object) -> bool:
-        try:
-            if exception is None:
-                await self.commit()
-            else:
-                await self.rollback()
-        finally:
-            self.engine.current_transaction.reset(self.context)
-        return False
-
-
 class Dispatcher:
     """Claims due outbox rows and sends them through `transport`.
 
@@ -243,7 +218,6 @@ class Dispatcher:
         self._clock = now
         self._rng = rng or random.Random()
         self._render = render or self._render_registration_intent
-        self._held: aiosqlite.Connection | None = None
 
     def _now(self) -> datetime:
         # SQLite compares timestamps as text: only ever write and compare UTC.
@@ -253,10 +227,6 @@ class Dispatcher:
 
     async def run_once(self, batch_size: int = 50, *, stop: asyncio.Event | None = None) -> DispatchStats:
         """Claim up to `batch_size` due rows, send them, record every result."""
-        async with self._batch_connection():
-            return await self._run_batch(batch_size, stop)
-
-    async def _run_batch(self, batch_size: int, stop: asyncio.Event | None) -> DispatchStats:
         now = self._now()
         lease_until = now + self.lease
         rows = await self._claim(batch_size, now, lease_until)
@@ -349,48 +319,29 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ database
 
-    @contextlib.asynccontextmanager
-    async def _batch_connection(self) -> AsyncIterator[None]:
-        """SQLite: one connection for the claim and every commit of a batch. Piccolo opens a
-        new one (a thread, the schema parsed again) for each transaction, which cost more CPU
-        than sending a message. PostgreSQL's pool needs no help."""
-        engine = db.current_engine()
-        if not isinstance(engine, SQLiteEngine) or self._held is not None:
-            yield
-            return
-        self._held = await engine.get_connection()
-        try:
-            yield
-        finally:
-            held, self._held = self._held, None
-            await held.close()
-
-    def _transaction(self) -> contextlib.AbstractAsyncContextManager[object]:
-        engine = db.current_engine()
-        if self._held is not None and isinstance(engine, SQLiteEngine):
-            return _HeldConnectionTransaction(engine, self._held)
-        return db.write_transaction()
-
     async def _claim(self, batch_size: int, now: datetime, lease_until: datetime) -> list[_Claimed]:
         o = OutboxMessage
-        due = (o.status.is_in(list(PENDING)) & (o.send_after <= now)) | (
-            (o.status == "sending") & (o.lease_until < now)
-        )
-        query = (
-            o.select(o.id, o.to_address, o.message, o.attempts)
-            .where(due)
-            .order_by(o.send_after, o.id)
-            .limit(batch_size)
-        )
-        if not db.is_sqlite(db.current_engine()):
-            # Rows another dispatcher is claiming right now are skipped, not waited for.
-            query = query.lock_rows("UPDATE", skip_locked=True)
-        async with self._transaction():
-            rows = await query
-            if rows:
-                await o.update(
-                    {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
-                ).where(o.id.is_in([row["id"] for row in rows]))
+        # One query per kind of due row, each reading its (status, send_after) index in order
+        # and stopping after batch_size rows: a single OR query sorts every due row first,
+        # which grows with the backlog (10 ms per claim at 10,000 queued).
+        due = [(o.status == status) & (o.send_after <= now) for status in PENDING]
+        due.append((o.status == "sending") & (o.lease_until < now))  # a dead worker's rows
+        async with db.write_transaction():
+            candidates = []
+            for condition in due:
+                query = o.select(o.id, o.send_after).where(condition).order_by(o.send_after).limit(batch_size)
+                if not db.is_sqlite(db.current_engine()):
+                    # Rows another dispatcher is claiming right now are skipped, not waited for.
+                    query = query.lock_rows("UPDATE", skip_locked=True)
+                candidates += await query
+            candidates.sort(key=lambda row: (row["send_after"], row["id"]))
+            ids = [row["id"] for row in candidates[:batch_size]]
+            if not ids:
+                return []
+            rows = await o.update(
+                {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
+            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after)
+        rows.sort(key=lambda row: (row["send_after"], row["id"]))
         return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"]) for r in rows]
 
     def _ours(self, ids: Sequence[int]) -> Combinable:
@@ -404,7 +355,7 @@ class Dispatcher:
         sent = [outcome for outcome in outcomes if outcome.status == "sent"]
         for attempt in range(3):
             try:
-                async with self._transaction():
+                async with db.write_transaction():
                     if sent:
                         rows = await o.update(
                             {
@@ -443,7 +394,7 @@ class Dispatcher:
         o = OutboxMessage
         released = 0
         with contextlib.suppress(Exception):  # if this fails, the lease expiring does the same
-            async with self._transaction():
+            async with db.write_transaction():
                 for status, previously in (("queued", o.attempts == 0), ("retry", o.attempts > 0)):
                     rows = await o.update(
                         {o.status: status, o.lease_until: None, o.claimed_by: None}
@@ -477,7 +428,7 @@ class Dispatcher:
             ready.append(dataclasses.replace(row, message=text))
         if rendered:
             o = OutboxMessage
-            async with self._transaction():
+            async with db.write_transaction():
                 for row_id, (text, subject) in rendered.items():
                     await o.update({o.message: text, o.subject: subject[:500]}).where(self._ours([row_id]))
         return ready, failed

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -227,7 +228,7 @@ class SmtpTransport:
     def from_url(cls, url: str, **overrides: object) -> SmtpTransport:
         config = SmtpConfig.from_url(url)
         if overrides:
-            config = SmtpConfig(**{**config.__dict__, **overrides})  # type: ignore[arg-type]
+            config = dataclasses.replace(config, **overrides)  # type: ignore[arg-type]
         return cls(config)
 
     def _client(self) -> aiosmtplib.SMTP:
@@ -294,7 +295,8 @@ class SmtpTransport:
         if connection is None:
             return None
         refused = isinstance(error, aiosmtplib.SMTPResponseException | aiosmtplib.SMTPRecipientsRefused)
-        if refused and connection.smtp.is_connected:
+        closing = getattr(error, "code", None) == 421  # "service not available, closing channel"
+        if refused and not closing and connection.smtp.is_connected:
             return connection
         connection.smtp.close()
         return None

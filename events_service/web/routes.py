@@ -1,0 +1,596 @@
+"""The HTML pages: the public site (events, registration, the registrant's own page) and the
+organisers' console. Every page translates a form or a URL into a domain service call and
+renders the answer; the rules stay in the services.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, Request, Response, Router, get, post
+from litestar.datastructures import Cookie, UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from events_service.attendance import reports
+from events_service.attendance import service as attendance
+from events_service.attendance.service import AttendanceError
+from events_service.calendar.service import CalendarError
+from events_service.companies.service import CompanyError, checked_vat_id
+from events_service.errors import DomainError
+from events_service.events import service as events
+from events_service.events.schemas import EventCreate, EventPatch
+from events_service.events.service import EventError
+from events_service.mail import outbox
+from events_service.mail.outbox import MailError
+from events_service.organisers.schemas import CurrentOrganiser
+from events_service.organisers.service import OrganiserError, authenticate, get_organiser
+from events_service.registrations import service as registrations
+from events_service.registrations.schemas import RegistrationCreate
+from events_service.registrations.service import RegistrationError
+from events_service.settings import Settings
+from events_service.validation import normalise_email, zone
+from events_service.web import service as web
+from events_service.web.service import FormErrors
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+#: The paths CSRF protection leaves alone: machine clients with their own credentials.
+CSRF_EXCLUDE = ["^/api(/|$)", "^/calendar/", "^/events/", "^/schema"]
+EDITOR_ROLES = ("admin", "organiser")
+COLLEAGUE_SLOTS = (1, 2, 3)
+
+
+# ---------------------------------------------------------------- templates
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html", "html.j2")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(when=web.when, clock=web.clock)
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+
+
+def static_files_router() -> Router:
+    return create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)
+
+
+def page_language(request: Request[Any, Any, Any]) -> str:
+    return web.choose_language(
+        request.query_params.get("lang"), request.cookies.get(web.LANG_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any) -> Template:
+    lang = page_language(request)
+    context.setdefault("user", request.scope.get("console_user"))
+    response = Template(
+        template_name=name,
+        context={"lang": lang, "t": web.translator(lang), "path": request.url.path, **context},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"} if name.startswith("console") or name.startswith("manage") else None,
+    )
+    if request.query_params.get("lang") in web.LANGUAGES:
+        response.set_cookie(web.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+    return response
+
+
+# ---------------------------------------------------------------- errors as pages
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    if isinstance(error, LoginRequired):
+        return Redirect(path="/console/login", query_params={"next_path": request.url.path}, status_code=303)
+    if isinstance(error, (DomainError, HTTPException)):
+        status, detail = error.status_code, error.detail
+    else:  # pragma: no cover - only the classes registered below arrive here
+        status, detail = 500, "internal error"
+    lang = page_language(request)
+    t = web.translator(lang)
+    if status == 404:
+        title, message = t("not_found"), t("not_found_text")
+    elif status == 403 and "CSRF" in detail:
+        title, message = t("forbidden"), t("csrf_text")
+    elif status == 403:
+        title, message = t("forbidden"), t("forbidden_text")
+    else:
+        title, message = t("error"), detail
+    return render(request, "error.html", status_code=status, title=title, message=message)
+
+
+WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
+    cls: html_error
+    for cls in (LoginRequired, HTTPException, DomainError, EventError, RegistrationError, AttendanceError,
+                MailError, CompanyError, OrganiserError, CalendarError)
+}
+
+
+# ---------------------------------------------------------------- public pages
+
+
+def _form_values(form: Any, names: list[str]) -> dict[str, str]:
+    return {name: str(form.get(name, "") or "").strip() for name in names}
+
+
+REGISTRATION_FIELDS = ["email", "first_name", "last_name", "company_vat", "company_name", "company_country", "attendance_mode"] + [
+    f"colleague_{part}_{slot}" for slot in COLLEAGUE_SLOTS for part in ("email", "first_name", "last_name")
+]
+
+
+def _check_registration_form(values: dict[str, str], form: Any, t: Any) -> FormErrors:
+    """What the form itself can tell: blanks, and the email and VAT id checked with the same
+    functions the service uses, so the error sits next to its field."""
+    errors = FormErrors()
+    for name in ("email", "first_name", "last_name", "company_vat"):
+        if not values[name]:
+            errors.add(name, t("required"))
+    if form.get("consent_privacy") != "yes":
+        errors.add("consent_privacy", t("consent_needed"))
+    if values["email"]:
+        try:
+            normalise_email(values["email"])
+        except DomainError:
+            errors.add("email", t("email_invalid"))
+    if values["company_vat"]:
+        try:
+            checked_vat_id(values["company_vat"], values["company_country"] or None)
+        except DomainError:
+            errors.add("company_vat", t("vat_invalid"))
+    for slot in COLLEAGUE_SLOTS:
+        parts = {part: values[f"colleague_{part}_{slot}"] for part in ("email", "first_name", "last_name")}
+        if not any(parts.values()):
+            continue
+        for part, value in parts.items():
+            if not value:
+                errors.add(f"colleague_{part}_{slot}", t("required"))
+        if parts["email"]:
+            try:
+                normalise_email(parts["email"])
+            except DomainError:
+                errors.add(f"colleague_email_{slot}", t("email_invalid"))
+    return errors
+
+
+def _registration_payload(values: dict[str, str], form: Any, lang: str) -> dict[str, Any]:
+    colleagues = [
+        {part: values[f"colleague_{part}_{slot}"] for part in ("email", "first_name", "last_name")}
+        for slot in COLLEAGUE_SLOTS
+        if values[f"colleague_email_{slot}"]
+    ]
+    company: dict[str, Any] = {"vat_id": values["company_vat"]}
+    if values["company_name"]:
+        company["name"] = values["company_name"]
+    if values["company_country"]:
+        company["country"] = values["company_country"]
+    payload: dict[str, Any] = {
+        "email": values["email"],
+        "first_name": values["first_name"],
+        "last_name": values["last_name"],
+        "company": company,
+        "consent_privacy": form.get("consent_privacy") == "yes",
+        "consent_marketing": form.get("consent_marketing") == "yes",
+        "language": lang,
+        "colleagues": colleagues,
+    }
+    if values["attendance_mode"] in ("in_person", "online"):
+        payload["attendance_mode"] = values["attendance_mode"]
+    return payload
+
+
+class PublicPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/", name="web.home")
+    async def home(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], kind: FromQuery[str | None] = None, topic: FromQuery[str | None] = None
+    ) -> Template:
+        kind = kind if kind in ("tech_talk", "tech_day") else None
+        everything = await events.public_events(settings.base_url)
+        topics = sorted({name for event in everything for name in event.topics})
+        listed = [e for e in everything if (not kind or e.kind == kind) and (not topic or topic in e.topics)]
+        return render(request, "index.html", events=listed, topics=topics, kind=kind or "", topic=topic or "")
+
+    @get("/privacy")
+    async def privacy(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        return render(request, "privacy.html", programme=settings.programme_name, contact=settings.mail_from)
+
+    @get("/e/{slug:str}")
+    async def event_page(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        event = await events.public_event(slug, settings.base_url)
+        stats = await registrations.event_stats(event.id)
+        return render(request, "event.html", event=event, stats=stats)
+
+    @get("/e/{slug:str}/register")
+    async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        event = await events.public_event(slug, settings.base_url)
+        return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors())
+
+    @post("/e/{slug:str}/register")
+    async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
+        event = await events.public_event(slug, settings.base_url)
+        lang = page_language(request)
+        t = web.translator(lang)
+        form = await request.form()
+        values = _form_values(form, REGISTRATION_FIELDS)
+        values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
+        values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
+        errors = _check_registration_form(values, form, t)
+        created = None
+        if not errors:
+            try:
+                data = msgspec.convert(_registration_payload(values, form, lang), RegistrationCreate)
+                created = await registrations.register(event.id, data, settings)
+            except msgspec.ValidationError as error:
+                errors.add(web.field_of_validation_error(error), str(error))
+            except DomainError as error:
+                name, key = web.registration_error_key(error.detail)
+                errors.add(name, t(key) if key else error.detail)
+        if created is None:
+            return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
+        return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)
+
+    @get("/r/{token:str}")
+    async def manage(
+        self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings],
+        welcome: FromQuery[str | None] = None, cancelled: FromQuery[str | None] = None,
+    ) -> Template:
+        registration = await registrations.public_registration(token, settings)
+        qr = web.qr_svg(registration.checkin_code) if registration.checkin_code else None
+        return render(request, "manage.html", registration=registration, token=token, qr=qr,
+                      welcome=bool(welcome), just_cancelled=bool(cancelled))
+
+    @get("/r/{token:str}/cancel")
+    async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
+        registration = await registrations.public_registration(token, settings)
+        if registration.status == "cancelled":
+            return Redirect(path=f"/r/{token}", status_code=303)
+        return render(request, "cancel.html", registration=registration, token=token)
+
+    @post("/r/{token:str}/cancel")
+    async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Redirect:
+        await registrations.cancel_by_token(token, settings)
+        return Redirect(path=f"/r/{token}", query_params={"cancelled": "1"}, status_code=303)
+
+    @get("/registrations/{token:str}")
+    async def manage_link_from_email(self, token: FromPath[str]) -> Redirect:
+        """The emails link to /registrations/<token>: the page lives at /r/<token>."""
+        return Redirect(path=f"/r/{token}", status_code=302)
+
+
+# ---------------------------------------------------------------- console
+
+
+async def console_user(request: Request[Any, Any, Any], settings: Settings, *roles: str) -> CurrentOrganiser:
+    """The signed-in organiser; a missing or forged session goes to the login page, a role
+    that may not see the page gets 403."""
+    organiser_id = web.read_session(settings, request.cookies.get(web.SESSION_COOKIE))
+    user = await get_organiser(organiser_id) if organiser_id is not None else None
+    if user is None:
+        raise LoginRequired()
+    request.scope["console_user"] = user  # type: ignore[typeddict-unknown-key]
+    if roles and user.role not in ("admin", *roles):
+        raise PermissionDeniedException("role not allowed")
+    return user
+
+
+def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
+    return Cookie(key=web.SESSION_COOKIE, value=value, path="/console", max_age=max_age, httponly=True,
+                  samesite="lax", secure=settings.base_url.startswith("https://"))
+
+
+EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_at", "timezone", "mode", "capacity",
+                "online_capacity", "max_per_company", "venue_name", "venue_address", "venue_city", "online_url",
+                "registration_closes_at", "topics", "speakers", "agenda"]
+
+
+def _event_values(event: Any) -> dict[str, str]:
+    venue = event.venue
+    return {
+        "kind": event.kind, "title": event.title, "description": event.description, "language": event.language,
+        "starts_at": web.local_input(event.starts_at, event.timezone), "ends_at": web.local_input(event.ends_at, event.timezone),
+        "timezone": event.timezone, "mode": event.mode, "capacity": str(event.capacity),
+        "online_capacity": "" if event.online_capacity is None else str(event.online_capacity),
+        "max_per_company": "" if event.max_per_company is None else str(event.max_per_company),
+        "venue_name": venue.name if venue else "", "venue_address": venue.address if venue else "",
+        "venue_city": venue.city if venue else "", "online_url": event.online_url or "",
+        "registration_closes_at": web.local_input(event.registration_closes_at, event.timezone),
+        "topics": ", ".join(event.topics), "speakers": web.speakers_text(event.speakers),
+        "agenda": web.agenda_text(event.agenda, event.timezone),
+    }
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+def _event_payload(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
+    """The event form as the API's JSON would carry it; what cannot be read is an error next
+    to its field."""
+    payload: dict[str, Any] = {}
+    for name in ("kind", "title", "description", "language", "mode"):
+        payload[name] = values[name]
+    timezone_name = values["timezone"] or "Europe/Rome"
+    payload["timezone"] = timezone_name
+    try:
+        tz = zone(timezone_name)
+    except DomainError as error:
+        errors.add("timezone", error.detail)
+        tz = ZoneInfo("Europe/Rome")
+    for name in ("starts_at", "ends_at", "registration_closes_at"):
+        try:
+            payload[name] = web.parse_local(values[name], tz)
+        except ValueError:
+            errors.add(name, "date and time like 2026-12-01T09:30")
+    for name in ("starts_at", "ends_at", "title", "capacity"):
+        if not values[name]:
+            errors.add(name, "required")
+    for name in ("capacity", "online_capacity", "max_per_company"):
+        try:
+            payload[name] = _int_or_none(values[name])
+        except ValueError:
+            errors.add(name, "a whole number")
+    venue = {part: values[f"venue_{part}"] for part in ("name", "address", "city")}
+    payload["venue"] = venue if any(venue.values()) else None
+    payload["online_url"] = values["online_url"] or None
+    payload["topics"] = [topic.strip() for topic in values["topics"].split(",") if topic.strip()]
+    payload["speakers"] = web.parse_speakers(values["speakers"])
+    payload["agenda"] = []
+    if values["agenda"].strip() and payload.get("starts_at"):
+        try:
+            payload["agenda"] = web.parse_agenda(values["agenda"], payload["starts_at"], tz)
+        except ValueError as error:
+            errors.add("agenda", str(error))
+    return payload
+
+
+class Console(Controller):
+    path = "/console"
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None) -> Template:
+        return render(request, "console/login.html", next_path=next_path or "", email="", error=None)
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        form = await request.form()
+        email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+        next_path = str(form.get("next", ""))
+        try:
+            user = await authenticate(email, password)
+        except OrganiserError:
+            return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
+                          error="wrong email or password")
+        target = "/console" if user.role != "checkin" else "/console/checkin"
+        if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
+            target = next_path
+        cookie = _session_cookie(settings, web.make_session(settings, user.id), web.SESSION_HOURS * 3600)
+        return Redirect(path=target, status_code=303, cookies=[cookie])
+
+    @post("/logout")
+    async def logout(self, settings: NamedDependency[Settings]) -> Redirect:
+        return Redirect(path="/console/login", status_code=303, cookies=[_session_cookie(settings, "", 0)])
+
+    @get("/")
+    async def dashboard(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        user = await console_user(request, settings)
+        if user.role == "checkin":
+            return Redirect(path="/console/checkin", status_code=303)
+        summary = await reports.summary(None, None)
+        rows = []
+        for event in await events.list_events():
+            if event.status == "draft":
+                continue
+            stats = await registrations.event_stats(event.id)
+            rate = round(100 * stats.attended / stats.confirmed) if stats.confirmed else None
+            rows.append({"id": event.id, "title": event.title, "kind": event.kind, "starts_at": event.starts_at,
+                         "timezone": event.timezone, "status": event.status, "confirmed": stats.confirmed,
+                         "waitlisted": stats.waitlisted, "attended": stats.attended,
+                         "capacity": stats.capacity + (stats.online_capacity or 0),
+                         "rate": rate})
+        chart = web.registrations_chart([row for row in rows if row["status"] == "published"][:12])
+        return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
+
+    @get("/events")
+    async def events_list(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        return render(request, "console/events.html", events=await events.list_events())
+
+    @get("/events/new")
+    async def new_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        values = dict.fromkeys(EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
+                                                    "timezone": "Europe/Rome", "capacity": "100"}
+        return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors())
+
+    @post("/events/new")
+    async def create_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        values = _form_values(await request.form(), EVENT_FIELDS)
+        errors = FormErrors()
+        payload = _event_payload(values, errors)
+        if not errors:
+            try:
+                event = await events.create_event(msgspec.convert({k: v for k, v in payload.items() if v is not None}, EventCreate))
+                return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
+            except msgspec.ValidationError as error:
+                errors.add(web.field_of_validation_error(error), str(error))
+            except DomainError as error:
+                errors.add(None, error.detail)
+        return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors)
+
+    @get("/events/{event_id:int}")
+    async def edit_event(
+        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], saved: FromQuery[str | None] = None
+    ) -> Template:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        return render(request, "console/event_form.html", event=event, values=_event_values(event), errors=FormErrors(),
+                      notice="saved" if saved else None)
+
+    @post("/events/{event_id:int}")
+    async def update_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        values = _form_values(await request.form(), EVENT_FIELDS)
+        errors = FormErrors()
+        payload = _event_payload(values, errors)
+        if not errors:
+            try:
+                await events.update_event(event_id, msgspec.convert(payload, EventPatch), settings)
+                return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+            except msgspec.ValidationError as error:
+                errors.add(web.field_of_validation_error(error), str(error))
+            except DomainError as error:
+                errors.add(None, error.detail)
+        return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors)
+
+    @post("/events/{event_id:int}/publish")
+    async def publish(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        try:
+            await events.publish_event(event_id)
+        except DomainError as error:
+            event = await events.get_event(event_id)
+            errors = FormErrors(general=[error.detail])
+            return render(request, "console/event_form.html", status_code=error.status_code, event=event,
+                          values=_event_values(event), errors=errors)
+        return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+
+    @post("/events/{event_id:int}/cancel")
+    async def cancel_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Redirect:
+        await console_user(request, settings, "organiser")
+        await events.cancel_event(event_id, settings)
+        return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+
+    @get("/events/{event_id:int}/registrations")
+    async def registrations_page(
+        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+    ) -> Template:
+        await console_user(request, settings, "organiser")
+        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        event = await events.get_event(event_id)
+        rows = await registrations.list_registrations(event_id, status=status)
+        stats = await registrations.event_stats(event_id)
+        return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "")
+
+    @get("/events/{event_id:int}/registrations.csv")
+    async def registrations_csv(
+        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+    ) -> Response[str]:
+        await console_user(request, settings, "organiser")
+        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        body = await registrations.registrations_csv(event_id, status=status)
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
+
+    @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel")
+    async def cancel_registration(
+        self, request: Request[Any, Any, Any], event_id: FromPath[int], registration_id: FromPath[int], settings: NamedDependency[Settings]
+    ) -> Redirect:
+        await console_user(request, settings, "organiser")
+        rows = await registrations.list_registrations(event_id)
+        if registration_id not in {row.id for row in rows}:
+            raise NotFoundException("no such registration for this event")
+        await registrations.cancel(registration_id, settings, cancelled_by="organiser")
+        return Redirect(path=f"/console/events/{event_id}/registrations", status_code=303)
+
+    @get("/checkin")
+    async def checkin_events(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser", "checkin")
+        listed = [e for e in await events.list_events(status="published") if e.mode in ("in_person", "hybrid")]
+        return render(request, "console/checkin_events.html", events=listed)
+
+    @get("/events/{event_id:int}/checkin")
+    async def checkin_page(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser", "checkin")
+        event = await events.get_event(event_id)
+        return render(request, "console/checkin.html", event=event, result=None, error=None,
+                      stats=await registrations.event_stats(event_id))
+
+    @post("/events/{event_id:int}/checkin")
+    async def checkin(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+        user = await console_user(request, settings, "organiser", "checkin")
+        event = await events.get_event(event_id)
+        code = str((await request.form()).get("code", "")).strip()
+        result = error = None
+        status_code = 200
+        if not code:
+            error, status_code = "scan or type a code", 422
+        else:
+            try:
+                result = await attendance.check_in(event_id, code, user.id, settings)
+            except DomainError as failure:
+                error, status_code = failure.detail, failure.status_code
+        return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
+                      stats=await registrations.event_stats(event_id))
+
+    @get("/events/{event_id:int}/attendance")
+    async def attendance_form(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        return render(request, "console/attendance.html", event=await events.get_event(event_id), result=None, error=None)
+
+    @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024)
+    async def attendance_import(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        form = await request.form()
+        upload = form.get("file")
+        platform = str(form.get("platform", "auto"))
+        result = error = None
+        status_code = 200
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            error, status_code = "choose the participant report (CSV) to upload", 422
+        else:
+            try:
+                content = await upload.read()
+            finally:
+                await upload.close()
+            try:
+                result = await attendance.import_report(
+                    event_id, content, platform if platform in ("zoom", "teams", "webex") else "auto"
+                )
+            except DomainError as failure:
+                error, status_code = failure.detail, failure.status_code
+        return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
+
+    @get("/outbox")
+    async def outbox_page(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], status: FromQuery[str | None] = None) -> Template:
+        await console_user(request, settings, "organiser")
+        status = status if status in ("queued", "sending", "sent", "retry", "failed") else None
+        items = await outbox.list_outbox(status, limit=200)  # type: ignore[arg-type]
+        return render(request, "console/outbox.html", items=items, status=status or "", error=None)
+
+    @post("/outbox/{message_id:int}/retry")
+    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        try:
+            await outbox.retry(message_id)
+        except DomainError as error:
+            items = await outbox.list_outbox(None, limit=200)
+            return render(request, "console/outbox.html", status_code=error.status_code, items=items, status="", error=error.detail)
+        return Redirect(path="/console/outbox", status_code=303)
+
+
+def web_router() -> Router:
+    return Router(path="/", route_handlers=[PublicPages, Console], exception_handlers=WEB_EXCEPTION_HANDLERS,
+                  include_in_schema=False)

@@ -1,0 +1,276 @@
+"""End to end in a real browser (Playwright driving Debian's Chromium) against a real
+`events-service serve` process, with mail delivered by `events-service worker --once` to an
+aiosmtpd sink. Runs on SQLite and PostgreSQL like every DB test; screenshots of the key pages
+go to docs/screenshots/ (from the SQLite run)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from events_service.settings import Settings
+from tests import serving
+from tests.attendance.support import ZOOM_PEOPLE, load
+from tests.conftest import TEST_SECRET
+from tests.factories import event_payload, partita_iva, registration_payload
+from tests.mail.support import SmtpSink
+from tests.mailparse import parse, text_body
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+try:
+    from playwright.async_api import Page, async_playwright, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    async_playwright = None  # type: ignore[assignment]
+
+pytestmark = [
+    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed (pip install playwright): browser tests did NOT run"),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (make browser / apt-get install chromium): browser tests did NOT run"),
+]
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def server_env(settings: Settings, sink: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment of the served app and of the mail worker; the port is chosen here so
+    the links in emails (EVENTS_BASE_URL) point at the server under test."""
+    port = serving.free_port()
+    monkeypatch.setattr(serving, "free_port", lambda: port)
+    return {
+        "EVENTS_DB": settings.db_url,
+        "EVENTS_SECRET_KEY": TEST_SECRET,
+        "EVENTS_VAR_DIR": str(tmp_path / "served-var"),
+        "EVENTS_BASE_URL": f"http://127.0.0.1:{port}",
+        "EVENTS_SMTP_URL": sink.url(),
+        "EVENTS_MAIL_FROM": "events@programme.example",
+        "EVENTS_RUN_WORKER": "0",
+        "EVENTS_PUBLIC_RATE_LIMIT": "1000",
+    }
+
+
+@pytest.fixture
+def base_url(server_env: dict[str, str]) -> Iterator[str]:
+    with serving.served(server_env) as url:
+        assert url == server_env["EVENTS_BASE_URL"]
+        yield url
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+        try:
+            yield await context.new_page()
+        finally:
+            await context.close()
+            await browser.close()
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "events_service.cli", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+async def shot(page: Page, settings: Settings, name: str) -> None:
+    if settings.is_sqlite:  # one set of pictures is enough
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def api_token(base_url: str, env: dict[str, str], role: str = "organiser") -> dict[str, str]:
+    email = f"{role}@programme.example"
+    cli(env, "organiser", "create", email, "--name", f"Olga {role.title()}", "--password", "correct horse battery", "--role", role)
+    answer = httpx.post(f"{base_url}/api/auth/token", json={"email": email, "password": "correct horse battery"})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def wait_for_mail(sink: SmtpSink, to: str, count: int, env: dict[str, str]) -> list[bytes]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        cli(env, "worker", "--once")
+        mails = [item.raw for item in sink.handler.received if to in item.recipients]
+        if len(mails) >= count:
+            return mails
+        time.sleep(0.5)
+    raise AssertionError(f"no {count} email(s) to {to}: {sink.handler.received}")
+
+
+def publish_talk(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
+    """A published Tech Talk, and a draft that must not show."""
+    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="AI generativa per le PMI"), headers=headers)
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert httpx.post(f"{base_url}/api/events/{event['id']}/publish", headers=headers).status_code == 200
+    httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity basics", topics=["security"]), headers=headers)
+    return event
+
+
+def registration_statuses(base_url: str, headers: dict[str, str], event_id: int) -> list[str]:
+    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()
+    return [row["status"] for row in listed]
+
+
+def register_people(base_url: str, event_id: int) -> str:
+    """The Zoom report's people, online; one person in the room: returns her check-in code."""
+    for email, first, last, company in ZOOM_PEOPLE:
+        country = "CH" if company.startswith("CHE") else "IT"
+        payload = registration_payload(email, first_name=first, last_name=last, attendance_mode="online",
+                                       company={"vat_id": company, "name": f"Company {company}", "country": country})
+        answer = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations", json=payload)
+        assert answer.status_code == 201, answer.text
+    door = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
+                      json=registration_payload("paola.neri@neri.example", 99, first_name="Paola", last_name="Neri"))
+    assert door.status_code == 201, door.text
+    return httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}").json()["checkin_code"]
+
+
+async def test_a_person_registers_gets_the_email_and_cancels_from_its_link(
+    page: Page, base_url: str, server_env: dict[str, str], sink: SmtpSink, settings: Settings
+) -> None:
+    headers = api_token(base_url, server_env)
+    event = publish_talk(base_url, headers)
+
+    await page.goto(f"{base_url}/?lang=en")
+    await expect(page.get_by_role("heading", name="Upcoming events")).to_be_visible()
+    await shot(page, settings, "event-list")
+    await page.get_by_role("link", name="AI generativa per le PMI", exact=True).click()
+    await expect(page.get_by_role("heading", name="AI generativa per le PMI", level=1)).to_be_visible()
+    await expect(page.locator("#seats-left")).to_have_text("100")
+    await shot(page, settings, "event-page")
+
+    await page.get_by_role("link", name="Register").click()
+    await page.get_by_label("Email").first.fill("ada.rossi@rossi-meccanica.example")
+    await page.get_by_label("First name").first.fill("Ada")
+    await page.get_by_label("Last name").first.fill("Rossi")
+    await page.get_by_label("VAT number").fill("IT12345678900")
+    await page.get_by_label("Company name").fill("Rossi Meccanica Srl")
+    await page.locator("#consent_privacy").check()
+    await page.get_by_role("button", name="Register").click()
+    await expect(page.locator("#company_vat-error")).to_contain_text("This VAT number is not valid")
+    await expect(page.get_by_label("Email").first).to_have_value("ada.rossi@rossi-meccanica.example")
+    await shot(page, settings, "registration-error")
+
+    await page.get_by_label("VAT number").fill(partita_iva(42))
+    await page.get_by_role("button", name="Register").click()
+    await expect(page.get_by_role("heading", name="You are registered")).to_be_visible()
+    await expect(page.locator("#status")).to_have_text("Confirmed")
+    await expect(page.locator("#join-link")).to_have_attribute("href", "https://meet.example.org/j/123456")
+
+    [raw] = wait_for_mail(sink, "ada.rossi@rossi-meccanica.example", 1, server_env)
+    message = parse(raw)
+    assert "AI generativa per le PMI" in str(message["Subject"])
+    link = re.search(rf"{re.escape(base_url)}/registrations/\S+", text_body(raw))
+    assert link, text_body(raw)
+
+    await page.goto(link.group(0) + "?lang=en")
+    await expect(page.locator("#status")).to_have_text("Confirmed")
+    assert "/r/" in page.url
+    await shot(page, settings, "manage-page")
+    await page.get_by_role("link", name="Cancel my registration").click()
+    await expect(page.get_by_role("heading", name="Cancel your registration?")).to_be_visible()
+    await page.get_by_role("button", name="Yes, cancel my registration").click()
+    await expect(page.get_by_text("Your registration has been cancelled.")).to_be_visible()
+    await expect(page.locator("#status")).to_have_text("Cancelled")
+
+    mails = wait_for_mail(sink, "ada.rossi@rossi-meccanica.example", 2, server_env)
+    assert len(mails) == 2
+    assert registration_statuses(base_url, headers, event["id"]) == ["cancelled"]
+
+
+async def test_an_organiser_runs_a_tech_day_from_the_console(
+    page: Page, base_url: str, server_env: dict[str, str], settings: Settings
+) -> None:
+    api_token(base_url, server_env)  # creates organiser@programme.example
+    # The sample Zoom report is of 24 Nov 2026, 17:00-18:30 Rome time: the Tech Day takes place
+    # on a day ahead at the same hours, and the report is moved to that day.
+    day = (datetime.now(UTC) + timedelta(days=10)).astimezone(ROME).date()
+
+    await page.goto(f"{base_url}/console")
+    await page.get_by_label("Email").fill("organiser@programme.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    await expect(page.locator("#n-attendances")).to_have_text("0")
+
+    await page.get_by_role("link", name="Events", exact=True).click()
+    await page.get_by_role("link", name="New event").click()
+    await page.get_by_label("Kind").select_option("tech_day")
+    await page.get_by_label("Mode").select_option("hybrid")
+    await page.get_by_label("Title", exact=True).fill("Tech Day Lugano: AI in the factory")
+    await page.get_by_label("Description").fill("Cobots, vision and generative AI for SMEs.")
+    await page.get_by_label("Starts (local time)").fill(f"{day.isoformat()}T17:00")
+    await page.get_by_label("Ends (local time)").fill(f"{day.isoformat()}T18:30")
+    await page.get_by_label("Capacity (seats in the room, or online seats)").fill("30")
+    await page.get_by_label("Online capacity (hybrid only)").fill("50")
+    await page.get_by_label("Venue name").fill("USI Campus Est")
+    await page.get_by_label("Venue address").fill("Via la Santa 1")
+    await page.get_by_label("City", exact=True).fill("Lugano")
+    await page.get_by_label("Join link (online / hybrid)").fill("https://zoom.example/j/8123")
+    await page.get_by_label("Speakers").fill("Marco Rossi | marco.rossi@supsi.example | SUPSI")
+    await page.get_by_label("Agenda (Tech Day)").fill("17:00-17:30 | Welcome\n17:30-18:30 | Cobots on the shop floor | Marco Rossi")
+    await page.get_by_role("button", name="Create draft").click()
+    await expect(page.locator("#event-status")).to_have_text("draft")
+    await page.get_by_role("button", name="Publish").click()
+    await expect(page.locator("#event-status")).to_have_text("published")
+    event_id = int(re.search(r"/console/events/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+
+    # People register through the public API: the report's people online, one at the door.
+    code = register_people(base_url, event_id)
+
+    await page.get_by_role("link", name="Check-in", exact=True).first.click()
+    await page.get_by_role("link", name="Tech Day Lugano: AI in the factory").click()
+    await page.get_by_label("Check-in code").fill(code)
+    await page.get_by_label("Check-in code").press("Enter")  # what a handheld scanner does
+    await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
+    await shot(page, settings, "checkin")
+
+    await page.goto(f"{base_url}/console")
+    await expect(page.locator("#n-attendances")).to_have_text("1")
+
+    report = load("zoom_participants.csv").replace(b"11/24/2026", day.strftime("%m/%d/%Y").encode())
+    await page.goto(f"{base_url}/console/events/{event_id}/attendance")
+    await page.get_by_label("Participant report (CSV from Zoom, Teams or Webex)").set_input_files(
+        files=[{"name": "participants.csv", "mimeType": "text/csv", "buffer": report}]
+    )
+    await page.get_by_label("Platform").select_option("zoom")
+    await page.get_by_role("button", name="Import").click()
+    await expect(page.locator("#matched")).to_have_text("6")
+    await expect(page.locator("#unmatched-count")).to_have_text("1")
+    await expect(page.locator("#attended")).to_have_text("7")
+    await expect(page.get_by_role("cell", name="Giulia Ferri")).to_be_visible()
+
+    await page.get_by_role("link", name="Dashboard").click()
+    await expect(page.locator("#n-attendances")).to_have_text("7")
+    await expect(page.locator("#n-confirmed")).to_have_text("8")
+    await expect(page.locator(f".attended-{event_id}")).to_have_text("7")
+    await expect(page.locator("figure.chart svg rect")).to_have_count(2)
+    await shot(page, settings, "console-dashboard")
