@@ -9,6 +9,7 @@ import os
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -114,46 +115,47 @@ async def run_migrations() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
-_sqlite_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
-_sqlite_lock_files: dict[str, int] = {}
+# Writers waiting for their turn each block a thread in flock(); a pool of their own keeps them
+# from starving the default executor, which other work (to_thread) needs meanwhile.
+_turn_waiters = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sqlite-writer-turn")
 
 
-def _sqlite_writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
-    """One lock per database file and event loop (an asyncio lock belongs to one loop)."""
-    locks = _sqlite_writers.setdefault(asyncio.get_running_loop(), {})
-    return locks.setdefault(str(engine.path), asyncio.Lock())
+def _take_file_lock(path: str) -> int:
+    """Block until this writer holds the file lock; returns the descriptor that holds it."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
-def _sqlite_lock_file(engine: SQLiteEngine) -> int:
-    path = f"{engine.path}.writer-lock"
-    if path not in _sqlite_lock_files:
-        _sqlite_lock_files[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    return _sqlite_lock_files[path]
+def _give_file_lock(descriptor: int) -> None:
+    fcntl.flock(descriptor, fcntl.LOCK_UN)
+    os.close(descriptor)
 
 
 @asynccontextmanager
 async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[None]:
-    """This process's turn to write, among all processes on this file.
+    """This writer's turn, among all writers of all processes on this database file.
 
-    SQLite's own busy handler polls with growing sleeps, which is unfair: under a rush one
-    process keeps re-taking the lock while another's writers starve past any timeout. So
-    writers queue twice without polling: on an asyncio lock within the process (first come,
-    first served), then on a kernel file lock across processes. BEGIN IMMEDIATE then finds
-    the database free.
+    SQLite's own busy handler polls with growing sleeps, which is unfair: under a rush some
+    writers starve past any timeout. Writers here queue on a kernel file lock instead (each
+    with a descriptor of its own, so writers of one process exclude each other too); BEGIN
+    IMMEDIATE then finds the database free.
     """
-    async with _sqlite_writer_lock(engine):
-        descriptor = _sqlite_lock_file(engine)
-        acquiring = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, descriptor, fcntl.LOCK_EX)
-        try:
-            await asyncio.shield(acquiring)
-        except asyncio.CancelledError:
-            # The thread still takes the lock: give it back as soon as it does.
-            acquiring.add_done_callback(lambda done: None if done.exception() else fcntl.flock(descriptor, fcntl.LOCK_UN))
-            raise
-        try:
-            yield
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    taking = asyncio.get_running_loop().run_in_executor(_turn_waiters, _take_file_lock, f"{engine.path}.writer-lock")
+    try:
+        descriptor = await asyncio.shield(taking)
+    except asyncio.CancelledError:
+        # The thread still takes the lock: give it back as soon as it does.
+        taking.add_done_callback(lambda done: None if done.exception() else _give_file_lock(done.result()))
+        raise
+    try:
+        yield
+    finally:
+        _give_file_lock(descriptor)
 
 
 class _KeptConnectionTransaction(SQLiteTransaction):

@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -20,12 +22,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-            raise AssertionError(f"serve exited with {process.returncode}:\n{output}")
+            raise AssertionError(f"serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
@@ -46,10 +47,14 @@ def served(
         command = [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     else:
         command = [sys.executable, "-m", "events_service.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
-    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The server's output goes to a file: a pipe nobody reads fills up after ~64 KiB of access
+    # log lines, and then the server stops in the middle of a request.
+    log = Path(tempfile.mkstemp(prefix="events-serve-", suffix=".log")[1])
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(f"{base_url}{ready_path}", process, seconds)
+        _wait_until_serving(f"{base_url}{ready_path}", process, log, seconds)
         yield base_url
     finally:
         process.terminate()
@@ -58,3 +63,4 @@ def served(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.unlink(missing_ok=True)

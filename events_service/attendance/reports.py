@@ -8,8 +8,6 @@ takes the events that *start* within it. Cancelled registrations never count;
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from events_service.attendance.schemas import (
     ReportPeriod,
 )
 from events_service.attendance.service import AttendanceError
+from events_service.csv_export import to_csv
 from events_service.errors import Invalid
 from events_service.registrations.tables import Registration
 
@@ -100,21 +99,6 @@ def _ints(row: dict[str, Any], *names: str) -> dict[str, Any]:
     for name in names:
         row[name] = int(row[name] or 0)
     return row
-
-
-def _cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (=, +, -, @) is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
-def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
-    return buffer.getvalue()
 
 
 async def companies_csv(date_from: date | None, date_to: date | None) -> str:

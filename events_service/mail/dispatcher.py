@@ -50,7 +50,7 @@ from typing import Literal
 from piccolo.columns.combination import Combinable
 
 from events_service import db
-from events_service.mail.outbox import PENDING
+from events_service.mail.outbox import PENDING, Withdrawn
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from events_service.settings import Settings
@@ -97,6 +97,8 @@ class DispatchStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    #: Intents that lost their point before they were sent (a reminder for a started event).
+    withdrawn: int = 0
     #: Claimed, not attempted, handed back (stop requested, server unreachable, lease short).
     released: int = 0
     #: Results that arrived after another worker had taken the row over.
@@ -105,7 +107,7 @@ class DispatchStats:
 
     @property
     def attempted(self) -> int:
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.withdrawn
 
     def __add__(self, other: DispatchStats) -> DispatchStats:
         return DispatchStats(
@@ -113,6 +115,7 @@ class DispatchStats:
             sent=self.sent + other.sent,
             retried=self.retried + other.retried,
             failed=self.failed + other.failed,
+            withdrawn=self.withdrawn + other.withdrawn,
             released=self.released + other.released,
             lost_leases=self.lost_leases + other.lost_leases,
             unreachable=self.unreachable or other.unreachable,
@@ -121,7 +124,7 @@ class DispatchStats:
     def __str__(self) -> str:
         text = (
             f"claimed {self.claimed}, sent {self.sent}, retry {self.retried}, "
-            f"failed {self.failed}, released {self.released}"
+            f"failed {self.failed}, withdrawn {self.withdrawn}, released {self.released}"
         )
         return text + (", SMTP server unreachable" if self.unreachable else "")
 
@@ -137,7 +140,7 @@ class _Claimed:
 @dataclass(frozen=True)
 class _Outcome:
     row: _Claimed
-    status: Literal["sent", "retry", "failed"]
+    status: Literal["sent", "retry", "failed", "withdrawn"]
     at: datetime
     error: str | None = None
     send_after: datetime | None = None
@@ -236,7 +239,8 @@ class Dispatcher:
         rows, unrenderable = await self._render_intents(rows)
         if unrenderable:
             await self._write_outcomes(unrenderable)
-            stats.failed += len(unrenderable)
+            stats.withdrawn += sum(outcome.status == "withdrawn" for outcome in unrenderable)
+            stats.failed += sum(outcome.status == "failed" for outcome in unrenderable)
             if not rows:
                 return stats
         # Start no send that could still be running, or unrecorded, when the lease ends
@@ -419,6 +423,9 @@ class Dispatcher:
                 continue
             try:
                 message = await self._render(row.id)
+            except Withdrawn as reason:
+                failed.append(_Outcome(row, "withdrawn", self._now(), error=str(reason)))
+                continue
             except Exception as error:
                 log.exception("outbox message %s could not be rendered", row.id)
                 failed.append(_Outcome(row, "failed", self._now(), error=f"could not be rendered: {error!r}"))

@@ -24,6 +24,7 @@ __all__ = [
     "RETRYABLE",
     "MailError",
     "NotRetryable",
+    "Withdrawn",
     "OutboxMessageNotFound",
     "cancel_pending",
     "enqueue",
@@ -41,6 +42,11 @@ RETRYABLE = ("failed", "retry")
 
 class MailError(DomainError):
     pass
+
+
+class Withdrawn(Exception):  # noqa: N818 - it names an outcome, not a fault
+    """Raised by a renderer: this intent lost its point before it was sent (a reminder for an
+    event that has started). The row ends as `withdrawn`, with the reason."""
 
 
 class OutboxMessageNotFound(MailError, NotFound):

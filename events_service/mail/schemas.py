@@ -3,8 +3,9 @@ from typing import Literal
 
 import msgspec
 
-#: queued → sending → sent | retry | failed (see mail/tables.py).
-OutboxStatus = Literal["queued", "sending", "sent", "retry", "failed"]
+#: queued → sending → sent | retry | failed (see mail/tables.py); withdrawn: an intent that
+#: lost its point before it was sent.
+OutboxStatus = Literal["queued", "sending", "sent", "retry", "failed", "withdrawn"]
 
 
 class OutboxItem(msgspec.Struct):

@@ -14,7 +14,7 @@ from events_service.calendar.service import registration_entry
 from events_service.companies.tables import Contact
 from events_service.events.service import agenda_by_event, event_row
 from events_service.mail.compose import build_email, qr_png, render_message
-from events_service.mail.outbox import PENDING, enqueue_intent
+from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token
@@ -192,6 +192,8 @@ async def render_intent(row: dict[str, Any], settings: Settings) -> EmailMessage
         lines = change_lines(payload["changes"], event, registration)
         return await _compose(kind, registration, contact, event, settings, extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
     if kind == "reminder":
+        if registration["status"] != "confirmed" or event["status"] != "published" or event["starts_at"] <= datetime.now(UTC):
+            raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
         return await _compose(kind, registration, contact, event, settings, extra={"minutes_until": reminder_minutes_until(event, payload)})
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 

@@ -10,9 +10,7 @@ PostgreSQL cannot deadlock each other; SQLite runs them one at a time (IMMEDIATE
 from __future__ import annotations
 
 import asyncio
-import csv
 import hmac
-import io
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from typing import Any, TypeVar
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company, Contact
 from events_service.companies.vat import VatId
+from events_service.csv_export import to_csv
 from events_service.db import is_unique_violation, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.service import (
@@ -609,16 +608,15 @@ CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", 
 
 async def registrations_csv(event_id: int, status: str | None = None) -> str:
     rows = await list_registrations(event_id, status=status)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
+    return to_csv(
+        CSV_COLUMNS,
+        [
             [row.id, row.status, row.attendance_mode, row.waitlist_position or "", row.email, row.first_name, row.last_name,
              row.company.name if row.company else "", row.company.vat_id if row.company else "",
              row.created_at.isoformat(), "yes" if row.attended else "no", row.minutes_attended]
-        )
-    return buffer.getvalue()
+            for row in rows
+        ],
+    )
 
 
 async def event_stats(event_id: int) -> EventStats:

@@ -1,4 +1,6 @@
 import asyncio
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -285,3 +287,12 @@ async def test_concurrent_registrations_never_overbook(client: httpx.AsyncClient
     assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 5
     created = [a.json()["id"] for a in answers if a.status_code == 201]
     assert await Registration.count() == len(created)
+
+
+async def test_csv_export_does_not_let_a_typed_formula_run(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    await _register(client, event["id"], "f.formula@x.example", first_name='=HYPERLINK("http://evil.example","x")', last_name="+1")
+    exported = await client.get(f"/api/events/{event['id']}/registrations.csv", headers=organiser)
+    row = list(csv.reader(io.StringIO(exported.text)))[1]
+    assert row[5] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row[6] == "'+1"

@@ -385,3 +385,26 @@ async def test_cancellations_racing_the_scheduler_leave_no_reminder_behind(
     await schedule_due(settings, now=now)
     reminded = {row["registration_id"] for row in await _reminders()}
     assert reminded == {r["id"] for r in everyone[1::2]}
+
+
+async def test_a_reminder_still_queued_when_the_event_starts_is_withdrawn_not_sent(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, tmp_path: Any
+) -> None:
+    from events_service.events.tables import Event
+    from events_service.mail.dispatcher import Dispatcher
+    from events_service.mail.transport import FileTransport
+
+    event = await published_event(client, organiser, starts=future(days=3))
+    registration = await _register(client, event["id"], "late.worker@x.example")
+    await _confirmed_at(registration["id"], _start(event) - 3 * DAY)
+    assert await schedule_due(settings, now=_start(event) - DAY) == 1
+    # The worker was down until after the start: the reminder has lost its point.
+    started = datetime.now(UTC) - MINUTE
+    await Event.update({Event.starts_at: started, Event.ends_at: started + HOUR}).where(Event.id == event["id"])
+    await OutboxMessage.update({OutboxMessage.send_after: started - HOUR}).where(OutboxMessage.kind == "reminder")
+    mail_dir = tmp_path / "mail"
+    stats = await Dispatcher(settings, FileTransport(mail_dir)).drain()
+    assert stats.withdrawn == 1 and stats.sent == 0
+    row = (await _reminders(registration["id"]))[0]
+    assert row["status"] == "withdrawn" and "started" in row["last_error"]
+    assert not mail_dir.exists() or not list(mail_dir.glob("*.eml"))

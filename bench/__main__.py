@@ -1,0 +1,28 @@
+"""Run every benchmark, one after another: `python -m bench [--pg URL]` (or `make bench`).
+
+Each prints its own table, comparing against a baseline measured in the same run. Run them
+on a quiet machine: they share its two cores with nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+BENCHMARKS = ["registration_rush", "calendar_feed", "mail_dispatch", "attendance_import"]
+
+
+def main() -> int:
+    arguments = sys.argv[1:]
+    if "--pg" not in arguments and os.environ.get("EVENTS_TEST_PG_URL"):
+        arguments += ["--pg", os.environ["EVENTS_TEST_PG_URL"]]
+    failures = 0
+    for name in BENCHMARKS:
+        print(f"\n=== bench.{name} {' '.join(arguments)}", flush=True)
+        failures += subprocess.run([sys.executable, "-m", f"bench.{name}", *arguments], check=False).returncode != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
