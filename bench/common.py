@@ -12,10 +12,12 @@ import os
 import secrets
 import statistics
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -23,6 +25,7 @@ def engine_arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--pg", default=os.environ.get("EVENTS_TEST_PG_URL"), help="PostgreSQL server URL (a fresh database is made on it)")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-only", action="store_true")
     return parser.parse_args()
 
 
@@ -45,14 +48,22 @@ def fresh_database(engine: str, pg_url: str | None) -> Iterator[str]:
         return
     assert pg_url, "PostgreSQL needs --pg URL"
     name = f"events_bench_{secrets.token_hex(4)}"
-    asyncio.run(_admin(pg_url, f'CREATE DATABASE "{name}"'))
+    _run_aside(_admin(pg_url, f'CREATE DATABASE "{name}"'))
     try:
         yield urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
     finally:
-        asyncio.run(_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _run_aside(_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _run_aside(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to the end from sync code, even when an event loop is running here."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, work).result()
 
 
 def engines(arguments: argparse.Namespace) -> list[str]:
+    if arguments.pg_only and arguments.pg:
+        return ["postgres"]
     return ["sqlite"] if arguments.sqlite_only or not arguments.pg else ["sqlite", "postgres"]
 
 
