@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import gc
 import logging
-import os
 import secrets
 import statistics
 import tempfile
@@ -35,13 +34,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from icalendar import Calendar
 from icalendar import Event as VEvent
 from litestar import Litestar, get
 
+from bench.common import fresh_database
 from events_service.app import create_app, running_service
 from events_service.calendar import service as calendar
 from events_service.calendar.ics import CalendarEntry
@@ -242,29 +241,15 @@ async def run_engine(engine: str, db_url: str, count: int, repeat: int) -> list[
     ]
 
 
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def run(count: int, pg_url: str | None, repeat: int) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         print(f"sqlite: seeding {count} events and timing …", flush=True)
         rows += await run_engine("sqlite", f"sqlite:///{tmp}/bench.sqlite3", count, repeat)
     if pg_url:
-        name = f"events_bench_calendar_{os.getpid()}_{secrets.token_hex(3)}"
-        await _admin(pg_url, f'CREATE DATABASE "{name}"')
-        try:
+        with fresh_database("postgres", pg_url) as db_url:
             print(f"postgresql: seeding {count} events and timing …", flush=True)
-            rows += await run_engine("postgresql", urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}")), count, repeat)
-        finally:
-            await _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            rows += await run_engine("postgresql", db_url, count, repeat)
     return rows
 
 

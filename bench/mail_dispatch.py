@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import tempfile
@@ -27,10 +28,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import aiosmtplib
 
+from bench.common import fresh_database
 from events_service import db
 from events_service.calendar.ics import CalendarEntry, build_invite
 from events_service.mail import outbox
@@ -214,16 +215,6 @@ async def dispatch(db_url: str, var_dir: Path, sink: Sink, messages: list[EmailM
         await db.close_engine(engine)
 
 
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def run(count: int, pg_url: str | None, connections: list[int]) -> list[Result]:
     print(f"building {count} reminder emails (templates, invite .ics, MIME) …", flush=True)
     started = time.perf_counter()
@@ -237,26 +228,20 @@ async def run(count: int, pg_url: str | None, connections: list[int]) -> list[Re
     sink = Sink()
     results: list[Result] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as databases:
             engines = [("sqlite", f"sqlite:///{tmp}/bench.sqlite3")]
             if pg_url:
-                name = f"events_bench_{os.getpid()}"
-                await _admin(pg_url, f'CREATE DATABASE "{name}"')
-                engines.append(("postgresql", urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))))
-            try:
-                for engine_name, url in engines:
-                    for n in connections:
-                        before = await bare_loop(sink, raws[:half], recipients[:half])
-                        enqueue_seconds, seconds = await dispatch(url, Path(tmp), sink, messages, n)
-                        after = await bare_loop(sink, raws[half:], recipients[half:])
-                        bare_rate = count / (before + after)
-                        plural = "s" if n > 1 else ""
-                        results.append(Result(engine_name, "enqueue, in the caller's transaction", count / enqueue_seconds))
-                        results.append(Result(engine_name, f"Dispatcher, {n} connection{plural}", count / seconds, bare_rate))
-                        print(f"  {engine_name}: Dispatcher ({n} connection{plural}) {count / seconds:.0f}/s, bare loop {bare_rate:.0f}/s", flush=True)
-            finally:
-                if pg_url:
-                    await _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                engines.append(("postgresql", databases.enter_context(fresh_database("postgres", pg_url))))
+            for engine_name, url in engines:
+                for n in connections:
+                    before = await bare_loop(sink, raws[:half], recipients[:half])
+                    enqueue_seconds, seconds = await dispatch(url, Path(tmp), sink, messages, n)
+                    after = await bare_loop(sink, raws[half:], recipients[half:])
+                    bare_rate = count / (before + after)
+                    plural = "s" if n > 1 else ""
+                    results.append(Result(engine_name, "enqueue, in the caller's transaction", count / enqueue_seconds))
+                    results.append(Result(engine_name, f"Dispatcher, {n} connection{plural}", count / seconds, bare_rate))
+                    print(f"  {engine_name}: Dispatcher ({n} connection{plural}) {count / seconds:.0f}/s, bare loop {bare_rate:.0f}/s", flush=True)
     finally:
         sink.close()
     return results

@@ -7,12 +7,18 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_DB_URL = "sqlite:///var/events.sqlite3"
 
 
 def database_url_from_env(env: Mapping[str, str] = os.environ) -> str:
     return env.get("EVENTS_DB") or DEFAULT_DB_URL
+
+
+def host_of(base_url: str) -> str:
+    """The host name of a base URL: the domain of Message-IDs and calendar UIDs."""
+    return urlsplit(base_url).hostname or "localhost"
 
 
 def _load_or_create_secret(var_dir: Path) -> str:
@@ -45,6 +51,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
+
+    @property
+    def host(self) -> str:
+        return host_of(self.base_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,6 +18,7 @@ from events_service.app import create_app, running_service
 from events_service.organisers.service import create_organiser
 from events_service.piccolo_app import APP_CONFIG
 from events_service.settings import Settings
+from tests.mail.support import SmtpSink
 
 PG_URL = os.environ.get("EVENTS_TEST_PG_URL")
 PG_SKIP_REASON = "EVENTS_TEST_PG_URL is not set: the PostgreSQL half of the suite did NOT run"
@@ -119,6 +120,17 @@ async def token_headers(client: httpx.AsyncClient, role: str = "organiser") -> d
     answer = await client.post("/api/auth/token", json={"email": email, "password": "correct horse battery"})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, recording what arrives."""
+    server = SmtpSink()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

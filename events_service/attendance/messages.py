@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 
 from events_service.mail.compose import build_email, render_message
 from events_service.mail.outbox import enqueue
@@ -56,7 +55,7 @@ def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, 
         sender_name=settings.programme_name,
         to=registration["email"],
         rendered=rendered,
-        message_id_domain=urlsplit(settings.base_url).hostname or "localhost",
+        message_id_domain=settings.host,
     )
 
 

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from piccolo.columns.combination import Combinable
@@ -34,23 +33,15 @@ from events_service.errors import DomainError, NotFound
 from events_service.events.tables import Event
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import read_token
-from events_service.settings import Settings
+from events_service.settings import Settings, host_of
 
 _LINK_DESCRIPTION_CHARS = 1000
-
-
-def _host(settings: Settings) -> str:
-    return _host_of(settings.base_url)
-
-
-def _host_of(base_url: str) -> str:
-    return urlsplit(base_url).hostname or "localhost"
 
 
 def invite_uid(event_id: int, registration_id: int, nonce: str, settings: Settings) -> str:
     """Stable for the life of one registration; a person who registers again gets a new one,
     because the old entry was cancelled in their calendar."""
-    return f"event-{event_id}-registration-{registration_id}-{nonce[:8]}@{_host(settings)}"
+    return f"event-{event_id}-registration-{registration_id}-{nonce[:8]}@{settings.host}"
 
 
 def event_uid(event_id: int, settings: Settings) -> str:
@@ -58,7 +49,7 @@ def event_uid(event_id: int, settings: Settings) -> str:
 
 
 def _event_uid(event_id: int, base_url: str) -> str:
-    return f"event-{event_id}@{_host_of(base_url)}"
+    return f"event-{event_id}@{host_of(base_url)}"
 
 
 def venue_text(event: dict[str, Any]) -> str | None:

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
 from events_service.calendar.service import registration_entry
@@ -41,10 +40,6 @@ def _event_context(event: dict[str, Any], join_url: str | None) -> dict[str, Any
 
 def _sees_join_link(registration: dict[str, Any]) -> bool:
     return registration["status"] == "confirmed" and registration["attendance_mode"] == "online"
-
-
-def _host(settings: Settings) -> str:
-    return urlsplit(settings.base_url).hostname or "localhost"
 
 
 async def _compose(
@@ -105,7 +100,7 @@ async def _compose(
         rendered=rendered,
         calendar=calendar,
         qr_png=qr_png(checkin) if has_qr else None,
-        message_id_domain=_host(settings),
+        message_id_domain=settings.host,
     )
 
 

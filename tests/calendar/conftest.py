@@ -93,16 +93,6 @@ class Mailbox:
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def mailbox(settings: Settings, sink: SmtpSink) -> Mailbox:
     return Mailbox(settings, sink)
 

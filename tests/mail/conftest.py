@@ -3,13 +3,13 @@ a clock the test moves by hand."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from events_service.app import running_service
 from events_service.settings import Settings
-from tests.mail.support import ManualClock, SmtpSink
+from tests.mail.support import ManualClock
 
 
 @pytest.fixture
@@ -17,16 +17,6 @@ async def service(settings: Settings) -> AsyncIterator[Settings]:
     """The database open and migrated, as in the running service (run_worker is off)."""
     async with running_service(settings):
         yield settings
-
-
-@pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -46,16 +46,6 @@ ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    server = SmtpSink()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def server_env(settings: Settings, sink: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The environment of the served app and of the mail worker; the port is chosen here so
     the links in emails (EVENTS_BASE_URL) point at the server under test."""
