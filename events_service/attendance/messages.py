@@ -5,10 +5,9 @@ once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.message import EmailMessage
 from typing import Any
 
-from events_service.mail.compose import build_email, render_message
+from events_service.mail.compose import ComposedEmail, build_email, render_message
 from events_service.mail.outbox import enqueue
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tokens import make_token
@@ -31,7 +30,7 @@ async def follow_ups_queued(registration_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, Any], settings: Settings) -> EmailMessage:
+def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, Any], settings: Settings) -> ComposedEmail:
     """`registration` carries id, language, token_nonce and the contact's email and names.
     Pure CPU work, no database: the caller runs it outside any transaction (in a thread)."""
     manage = make_token(settings.secret_key, "manage", registration["id"], registration["token_nonce"])
@@ -59,7 +58,7 @@ def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, 
     )
 
 
-async def queue_follow_up(kind: str, event_id: int, registration_id: int, message: EmailMessage) -> bool:
+async def queue_follow_up(kind: str, event_id: int, registration_id: int, message: ComposedEmail) -> bool:
     """In the caller's transaction; False when this registration's `kind` was queued before."""
     return await enqueue(
         message, kind=kind, idempotency_key=f"{kind}:{registration_id}", event_id=event_id, registration_id=registration_id

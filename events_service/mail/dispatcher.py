@@ -50,6 +50,7 @@ from typing import Literal
 from piccolo.columns.combination import Combinable
 
 from events_service import db
+from events_service.mail.compose import ComposedEmail
 from events_service.mail.outbox import PENDING, Withdrawn
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
@@ -60,8 +61,9 @@ __all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worke
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-#: Builds the email an outbox intent stands for, given the row's id.
-Renderer = Callable[[int], Awaitable[EmailMessage]]
+#: Builds the emails outbox intents stand for, given the rows' ids: an email or the exception
+#: that stopped it, per id.
+Renderer = Callable[[list[int]], Awaitable[dict[int, EmailMessage | ComposedEmail | Exception]]]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
@@ -220,7 +222,7 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self._clock = now
         self._rng = rng or random.Random()
-        self._render = render or self._render_registration_intent
+        self._render = render or self._render_registration_intents
 
     def _now(self) -> datetime:
         # SQLite compares timestamps as text: only ever write and compare UTC.
@@ -406,32 +408,33 @@ class Dispatcher:
                     released += len(rows)
         return released
 
-    async def _render_registration_intent(self, outbox_id: int) -> EmailMessage:
+    async def _render_registration_intents(self, outbox_ids: list[int]) -> dict[int, EmailMessage | ComposedEmail | Exception]:
         # The registrations domain knows what its intents say; mail only knows how to send.
-        from events_service.registrations.messages import render_outbox_intent
+        from events_service.registrations.messages import render_outbox_intents
 
-        return await render_outbox_intent(outbox_id, self.settings)
+        return await render_outbox_intents(outbox_ids, self.settings)
 
     async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
         """Render the claimed intents and store their messages before any is sent."""
         ready: list[_Claimed] = []
         failed: list[_Outcome] = []
         rendered: dict[int, tuple[str, str]] = {}
+        intents = [row.id for row in rows if not row.message]
+        results = await self._render(intents) if intents else {}
         for row in rows:
             if row.message:
                 ready.append(row)
                 continue
-            try:
-                message = await self._render(row.id)
-            except Withdrawn as reason:
-                failed.append(_Outcome(row, "withdrawn", self._now(), error=str(reason)))
+            result = results.get(row.id, ValueError("no renderer knows this intent"))
+            if isinstance(result, Withdrawn):
+                failed.append(_Outcome(row, "withdrawn", self._now(), error=str(result)))
                 continue
-            except Exception as error:
-                log.exception("outbox message %s could not be rendered", row.id)
-                failed.append(_Outcome(row, "failed", self._now(), error=f"could not be rendered: {error!r}"))
+            if isinstance(result, Exception):
+                log.error("outbox message %s could not be rendered", row.id, exc_info=result)
+                failed.append(_Outcome(row, "failed", self._now(), error=f"could not be rendered: {result!r}"))
                 continue
-            text = message.as_string(policy=email.policy.SMTP)
-            rendered[row.id] = (text, str(message["Subject"] or ""))
+            text = result.as_string(policy=email.policy.SMTP)
+            rendered[row.id] = (text, str(result["Subject"] or ""))
             ready.append(dataclasses.replace(row, message=text))
         if rendered:
             o = OutboxMessage

@@ -16,6 +16,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from events_service.errors import Conflict, DomainError, NotFound
+from events_service.mail.compose import ComposedEmail
 from events_service.mail.schemas import OutboxItem, OutboxStatus
 from events_service.mail.tables import OutboxMessage
 
@@ -61,7 +62,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _recipient(message: EmailMessage) -> str:
+def _recipient(message: EmailMessage | ComposedEmail) -> str:
     """The one envelope recipient: an outbox row is one email to one person."""
     if message["Cc"] or message["Bcc"]:
         raise ValueError("outbox messages go to one person: no Cc or Bcc")
@@ -72,7 +73,7 @@ def _recipient(message: EmailMessage) -> str:
 
 
 async def enqueue(
-    message: EmailMessage,
+    message: EmailMessage | ComposedEmail,
     *,
     kind: str,
     idempotency_key: str,

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Any
+
+from piccolo.table import Table
 
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
 from events_service.calendar.service import registration_entry
 from events_service.companies.tables import Contact
-from events_service.events.service import agenda_by_event, event_row
-from events_service.mail.compose import build_email, qr_png, render_message
+from events_service.events.service import agenda_by_event
+from events_service.events.tables import Event
+from events_service.mail.compose import ComposedEmail, build_email, qr_png, render_message
 from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import Registration
@@ -20,12 +22,28 @@ from events_service.registrations.tokens import make_token
 from events_service.settings import Settings
 
 
-async def _load(registration_id: int) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    registration = await Registration.select().where(Registration.id == registration_id).first()
-    assert registration is not None, registration_id
-    contact = await Contact.select().where(Contact.id == registration["contact"]).first()
-    event = await event_row(registration["event"])
-    return registration, contact, event
+async def _load_many(
+    outbox_ids: list[int],
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, list[Any]]]:
+    """The outbox rows and everything their emails are made of, a handful of queries for the
+    whole batch (a query per message per table costs more than rendering it)."""
+    rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.registration_id).where(
+        OutboxMessage.id.is_in(outbox_ids)
+    )
+    registration_ids = sorted({row["registration_id"] for row in rows if row["registration_id"] is not None})
+    registrations = await _by_id(Registration, registration_ids)
+    contacts = await _by_id(Contact, sorted({r["contact"] for r in registrations.values()}))
+    event_ids = sorted({r["event"] for r in registrations.values()})
+    events = await _by_id(Event, event_ids)
+    agendas = await agenda_by_event(event_ids)
+    return rows, registrations, contacts, events, agendas
+
+
+async def _by_id(table: type[Table], ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = await table.select().where(table.id.is_in(ids)).output(load_json=True)
+    return {row["id"]: row for row in rows}
 
 
 def _manage_url(settings: Settings, registration: dict[str, Any]) -> str:
@@ -42,20 +60,20 @@ def _sees_join_link(registration: dict[str, Any]) -> bool:
     return registration["status"] == "confirmed" and registration["attendance_mode"] == "online"
 
 
-async def _compose(
+def _compose(
     kind: str,
     registration: dict[str, Any],
     contact: dict[str, Any],
     event: dict[str, Any],
+    agenda: list[Any],
     settings: Settings,
     *,
     extra: dict[str, Any] | None = None,
     invite_method: str | None = None,
     invite_sequence: int | None = None,
-) -> EmailMessage:
+) -> ComposedEmail:
     manage_url = _manage_url(settings, registration)
     join_url = event["online_url"] if _sees_join_link(registration) else None
-    agenda = (await agenda_by_event([event["id"]]))[event["id"]]
     entry = registration_entry(
         event,
         registration_id=registration["id"],
@@ -157,39 +175,73 @@ async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, se
     await _intent("event_cancelled", registration_id, f"event_cancelled:{registration_id}", {"was_confirmed": was_confirmed})
 
 
-async def render_outbox_intent(outbox_id: int, settings: Settings) -> EmailMessage:
-    row = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.registration_id).where(
-        OutboxMessage.id == outbox_id
-    ).first()
-    if row is None or row["registration_id"] is None:
+async def render_outbox_intent(outbox_id: int, settings: Settings) -> ComposedEmail:
+    """The email one intent stands for; raises what `render_outbox_intents` reports."""
+    result = (await render_outbox_intents([outbox_id], settings)).get(outbox_id)
+    if result is None:
         raise ValueError(f"outbox message {outbox_id} is not a registration's intent")
-    return await render_intent(row, settings)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
-async def render_intent(row: dict[str, Any], settings: Settings) -> EmailMessage:
-    """Build the email an outbox intent stands for, from the data as it is now."""
-    registration, contact, event = await _load(row["registration_id"])
+async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> dict[int, ComposedEmail | Exception]:
+    """Build the emails these intents stand for, from the data as it is now.
+
+    One entry per outbox row that is a registration's intent: its email, or the exception
+    that stopped it (`Withdrawn` when the email has lost its point).
+    """
+    if not outbox_ids:
+        return {}
+    rows, registrations, contacts, events, agendas = await _load_many(outbox_ids)
+    results: dict[int, ComposedEmail | Exception] = {}
+    for row in rows:
+        if row["registration_id"] is None:
+            continue
+        try:
+            registration = registrations[row["registration_id"]]
+            event = events[registration["event"]]
+            results[row["id"]] = _render_intent(
+                row, registration, contacts[registration["contact"]], event, agendas[event["id"]], settings
+            )
+        except Exception as error:  # one bad row must not stop the batch
+            results[row["id"]] = error
+    return results
+
+
+def _render_intent(
+    row: dict[str, Any],
+    registration: dict[str, Any],
+    contact: dict[str, Any],
+    event: dict[str, Any],
+    agenda: list[Any],
+    settings: Settings,
+) -> ComposedEmail:
     payload = row.get("payload") or {}
     if isinstance(payload, str):
         payload = json.loads(payload)
     kind = row["kind"]
+
+    def compose(**options: Any) -> ComposedEmail:
+        return _compose(kind, registration, contact, event, agenda, settings, **options)
+
     if kind in ("confirmed", "promoted"):
-        return await _compose(kind, registration, contact, event, settings, invite_method="REQUEST")
+        return compose(invite_method="REQUEST")
     if kind == "waitlisted":
-        return await _compose(kind, registration, contact, event, settings, extra={"waitlist_position": payload["waitlist_position"]})
+        return compose(extra={"waitlist_position": payload["waitlist_position"]})
     if kind == "cancelled":
         method = "CANCEL" if payload.get("was_confirmed") else None
-        return await _compose(kind, registration, contact, event, settings, invite_method=method, invite_sequence=payload["sequence"])
+        return compose(invite_method=method, invite_sequence=payload["sequence"])
     if kind == "event_cancelled":
         method = "CANCEL" if payload.get("was_confirmed") else None
-        return await _compose(kind, registration, contact, event, settings, invite_method=method, invite_sequence=event["sequence"])
+        return compose(invite_method=method, invite_sequence=event["sequence"])
     if kind == "event_updated":
         lines = change_lines(payload["changes"], event, registration)
-        return await _compose(kind, registration, contact, event, settings, extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
+        return compose(extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
     if kind == "reminder":
         if registration["status"] != "confirmed" or event["status"] != "published" or event["starts_at"] <= datetime.now(UTC):
             raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
-        return await _compose(kind, registration, contact, event, settings, extra={"minutes_until": reminder_minutes_until(event, payload)})
+        return compose(extra={"minutes_until": reminder_minutes_until(event, payload)})
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 
 
@@ -229,7 +281,8 @@ async def queue_event_update(registration_id: int, changed: list[str], settings:
     """The invite again, same UID and the event's current SEQUENCE, saying what changed.
     Keyed by SEQUENCE: one email per person per settled change; none for a change this person
     does not see (a new link, for someone in the room)."""
-    registration, _, event = await _load(registration_id)
+    registration = (await _by_id(Registration, [registration_id]))[registration_id]
+    event = (await _by_id(Event, [registration["event"]]))[registration["event"]]
     if not change_lines(changed, event, registration):
         return 0
     payload = {"changes": changed, "sequence": event["sequence"]}

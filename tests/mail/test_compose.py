@@ -5,14 +5,17 @@ from __future__ import annotations
 import email
 import email.policy
 import html
+import io
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosmtplib
 import pytest
+import zxingcpp
 from aiosmtpd.controller import Controller
 from icalendar import Calendar, Event, vCalAddress
+from PIL import Image
 
 from events_service.mail.compose import (
     KINDS,
@@ -534,6 +537,42 @@ def test_qr_png_scales() -> None:
     assert int.from_bytes(large[16:20], "big") == width * 4
 
 
+@pytest.mark.parametrize("scale", [2, 6])
+def test_qr_png_reads_back_as_the_checkin_token(scale: int) -> None:
+    token = "123456.3fa9c0d1e2b4.x1EhRpvak1z1ZOX8b88KkqTk"
+    image = Image.open(io.BytesIO(qr_png(token, scale=scale)))
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [token]
+
+
+def test_long_lines_and_foreign_headers_survive_the_wire() -> None:
+    long_word = "x" * 2500
+    rendered = RenderedMessage(
+        subject="Perché l'intelligenza artificiale cambierà la manutenzione " * 4,
+        text=f"Ciao Zoë,\n\n{long_word}\nfine riga con spazio \n",
+        html=f"<p>{long_word}</p>\n<p>àèìòù – ü</p>\n",
+    )
+    message = build_email(
+        sender="e@example.com",
+        sender_name="Südtirol – PMI",
+        to="Zoë O'Brien <z@example.com>",
+        rendered=rendered,
+        headers={"Reply-To": "aiuto@example.com"},
+    )
+    raw = message.as_bytes()
+    assert raw.isascii()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    parsed = reparse(message)
+    assert parsed["Subject"] == rendered.subject.strip()
+    assert message["Subject"] == rendered.subject.strip()
+    assert parsed["From"].addresses[0].display_name == "Südtirol – PMI"
+    assert parsed["To"].addresses[0].display_name == "Zoë O'Brien"
+    assert parsed["Reply-To"] == "aiuto@example.com"
+    assert find_part(parsed, "text/plain").get_content() == rendered.text.replace("\n", "\r\n")
+    assert find_part(parsed, "text/html").get_content() == rendered.html.replace("\n", "\r\n")
+    assert parsed.defects == [] and all(part.defects == [] for part in parsed.walk())
+
+
 def test_message_without_calendar_is_alternative() -> None:
     rendered = render_message("thank_you", "en", make_context())
     parsed = reparse(
@@ -614,7 +653,13 @@ async def test_send_through_real_smtp_server(smtp_server) -> None:
     calendar, message = build_invite()
 
     errors, response = await aiosmtplib.send(
-        message, hostname=controller.hostname, port=controller.port, start_tls=False, timeout=10
+        message.as_bytes(),
+        sender="events@example.com",
+        recipients=["n.rossi@example.com"],
+        hostname=controller.hostname,
+        port=controller.port,
+        start_tls=False,
+        timeout=10,
     )
 
     assert errors == {}
