@@ -137,6 +137,7 @@ class _Claimed:
     to_address: str
     message: str
     attempts: int
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -346,9 +347,9 @@ class Dispatcher:
                 return []
             rows = await o.update(
                 {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
-            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after)
+            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after, o.expires_at)
         rows.sort(key=lambda row: (row["send_after"], row["id"]))
-        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"]) for r in rows]
+        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["expires_at"]) for r in rows]
 
     def _ours(self, ids: Sequence[int]) -> Combinable:
         o = OutboxMessage
@@ -415,10 +416,16 @@ class Dispatcher:
         return await render_outbox_intents(outbox_ids, self.settings)
 
     async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
-        """Render the claimed intents and store their messages before any is sent."""
+        """Withdraw what has expired; render the claimed intents and store their messages
+        before any is sent."""
         ready: list[_Claimed] = []
         failed: list[_Outcome] = []
         rendered: dict[int, tuple[str, str]] = {}
+        now = self._now()
+        for row in rows:
+            if row.expires_at is not None and row.expires_at <= now:
+                failed.append(_Outcome(row, "withdrawn", now, error=f"expired at {row.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, before it was sent"))
+        rows = [row for row in rows if row.expires_at is None or row.expires_at > now]
         intents = [row.id for row in rows if not row.message]
         results = await self._render(intents) if intents else {}
         for row in rows:

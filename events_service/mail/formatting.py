@@ -74,11 +74,15 @@ def _time_text(local: datetime, language: str) -> str:
     return format_time(local, _TIME_PATTERN, locale=_locale(language))
 
 
+# The same few dates are formatted for every registrant of an event: remember them.
+@lru_cache(maxsize=4096)
 def format_event_date(dt_utc: datetime, tz: str, language: str) -> str:
     """The local calendar date only: ``martedì 24 novembre 2026`` / ``Tuesday, 24 November 2026``."""
     return _date_text(_localise(dt_utc, tz), language)
 
 
+# The same few dates are formatted for every registrant of an event: remember them.
+@lru_cache(maxsize=4096)
 def format_event_datetime(dt_utc: datetime, tz: str, language: str) -> str:
     """Full local date and time with the zone abbreviation valid at that instant.
 
@@ -94,6 +98,8 @@ def format_event_datetime(dt_utc: datetime, tz: str, language: str) -> str:
     )
 
 
+# The same few dates are formatted for every registrant of an event: remember them.
+@lru_cache(maxsize=4096)
 def format_time_range(start: datetime, end: datetime, tz: str, language: str) -> str:
     """``martedì 24 novembre 2026, 17:00–18:30 CET`` when both ends fall on the same local
     day, otherwise both full date-times joined by `` – ``."""
@@ -115,6 +121,8 @@ def format_time_range(start: datetime, end: datetime, tz: str, language: str) ->
     return f"{_date_text(s, language)}, {times}"
 
 
+# The same few dates are formatted for every registrant of an event: remember them.
+@lru_cache(maxsize=4096)
 def format_duration_until(
     delta: timedelta | int | float, language: str, *, add_direction: bool = False
 ) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "OutboxMessageNotFound",
     "cancel_pending",
     "enqueue",
+    "fill_intents",
     "enqueue_intent",
     "get_message",
     "list_outbox",
@@ -80,6 +81,7 @@ async def enqueue(
     send_after: datetime | None = None,
     event_id: int | None = None,
     registration_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue `message` for sending; False when a row with this key exists already (nothing
     written, so recomputing a reminder or replaying a request never sends twice).
@@ -87,8 +89,7 @@ async def enqueue(
     Call it inside the caller's ``write_transaction()``: it opens no transaction and sends
     nothing. `send_after` (timezone-aware) delays the message, e.g. a reminder.
     """
-    if send_after is not None and send_after.tzinfo is None:
-        raise ValueError("send_after must be timezone-aware")
+    _require_aware(send_after=send_after, expires_at=expires_at)
     row = OutboxMessage(
         idempotency_key=idempotency_key,
         kind=kind,
@@ -101,6 +102,7 @@ async def enqueue(
         send_after=(send_after or _utc_now()).astimezone(UTC),
         event_id=event_id,
         registration_id=registration_id,
+        expires_at=expires_at.astimezone(UTC) if expires_at else None,
     )
     inserted = await (
         OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
@@ -117,12 +119,12 @@ async def enqueue_intent(
     send_after: datetime | None = None,
     event_id: int | None = None,
     registration_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Queue the intent to send `kind`: the dispatcher renders it when it claims the row
     (dispatcher.py, Rendering). Same rules as `enqueue`: the caller's transaction, no send,
     False when the key exists already."""
-    if send_after is not None and send_after.tzinfo is None:
-        raise ValueError("send_after must be timezone-aware")
+    _require_aware(send_after=send_after, expires_at=expires_at)
     row = OutboxMessage(
         idempotency_key=idempotency_key,
         kind=kind,
@@ -135,9 +137,31 @@ async def enqueue_intent(
         send_after=(send_after or _utc_now()).astimezone(UTC),
         event_id=event_id,
         registration_id=registration_id,
+        expires_at=expires_at.astimezone(UTC) if expires_at else None,
     )
     inserted = await OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
     return bool(inserted)
+
+
+def _require_aware(**moments: datetime | None) -> None:
+    for name, moment in moments.items():
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware")
+
+
+async def fill_intents(messages: dict[int, EmailMessage | ComposedEmail]) -> int:
+    """Store rendered emails in their intents ahead of the dispatcher, in the caller's
+    transaction. Only rows still waiting as bare intents are filled: one a dispatcher has
+    claimed meanwhile is rendered by that dispatcher. Returns how many were filled."""
+    filled = 0
+    for outbox_id, message in messages.items():
+        rows = await OutboxMessage.update(
+            {OutboxMessage.message: message.as_string(policy=email.policy.SMTP), OutboxMessage.subject: str(message["Subject"] or "")[:500]}
+        ).where(
+            (OutboxMessage.id == outbox_id) & (OutboxMessage.message == "") & OutboxMessage.status.is_in(list(PENDING))
+        ).returning(OutboxMessage.id)
+        filled += len(rows)
+    return filled
 
 
 async def cancel_pending(registration_id: int, kinds: Iterable[str] | None = None) -> int:

@@ -29,3 +29,6 @@ class OutboxMessage(Table, tablename="outbox_message"):
     created_at = Timestamptz(default=TimestamptzNow())
     event_id = Integer(null=True, default=None)
     registration_id = Integer(null=True, default=None)
+    # A message not handed to a server by then has lost its point (a reminder once the event
+    # has started): the dispatcher marks it `withdrawn` instead of sending it.
+    expires_at = Timestamptz(null=True, default=None)

@@ -12,10 +12,11 @@ from piccolo.table import Table
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
 from events_service.calendar.service import registration_entry
 from events_service.companies.tables import Contact
+from events_service.db import write_transaction
 from events_service.events.service import agenda_by_event
 from events_service.events.tables import Event
 from events_service.mail.compose import ComposedEmail, build_email, qr_png, render_message
-from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent
+from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token
@@ -60,6 +61,10 @@ def _sees_join_link(registration: dict[str, Any]) -> bool:
     return registration["status"] == "confirmed" and registration["attendance_mode"] == "online"
 
 
+#: The emails whose templates offer "add to Google Calendar / Outlook" links.
+_SHOWS_CALENDAR_LINKS = frozenset({"confirmed", "promoted", "event_updated"})
+
+
 def _compose(
     kind: str,
     registration: dict[str, Any],
@@ -96,7 +101,7 @@ def _compose(
         "has_qr": has_qr,
         **(extra or {}),
     }
-    if registration["status"] == "confirmed":
+    if registration["status"] == "confirmed" and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
     rendered = render_message(kind, registration["language"], context)
@@ -131,9 +136,11 @@ async def _intent(
     to_address: str | None = None,
     event_id: int | None = None,
     send_after: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
-    """Write the intent to send `kind` to this registrant; rendering waits for the dispatcher,
-    so the caller's transaction (which may hold the event's seat row) stays short."""
+    """Write the intent to send `kind` to this registrant; rendering waits for the dispatcher
+    (or `prerender_intents`), so the caller's transaction (which may hold the event's seat
+    row) stays short."""
     if to_address is None or event_id is None:
         row = await Registration.select(Registration.event, Registration.contact.email.as_alias("email")).where(
             Registration.id == registration_id
@@ -147,6 +154,7 @@ async def _intent(
         registration_id=registration_id,
         payload=payload or {},
         send_after=send_after,
+        expires_at=expires_at,
     )
 
 
@@ -207,6 +215,19 @@ async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> di
         except Exception as error:  # one bad row must not stop the batch
             results[row["id"]] = error
     return results
+
+
+async def prerender_intents(outbox_ids: list[int], settings: Settings) -> int:
+    """Render these intents now, outside any transaction, and store the emails in them, so
+    the dispatcher only has to send them. For mail queued ahead of its moment (reminders):
+    when the moment comes, thousands go out at the pace of the SMTP server, not of rendering.
+    An intent that cannot be rendered now is left for the dispatcher, which records why."""
+    results = await render_outbox_intents(outbox_ids, settings)
+    ready = {outbox_id: result for outbox_id, result in results.items() if not isinstance(result, Exception)}
+    if not ready:
+        return 0
+    async with write_transaction():
+        return await fill_intents(ready)
 
 
 def _render_intent(
@@ -306,11 +327,15 @@ async def queue_reminder(
     send_after: datetime,
     to_address: str,
     event_id: int,
+    event_starts_at: datetime,
 ) -> bool:
-    """The intent to remind this registrant at `send_after`; False when it exists already."""
+    """The intent to remind this registrant at `send_after`; False when it exists already.
+    A reminder still unsent when the event starts is withdrawn, not sent."""
     payload = {"offset_minutes": offset_minutes, "sequence": sequence, "send_at": send_after.astimezone(UTC).isoformat()}
     key = reminder_key(registration_id, offset_minutes, sequence)
-    return await _intent("reminder", registration_id, key, payload, to_address=to_address, event_id=event_id, send_after=send_after)
+    return await _intent(
+        "reminder", registration_id, key, payload, to_address=to_address, event_id=event_id, send_after=send_after, expires_at=event_starts_at
+    )
 
 
 async def withdraw_reminders(event_id: int) -> int:

@@ -14,6 +14,9 @@ The rules:
   the event has not started, but only the most recent one: a registrant never gets the
   one-day and the one-hour reminder together. And none at all when a later reminder is
   about to go (its moment is within `lookahead`): it says the same, and is more accurate.
+- Reminders are rendered right after they are queued, outside the transaction, so when their
+  moment comes the dispatcher only sends them. One still unsent when the event starts expires
+  (outbox `expires_at`): it is withdrawn, not sent.
 - A change of time, place or link raises the event's SEQUENCE: the pending reminders are
   withdrawn (registrations.service.notify_schedule_change) and the new SEQUENCE's keys are
   free, so the new time gets its reminders even where one was sent for the old time.
@@ -95,7 +98,30 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
                 queued += await _schedule_event(event, due, now)
         except Exception:  # one event's trouble must not hold up the other events' reminders
             log.exception("reminders for event %s not scheduled; the next run tries again", event["id"])
+            continue
+        try:
+            await _prerender(event["id"], settings)
+        except Exception:  # the dispatcher renders what is left
+            log.exception("reminders for event %s not rendered ahead; the dispatcher will", event["id"])
     return queued
+
+
+#: Reminders rendered per transaction when they are rendered ahead of their moment.
+_PRERENDER_CHUNK = 200
+
+
+async def _prerender(event_id: int, settings: Settings) -> None:
+    """Render the event's queued reminders now, ahead of their moment (they are queued up to
+    `lookahead` early), so at the moment the dispatcher only sends."""
+    waiting = await OutboxMessage.select(OutboxMessage.id).where(
+        (OutboxMessage.event_id == event_id)
+        & (OutboxMessage.kind == "reminder")
+        & (OutboxMessage.status == "queued")
+        & (OutboxMessage.message == "")
+    ).order_by(OutboxMessage.send_after)
+    ids = [row["id"] for row in waiting]
+    for start in range(0, len(ids), _PRERENDER_CHUNK):
+        await messages.prerender_intents(ids[start : start + _PRERENDER_CHUNK], settings)
 
 
 async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datetime) -> int:
@@ -128,6 +154,7 @@ async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datet
                 send_after=max(reminder.moment, now),
                 to_address=registration["email"],
                 event_id=event["id"],
+                event_starts_at=_utc(event["starts_at"]),
             )
         return queued
 

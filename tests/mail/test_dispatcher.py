@@ -142,6 +142,25 @@ async def test_a_550_fails_at_once_and_is_never_retried(service: Settings, sink:
     assert sink.handler.counts() == {}
 
 
+async def test_a_message_past_its_expiry_is_withdrawn_not_sent(service: Settings, sink: SmtpSink, clock: ManualClock) -> None:
+    expires = clock.now + timedelta(minutes=30)
+    for n in range(2):
+        assert await outbox.enqueue(make_message(n), kind="reminder", idempotency_key=f"reminder:{n}:60:0", expires_at=expires)
+    sink.handler.add_fault(address(1), Fault("reply", times=1, reply="451 4.3.0 Try later"))
+    transport = smtp(sink)
+    dispatcher = Dispatcher(service, transport, "w", now=clock)
+    assert (await dispatcher.run_once()).sent == 1
+    clock.advance(hours=1)  # the retry falls due after the expiry
+    stats = await dispatcher.run_once()
+    await transport.close()
+    assert (stats.withdrawn, stats.sent) == (1, 0)
+    row = await row_for(1)
+    assert row.status == "withdrawn" and "expired" in row.last_error
+    assert sum(sink.handler.counts().values()) == 1  # only the first one arrived
+    with pytest.raises(ValueError, match="expires_at must be timezone-aware"):
+        await outbox.enqueue(make_message(2), kind="reminder", idempotency_key="r:2", expires_at=datetime(2030, 1, 1))
+
+
 async def test_temporary_failures_back_off_exponentially_then_give_up(
     service: Settings, sink: SmtpSink, clock: ManualClock
 ) -> None:

@@ -390,7 +390,6 @@ async def test_cancellations_racing_the_scheduler_leave_no_reminder_behind(
 async def test_a_reminder_still_queued_when_the_event_starts_is_withdrawn_not_sent(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, tmp_path: Any
 ) -> None:
-    from events_service.events.tables import Event
     from events_service.mail.dispatcher import Dispatcher
     from events_service.mail.transport import FileTransport
 
@@ -398,15 +397,15 @@ async def test_a_reminder_still_queued_when_the_event_starts_is_withdrawn_not_se
     registration = await _register(client, event["id"], "late.worker@x.example")
     await _confirmed_at(registration["id"], _start(event) - 3 * DAY)
     assert await schedule_due(settings, now=_start(event) - DAY) == 1
+    reminder = (await _reminders(registration["id"]))[0]
+    assert reminder["message"] and reminder["expires_at"] == _start(event)  # rendered ahead, expiring at the start
     # The worker was down until after the start: the reminder has lost its point.
-    started = datetime.now(UTC) - MINUTE
-    await Event.update({Event.starts_at: started, Event.ends_at: started + HOUR}).where(Event.id == event["id"])
-    await OutboxMessage.update({OutboxMessage.send_after: started - HOUR}).where(OutboxMessage.kind == "reminder")
+    after_start = _start(event) + MINUTE
     mail_dir = tmp_path / "mail"
-    stats = await Dispatcher(settings, FileTransport(mail_dir)).drain()
+    stats = await Dispatcher(settings, FileTransport(mail_dir), now=lambda: after_start).drain()
     assert stats.withdrawn == 1 and stats.sent == 1  # the confirmation went; the reminder did not
     row = (await _reminders(registration["id"]))[0]
-    assert row["status"] == "withdrawn" and "started" in row["last_error"]
+    assert row["status"] == "withdrawn" and "expired" in row["last_error"]
     sent = [parse(path.read_bytes()) for path in mail_dir.glob("*.eml")]
     subject = str(sent[0]["Subject"]).lower() if sent else ""
     assert len(sent) == 1 and ("conferm" in subject or "confirm" in subject)  # it: confermata
