@@ -6,7 +6,8 @@ renders the answer; the rules stay in the services.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -23,6 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from events_service.attendance import reports
 from events_service.attendance import service as attendance
+from events_service.attendance.schemas import FollowUpPatch
 from events_service.attendance.service import AttendanceError
 from events_service.calendar.service import CalendarError
 from events_service.companies.service import CompanyError, checked_vat_id
@@ -32,6 +34,7 @@ from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.service import EventError
 from events_service.mail import outbox
 from events_service.mail.outbox import MailError
+from events_service.mail.schemas import OutboxStatus
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate, get_organiser
 from events_service.registrations import service as registrations
@@ -80,7 +83,10 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
     context.setdefault("user", request.scope.get("console_user"))
     response = Template(
         template_name=name,
-        context={"lang": lang, "t": web.translator(lang), "path": request.url.path, **context},
+        context={"lang": lang, "t": web.translator(lang), "path": request.url.path,
+                 # the page's other query parameters, kept by the language switch's links
+                 "lang_query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"]),
+                 **context},
         status_code=status_code,
         headers={"Cache-Control": "no-store"} if name.startswith("console") or name.startswith("manage") else None,
     )
@@ -299,10 +305,12 @@ def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
 
 EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_at", "timezone", "mode", "capacity",
                 "online_capacity", "max_per_company", "venue_name", "venue_address", "venue_city", "online_url",
-                "registration_closes_at", "topics", "speakers", "agenda"]
+                "registration_closes_at", "topics", "speakers", "agenda", "reminder_offsets", "recording_url", "slides_url"]
+#: The event form's fields that are not the event's own: the links the follow-up emails carry.
+FOLLOW_UP_FIELDS = ("recording_url", "slides_url")
 
 
-def _event_values(event: Any) -> dict[str, str]:
+def _event_values(event: Any, follow_up: Any) -> dict[str, str]:
     venue = event.venue
     return {
         "kind": event.kind, "title": event.title, "description": event.description, "language": event.language,
@@ -315,14 +323,22 @@ def _event_values(event: Any) -> dict[str, str]:
         "registration_closes_at": web.local_input(event.registration_closes_at, event.timezone),
         "topics": ", ".join(event.topics), "speakers": web.speakers_text(event.speakers),
         "agenda": web.agenda_text(event.agenda, event.timezone),
+        "reminder_offsets": web.offsets_text(event.reminder_offsets_minutes),
+        "recording_url": follow_up.recording_url or "", "slides_url": follow_up.slides_url or "",
     }
+
+
+def _default_reminders() -> list[int]:
+    """The reminders an event gets when the API leaves them out, for the new-event form."""
+    [offsets] = [f for f in msgspec.structs.fields(EventCreate) if f.name == "reminder_offsets_minutes"]
+    return list(offsets.default_factory())  # type: ignore[misc]
 
 
 def _int_or_none(text: str) -> int | None:
     return int(text) if text.strip() else None
 
 
-def _event_payload(values: dict[str, str], errors: FormErrors) -> dict[str, Any]:
+def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[str, Any]:
     """The event form as the API's JSON would carry it; what cannot be read is an error next
     to its field."""
     payload: dict[str, Any] = {}
@@ -339,15 +355,20 @@ def _event_payload(values: dict[str, str], errors: FormErrors) -> dict[str, Any]
         try:
             payload[name] = web.parse_local(values[name], tz)
         except ValueError:
-            errors.add(name, "date and time like 2026-12-01T09:30")
+            errors.add(name, t("error_datetime"))
     for name in ("starts_at", "ends_at", "title", "capacity"):
         if not values[name]:
-            errors.add(name, "required")
+            errors.add(name, t("error_required"))
     for name in ("capacity", "online_capacity", "max_per_company"):
         try:
             payload[name] = _int_or_none(values[name])
         except ValueError:
-            errors.add(name, "a whole number")
+            errors.add(name, t("error_whole_number"))
+    try:
+        payload["reminder_offsets_minutes"] = web.parse_offsets(values["reminder_offsets"])
+    except web.OffsetError as error:
+        message = {"range": t("error_offsets_range"), "count": t("error_offsets_count")}.get(error.reason)
+        errors.add("reminder_offsets", message or t("error_offsets").format(text=error.text))
     venue = {part: values[f"venue_{part}"] for part in ("name", "address", "city")}
     payload["venue"] = venue if any(venue.values()) else None
     payload["online_url"] = values["online_url"] or None
@@ -357,9 +378,48 @@ def _event_payload(values: dict[str, str], errors: FormErrors) -> dict[str, Any]
     if values["agenda"].strip() and payload.get("starts_at"):
         try:
             payload["agenda"] = web.parse_agenda(values["agenda"], payload["starts_at"], tz)
-        except ValueError as error:
-            errors.add("agenda", str(error))
+        except web.AgendaLineError as error:
+            errors.add("agenda", t("error_agenda_line").format(line=error.line))
     return payload
+
+
+def _add_validation_error(errors: FormErrors, error: msgspec.ValidationError, t: Any) -> None:
+    """A msgspec error next to the form's field it is about, translated; one about no field
+    of the form is shown above the form as msgspec words it."""
+    name, key = web.event_form_error(error)
+    if name in EVENT_FIELDS:
+        errors.add(name, t(key))
+    else:
+        errors.add(None, str(error))
+
+
+def _checked_event_form(form: Any, struct: type[Any], t: Any) -> tuple[dict[str, str], Any, FollowUpPatch | None, FormErrors]:
+    """The event form read and checked as a whole before anything is saved: what was typed,
+    the event as `struct` (EventCreate or EventPatch) and the follow-up links, or the errors.
+    Reminders or links a form does not carry at all are left as they are (or the default)."""
+    values = _form_values(form, EVENT_FIELDS)
+    errors = FormErrors()
+    payload = _event_payload(values, errors, t)
+    if "reminder_offsets" not in form:
+        payload.pop("reminder_offsets_minutes", None)
+    event = None
+    links: dict[str, Any] = {}
+    for name in FOLLOW_UP_FIELDS:  # one by one, so that both links can be wrong at once
+        if name not in form:
+            continue
+        try:
+            links[name] = getattr(msgspec.convert({name: values[name] or None}, FollowUpPatch), name)
+        except msgspec.ValidationError as error:
+            _add_validation_error(errors, error, t)
+    follow_up = None if errors else FollowUpPatch(**links)
+    if not errors:
+        if struct is EventCreate:
+            payload = {k: v for k, v in payload.items() if v is not None}
+        try:
+            event = msgspec.convert(payload, struct)
+        except msgspec.ValidationError as error:
+            _add_validation_error(errors, error, t)
+    return values, event, follow_up, errors
 
 
 class Console(Controller):
@@ -379,7 +439,7 @@ class Console(Controller):
             user = await authenticate(email, password)
         except OrganiserError:
             return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
-                          error="wrong email or password")
+                          error=web.translator(page_language(request))("login_failed"))
         target = "/console" if user.role != "checkin" else "/console/checkin"
         if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
             target = next_path
@@ -419,21 +479,19 @@ class Console(Controller):
     async def new_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
         await console_user(request, settings, "organiser")
         values = dict.fromkeys(EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
-                                                    "timezone": "Europe/Rome", "capacity": "100"}
+                                                    "timezone": "Europe/Rome", "capacity": "100",
+                                                    "reminder_offsets": web.offsets_text(_default_reminders())}
         return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors())
 
     @post("/events/new")
     async def create_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
-        values = _form_values(await request.form(), EVENT_FIELDS)
-        errors = FormErrors()
-        payload = _event_payload(values, errors)
-        if not errors:
+        values, data, follow_up, errors = _checked_event_form(await request.form(), EventCreate, web.translator(page_language(request)))
+        if data is not None and follow_up is not None:
             try:
-                event = await events.create_event(msgspec.convert({k: v for k, v in payload.items() if v is not None}, EventCreate))
+                event = await events.create_event(data)
+                await attendance.update_follow_up(event.id, follow_up)
                 return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
-            except msgspec.ValidationError as error:
-                errors.add(web.field_of_validation_error(error), str(error))
             except DomainError as error:
                 errors.add(None, error.detail)
         return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors)
@@ -444,25 +502,26 @@ class Console(Controller):
     ) -> Template:
         await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
-        return render(request, "console/event_form.html", event=event, values=_event_values(event), errors=FormErrors(),
-                      notice="saved" if saved else None)
+        follow_up = await attendance.get_follow_up(event_id)
+        return render(request, "console/event_form.html", event=event, values=_event_values(event, follow_up), errors=FormErrors(),
+                      follow_up=follow_up, notice="saved" if saved else None)
 
     @post("/events/{event_id:int}")
     async def update_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
-        values = _form_values(await request.form(), EVENT_FIELDS)
-        errors = FormErrors()
-        payload = _event_payload(values, errors)
-        if not errors:
+        values, data, follow_up, errors = _checked_event_form(await request.form(), EventPatch, web.translator(page_language(request)))
+        if data is not None and follow_up is not None:
             try:
-                await events.update_event(event_id, msgspec.convert(payload, EventPatch), settings)
+                # Both are checked above: the event is saved first, so a rule it breaks
+                # leaves the links as they were too.
+                await events.update_event(event_id, data, settings)
+                await attendance.update_follow_up(event_id, follow_up)
                 return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
-            except msgspec.ValidationError as error:
-                errors.add(web.field_of_validation_error(error), str(error))
             except DomainError as error:
                 errors.add(None, error.detail)
-        return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors)
+        return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors,
+                      follow_up=await attendance.get_follow_up(event_id))
 
     @post("/events/{event_id:int}/publish")
     async def publish(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
@@ -471,9 +530,10 @@ class Console(Controller):
             await events.publish_event(event_id)
         except DomainError as error:
             event = await events.get_event(event_id)
+            follow_up = await attendance.get_follow_up(event_id)
             errors = FormErrors(general=[error.detail])
             return render(request, "console/event_form.html", status_code=error.status_code, event=event,
-                          values=_event_values(event), errors=errors)
+                          values=_event_values(event, follow_up), errors=errors, follow_up=follow_up)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
     @post("/events/{event_id:int}/cancel")
@@ -534,13 +594,16 @@ class Console(Controller):
         code = str((await request.form()).get("code", "")).strip()
         result = error = None
         status_code = 200
+        t = web.translator(page_language(request))
         if not code:
-            error, status_code = "scan or type a code", 422
+            error, status_code = t("checkin_empty"), 422
         else:
             try:
                 result = await attendance.check_in(event_id, code, user.id, settings)
             except DomainError as failure:
-                error, status_code = failure.detail, failure.status_code
+                # an unknown code has a fixed message; a conflict names the person or the event
+                error = t("checkin_unknown") if failure.status_code == 404 else failure.detail
+                status_code = failure.status_code
         return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
                       stats=await registrations.event_stats(event_id))
 
@@ -559,7 +622,7 @@ class Console(Controller):
         result = error = None
         status_code = 200
         if not isinstance(upload, UploadFile) or not upload.filename:
-            error, status_code = "choose the participant report (CSV) to upload", 422
+            error, status_code = web.translator(page_language(request))("choose_report"), 422
         else:
             try:
                 content = await upload.read()
@@ -576,9 +639,10 @@ class Console(Controller):
     @get("/outbox")
     async def outbox_page(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], status: FromQuery[str | None] = None) -> Template:
         await console_user(request, settings, "organiser")
-        status = status if status in ("queued", "sending", "sent", "retry", "failed") else None
+        statuses = get_args(OutboxStatus)
+        status = status if status in statuses else None
         items = await outbox.list_outbox(status, limit=200)  # type: ignore[arg-type]
-        return render(request, "console/outbox.html", items=items, status=status or "", error=None)
+        return render(request, "console/outbox.html", items=items, status=status or "", statuses=statuses, error=None)
 
     @post("/outbox/{message_id:int}/retry")
     async def outbox_retry(self, request: Request[Any, Any, Any], message_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
@@ -587,7 +651,8 @@ class Console(Controller):
             await outbox.retry(message_id)
         except DomainError as error:
             items = await outbox.list_outbox(None, limit=200)
-            return render(request, "console/outbox.html", status_code=error.status_code, items=items, status="", error=error.detail)
+            return render(request, "console/outbox.html", status_code=error.status_code, items=items, status="",
+                          statuses=get_args(OutboxStatus), error=error.detail)
         return Redirect(path="/console/outbox", status_code=303)
 
 

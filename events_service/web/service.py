@@ -211,11 +211,357 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: The organisers' console's words, kept apart from the public pages' and merged into WORDS
+#: below: a key here must not be one of the public pages' (it would replace their word).
+CONSOLE_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "console": "Console",
+        "console_menu": "Console menu",
+        "dashboard": "Dashboard",
+        "outbox": "Outbox",
+        "checkin": "Check-in",
+        "sign_in": "Sign in",
+        "sign_in_title": "Organisers: sign in",
+        "sign_out": "Sign out",
+        "password": "Password",
+        "login_failed": "Wrong email or password.",
+        "role_admin": "administrator",
+        "role_organiser": "organiser",
+        "role_checkin": "check-in staff",
+        "n_published_events": "published events",
+        "n_registrations": "registrations",
+        "n_confirmed": "confirmed",
+        "n_attendances": "attendances",
+        "n_companies": "companies",
+        "n_attending_companies": "attending",
+        "n_minutes": "minutes attended",
+        "n_waitlisted": "waitlisted",
+        "n_cancelled": "cancelled",
+        "n_attended": "attended",
+        "chart_title": "Registrations and attendance per event",
+        "no_published_events": "No published events yet.",
+        "col_event": "Event",
+        "col_starts": "Starts",
+        "col_confirmed_capacity": "Confirmed / capacity",
+        "col_waitlisted": "Waitlisted",
+        "col_attended": "Attended",
+        "col_rate": "Attendance rate",
+        "col_title": "Title",
+        "col_actions": "Actions",
+        "col_name": "Name",
+        "col_mode": "Mode",
+        "col_minutes": "Minutes",
+        "col_to": "To",
+        "col_subject": "Subject",
+        "col_attempts": "Attempts",
+        "col_last_error": "Last error",
+        "col_send_after": "Send after",
+        "status_draft": "draft",
+        "status_published": "published",
+        "status_cancelled": "cancelled",
+        "new_event": "New event",
+        "no_events_yet": "No events yet.",
+        "registrations": "Registrations",
+        "attendance_import": "Attendance import",
+        "sequence": "sequence",
+        "public_page": "public page",
+        "publish": "Publish",
+        "cancel_event": "Cancel event",
+        "cancel_event_confirm": "Cancel this event? Every registrant is told.",
+        "saved": "Saved.",
+        "event_kind": "Kind",
+        "kind_tech_talk": "Tech Talk (webinar)",
+        "mode": "Mode",
+        "event_language": "Language of the event",
+        "lang_it": "Italian",
+        "lang_en": "English",
+        "title": "Title",
+        "description": "Description",
+        "starts_at": "Starts (local time)",
+        "ends_at": "Ends (local time)",
+        "timezone": "Time zone",
+        "timezone_hint": "IANA name, e.g. Europe/Rome, Europe/Zurich",
+        "registration_closes_at": "Registration closes (optional)",
+        "registration_closes_at_hint": "Default: when the event starts",
+        "capacity": "Capacity (seats in the room, or online seats)",
+        "online_capacity": "Online capacity (hybrid only)",
+        "max_per_company": "Seats per company (optional)",
+        "venue_name": "Venue name",
+        "venue_address": "Venue address",
+        "venue_city": "City",
+        "online_url": "Join link (online / hybrid)",
+        "online_url_hint": "Shown only to confirmed registrants",
+        "topics": "Topics",
+        "topics_hint": "Comma separated, e.g. iot, ai",
+        "speakers_hint": "One a line: Name | email | bio",
+        "agenda_field": "Agenda (Tech Day)",
+        "agenda_hint": "One session a line: 09:00-09:30 | Title | Speaker",
+        "reminder_offsets": "Reminders before the event",
+        "reminder_offsets_hint": "Comma separated: 2d = 2 days, 3h = 3 hours, 30m = 30 minutes (a bare number is minutes); at most 6, up to 60 days. Empty: no reminders.",
+        "follow_up": "After the event",
+        "follow_up_hint": "The thank-you email to the people who attended links to these.",
+        "follow_up_sent": "The follow-up emails were sent on",
+        "recording_url": "Recording link",
+        "slides_url": "Slides link",
+        "url_hint": "A full address starting with https://",
+        "save_changes": "Save changes",
+        "create_draft": "Create draft",
+        "error_required": "required",
+        "error_whole_number": "a whole number",
+        "error_datetime": "date and time like 2026-12-01T09:30",
+        "error_agenda_line": "agenda line {line}: write it as 09:00-09:30 | Title | Speaker",
+        "error_offsets": "“{text}” is not a reminder time: write e.g. 1d, 3h, 30m",
+        "error_offsets_range": "each reminder between 1 minute and 60 days before the event",
+        "error_offsets_count": "at most 6 reminders",
+        "error_url": "a full address starting with http:// or https://",
+        "error_invalid": "this value is not valid",
+        "error_number_range": "a number out of range",
+        "error_text_length": "too long (or empty)",
+        "registrations_of": "Registrations",
+        "export_csv": "Export CSV",
+        "yes": "yes",
+        "no": "no",
+        "cancel": "Cancel",
+        "cancel_registration_confirm": "Cancel this registration?",
+        "no_registrations": "No registrations.",
+        "checkin_choose": "Check-in: choose the event",
+        "no_checkin_events": "No published in-person or hybrid events.",
+        "checked_in_attended": "checked in / attended",
+        "n_confirmed_people": "confirmed",
+        "welcome": "Welcome",
+        "already_checked_in": "Already checked in",
+        "checked_in_at": "checked in at",
+        "checkin_code_label": "Check-in code",
+        "checkin_code_hint": "Scan the QR code with the handheld scanner (it types the code and presses Enter), or type it.",
+        "check_in": "Check in",
+        "checkin_empty": "scan or type a code",
+        "checkin_unknown": "unknown check-in code: it is not a code of this programme, or it has been replaced",
+        "scan_camera": "Scan with the camera",
+        "scan_stop": "Stop the camera",
+        "scan_starting": "Starting the camera…",
+        "scan_ready": "Point the camera at the QR code.",
+        "scan_found": "Code read: checking in…",
+        "scan_stopped": "Camera stopped.",
+        "scan_unavailable": "The camera is not available: scan or type the code in the field.",
+        "scan_denied": "Camera access was refused: scan or type the code in the field.",
+        "scan_video": "Camera preview",
+        "attendance_import_of": "Attendance import",
+        "report_platform": "Report",
+        "report_rows": "Rows",
+        "report_people": "People",
+        "report_matched": "Matched to a registration",
+        "report_unmatched": "Not matched",
+        "report_attended": "Registrations counted as attended",
+        "report_threshold": "threshold",
+        "report_intervals": "New attendance intervals",
+        "not_matched_title": "Not matched to a registration",
+        "rows_skipped": "Rows skipped",
+        "report_file": "Participant report (CSV from Zoom, Teams or Webex)",
+        "platform": "Platform",
+        "detect": "Detect",
+        "import": "Import",
+        "choose_report": "choose the participant report (CSV) to upload",
+        "outbox_queued": "queued",
+        "outbox_sending": "sending",
+        "outbox_sent": "sent",
+        "outbox_retry": "retry",
+        "outbox_failed": "failed",
+        "outbox_withdrawn": "withdrawn",
+        "retry": "Retry",
+        "message": "message",
+        "outbox_empty": "Nothing here.",
+        "mail_confirmed": "confirmation",
+        "mail_waitlisted": "waiting list",
+        "mail_promoted": "seat from the waiting list",
+        "mail_cancelled": "cancellation",
+        "mail_event_updated": "event changed",
+        "mail_event_cancelled": "event cancelled",
+        "mail_reminder": "reminder",
+        "mail_thank_you": "thank you",
+        "mail_missed_you": "we missed you",
+        "mail_broadcast": "message to registrants",
+    },
+    "it": {
+        "console": "Area organizzatori",
+        "console_menu": "Menu dell'area organizzatori",
+        "dashboard": "Cruscotto",
+        "outbox": "Posta in uscita",
+        "checkin": "Check-in",
+        "sign_in": "Accedi",
+        "sign_in_title": "Organizzatori: accesso",
+        "sign_out": "Esci",
+        "password": "Password",
+        "login_failed": "Email o password errate.",
+        "role_admin": "amministratore",
+        "role_organiser": "organizzatore",
+        "role_checkin": "addetto al check-in",
+        "n_published_events": "eventi pubblicati",
+        "n_registrations": "iscrizioni",
+        "n_confirmed": "confermate",
+        "n_attendances": "presenze",
+        "n_companies": "aziende",
+        "n_attending_companies": "presenti",
+        "n_minutes": "minuti di presenza",
+        "n_waitlisted": "in lista d'attesa",
+        "n_cancelled": "annullate",
+        "n_attended": "presenti",
+        "chart_title": "Iscrizioni e presenze per evento",
+        "no_published_events": "Ancora nessun evento pubblicato.",
+        "col_event": "Evento",
+        "col_starts": "Inizio",
+        "col_confirmed_capacity": "Confermate / posti",
+        "col_waitlisted": "In lista d'attesa",
+        "col_attended": "Presenti",
+        "col_rate": "Tasso di presenza",
+        "col_title": "Titolo",
+        "col_actions": "Azioni",
+        "col_name": "Nome",
+        "col_mode": "Modalità",
+        "col_minutes": "Minuti",
+        "col_to": "Destinatario",
+        "col_subject": "Oggetto",
+        "col_attempts": "Tentativi",
+        "col_last_error": "Ultimo errore",
+        "col_send_after": "Invio non prima del",
+        "status_draft": "bozza",
+        "status_published": "pubblicato",
+        "status_cancelled": "annullato",
+        "new_event": "Nuovo evento",
+        "no_events_yet": "Ancora nessun evento.",
+        "registrations": "Iscrizioni",
+        "attendance_import": "Importa presenze",
+        "sequence": "revisione",
+        "public_page": "pagina pubblica",
+        "publish": "Pubblica",
+        "cancel_event": "Annulla l'evento",
+        "cancel_event_confirm": "Annullare questo evento? Tutti gli iscritti riceveranno un avviso.",
+        "saved": "Modifiche salvate.",
+        "event_kind": "Tipo",
+        "kind_tech_talk": "Tech Talk (webinar)",
+        "mode": "Modalità",
+        "event_language": "Lingua dell'evento",
+        "lang_it": "Italiano",
+        "lang_en": "Inglese",
+        "title": "Titolo",
+        "description": "Descrizione",
+        "starts_at": "Inizio (ora locale)",
+        "ends_at": "Fine (ora locale)",
+        "timezone": "Fuso orario",
+        "timezone_hint": "Nome IANA, ad esempio Europe/Rome, Europe/Zurich",
+        "registration_closes_at": "Chiusura delle iscrizioni (facoltativa)",
+        "registration_closes_at_hint": "Se vuoto: all'inizio dell'evento",
+        "capacity": "Posti (in sala, oppure online)",
+        "online_capacity": "Posti online (solo eventi ibridi)",
+        "max_per_company": "Posti per azienda (facoltativo)",
+        "venue_name": "Nome della sede",
+        "venue_address": "Indirizzo della sede",
+        "venue_city": "Città",
+        "online_url": "Link di collegamento (online / ibrido)",
+        "online_url_hint": "Visibile solo agli iscritti confermati",
+        "topics": "Temi",
+        "topics_hint": "Separati da virgole, ad esempio iot, ai",
+        "speakers_hint": "Uno per riga: Nome | email | biografia",
+        "agenda_field": "Programma (Tech Day)",
+        "agenda_hint": "Una sessione per riga: 09:00-09:30 | Titolo | Relatore",
+        "reminder_offsets": "Promemoria prima dell'evento",
+        "reminder_offsets_hint": "Separati da virgole: 2d (o 2g) = 2 giorni, 3h = 3 ore, 30m = 30 minuti (un numero da solo indica i minuti); al massimo 6, fino a 60 giorni prima. Vuoto: nessun promemoria.",
+        "follow_up": "Dopo l'evento",
+        "follow_up_hint": "L'email di ringraziamento a chi ha partecipato contiene questi link.",
+        "follow_up_sent": "Le email dopo l'evento sono state inviate il",
+        "recording_url": "Link alla registrazione video",
+        "slides_url": "Link alle slide",
+        "url_hint": "Un indirizzo completo che inizia con https://",
+        "save_changes": "Salva le modifiche",
+        "create_draft": "Crea la bozza",
+        "error_required": "campo obbligatorio",
+        "error_whole_number": "serve un numero intero",
+        "error_datetime": "data e ora nel formato 2026-12-01T09:30",
+        "error_agenda_line": "riga {line} del programma: scrivila come 09:00-09:30 | Titolo | Relatore",
+        "error_offsets": "«{text}» non è un anticipo valido: scrivi ad esempio 1d, 3h, 30m",
+        "error_offsets_range": "ogni promemoria tra 1 minuto e 60 giorni prima dell'evento",
+        "error_offsets_count": "al massimo 6 promemoria",
+        "error_url": "serve un indirizzo completo che inizi con http:// o https://",
+        "error_invalid": "valore non valido",
+        "error_number_range": "numero fuori dall'intervallo consentito",
+        "error_text_length": "testo troppo lungo (o vuoto)",
+        "registrations_of": "Iscrizioni",
+        "export_csv": "Esporta CSV",
+        "yes": "sì",
+        "no": "no",
+        "cancel": "Annulla",
+        "cancel_registration_confirm": "Annullare questa iscrizione?",
+        "no_registrations": "Nessuna iscrizione.",
+        "checkin_choose": "Check-in: scegli l'evento",
+        "no_checkin_events": "Nessun evento pubblicato in presenza o ibrido.",
+        "checked_in_attended": "entrati / presenti",
+        "n_confirmed_people": "iscritti confermati",
+        "welcome": "Ingresso registrato",
+        "already_checked_in": "Check-in già effettuato",
+        "checked_in_at": "ingresso alle",
+        "checkin_code_label": "Codice di check-in",
+        "checkin_code_hint": "Scansiona il codice QR con il lettore (scrive il codice e preme Invio), oppure digitalo.",
+        "check_in": "Registra l'ingresso",
+        "checkin_empty": "scansiona o digita un codice",
+        "checkin_unknown": "codice di check-in sconosciuto: non è un codice di questo programma, oppure è stato sostituito",
+        "scan_camera": "Scansiona con la fotocamera",
+        "scan_stop": "Spegni la fotocamera",
+        "scan_starting": "Avvio della fotocamera…",
+        "scan_ready": "Inquadra il codice QR.",
+        "scan_found": "Codice letto: registrazione dell'ingresso…",
+        "scan_stopped": "Fotocamera spenta.",
+        "scan_unavailable": "La fotocamera non è disponibile: scansiona o digita il codice nel campo.",
+        "scan_denied": "L'accesso alla fotocamera è stato negato: scansiona o digita il codice nel campo.",
+        "scan_video": "Anteprima della fotocamera",
+        "attendance_import_of": "Importazione presenze",
+        "report_platform": "Report",
+        "report_rows": "Righe",
+        "report_people": "Persone",
+        "report_matched": "Abbinate a un'iscrizione",
+        "report_unmatched": "Non abbinate",
+        "report_attended": "Iscrizioni conteggiate come presenti",
+        "report_threshold": "soglia",
+        "report_intervals": "Nuovi intervalli di presenza",
+        "not_matched_title": "Non abbinati a un'iscrizione",
+        "rows_skipped": "Righe scartate",
+        "report_file": "Report dei partecipanti (CSV da Zoom, Teams o Webex)",
+        "platform": "Piattaforma",
+        "detect": "Rileva automaticamente",
+        "import": "Importa",
+        "choose_report": "scegli il report dei partecipanti (CSV) da caricare",
+        "outbox_queued": "in coda",
+        "outbox_sending": "in invio",
+        "outbox_sent": "inviato",
+        "outbox_retry": "da ritentare",
+        "outbox_failed": "non riuscito",
+        "outbox_withdrawn": "ritirato",
+        "retry": "Riprova",
+        "message": "messaggio",
+        "outbox_empty": "Nessun messaggio.",
+        "mail_confirmed": "conferma",
+        "mail_waitlisted": "lista d'attesa",
+        "mail_promoted": "posto dalla lista d'attesa",
+        "mail_cancelled": "annullamento",
+        "mail_event_updated": "evento modificato",
+        "mail_event_cancelled": "evento annullato",
+        "mail_reminder": "promemoria",
+        "mail_thank_you": "ringraziamento",
+        "mail_missed_you": "mancata partecipazione",
+        "mail_broadcast": "messaggio agli iscritti",
+    },
+}
+for _lang, _words in CONSOLE_WORDS.items():
+    if _twice := sorted(WORDS[_lang].keys() & _words.keys()):  # pragma: no cover - a programming error
+        raise RuntimeError(f"console words that the public pages have already: {_twice}")
+    WORDS[_lang].update(_words)
+
+
 def translator(lang: str) -> Any:
     words = WORDS[lang]
 
-    def t(key: str) -> str:
-        return words.get(key) or WORDS["en"].get(key) or key
+    def t(key: str, default: str | None = None) -> str:
+        """The word for `key`; English when this language lacks it; `default` (or the key)
+        when no language has it, e.g. a code the console shows through `t("mail_" ~ kind, kind)`."""
+        return words.get(key) or WORDS["en"].get(key) or (key if default is None else default)
 
     return t
 
@@ -369,6 +715,14 @@ def speakers_text(speakers: list[Any]) -> str:
 _AGENDA_LINE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*\|\s*([^|]+?)\s*(?:\|\s*(.+?)\s*)?$")
 
 
+class AgendaLineError(ValueError):
+    """A line of the agenda field that cannot be read; `line` counts from 1."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"agenda line {line}: write it as 09:00-09:30 | Title | Speaker")
+        self.line = line
+
+
 def parse_agenda(text: str, day: datetime, timezone: ZoneInfo) -> list[dict[str, Any]]:
     """One session a line: `09:00-09:30 | Title | Speaker` on the event's first (local) day."""
     items = []
@@ -378,7 +732,7 @@ def parse_agenda(text: str, day: datetime, timezone: ZoneInfo) -> list[dict[str,
             continue
         match = _AGENDA_LINE.match(line)
         if not match:
-            raise ValueError(f"agenda line {number}: write it as 09:00-09:30 | Title | Speaker")
+            raise AgendaLineError(number)
         start, end, title, speaker = match.groups()
         starts = datetime.combine(local_day, datetime.strptime(start, "%H:%M").time(), timezone)
         ends = datetime.combine(local_day, datetime.strptime(end, "%H:%M").time(), timezone)
@@ -395,6 +749,79 @@ def agenda_text(agenda: list[Any], timezone: str) -> str:
         + (f" | {item.speaker}" if item.speaker else "")
         for item in agenda
     )
+
+
+#: msgspec paths of the event (and follow-up) structs that are not named like the form's fields.
+_EVENT_FORM_FIELDS = {"reminder_offsets_minutes": "reminder_offsets"}
+
+
+def event_form_error(error: msgspec.ValidationError) -> tuple[str | None, str]:
+    """The console's event form field a msgspec error is about (`$.venue.name` -> venue_name),
+    and the key of a translated message for it."""
+    text = str(error)
+    match = _PATH.search(text)
+    name = None
+    if match:
+        top, _, sub = match.groups()
+        name = f"venue_{sub}" if top == "venue" and sub else _EVENT_FORM_FIELDS.get(top, top)
+    if "matching regex" in text:
+        return name, "error_url"
+    if "length" in text:
+        return name, "error_text_length"
+    if ">=" in text or "<=" in text:
+        return name, "error_number_range"
+    return name, "error_invalid"
+
+
+_OFFSET = re.compile(r"^(\d{1,6})\s*([a-z]*)$")
+_OFFSET_UNITS = {"": 1, "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuto": 1, "minuti": 1,
+                 "h": 60, "hour": 60, "hours": 60, "ora": 60, "ore": 60,
+                 "d": 1440, "g": 1440, "day": 1440, "days": 1440, "giorno": 1440, "giorni": 1440}
+MAX_OFFSET_MINUTES = 60 * 24 * 60
+MAX_OFFSETS = 6
+
+
+class OffsetError(ValueError):
+    """Why the reminder field cannot be read: `reason` is "format" (then `text` is the piece
+    that is not a time), "range" or "count"."""
+
+    def __init__(self, reason: str, text: str = "") -> None:
+        super().__init__(f"reminder offsets: {reason} {text}".strip())
+        self.reason = reason
+        self.text = text
+
+
+def parse_offsets(text: str) -> list[int]:
+    """The reminder field: `1d, 3h, 30m` (also `2g`, `1 day`, `2 ore`; a bare number is
+    minutes) as minutes before the event, largest first, each once. Empty means no reminders."""
+    minutes: set[int] = set()
+    for piece in re.split(r"[,;]", text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        match = _OFFSET.match(piece.lower())
+        if not match or match.group(2) not in _OFFSET_UNITS:
+            raise OffsetError("format", piece)
+        value = int(match.group(1)) * _OFFSET_UNITS[match.group(2)]
+        if not 1 <= value <= MAX_OFFSET_MINUTES:
+            raise OffsetError("range", piece)
+        minutes.add(value)
+    if len(minutes) > MAX_OFFSETS:
+        raise OffsetError("count")
+    return sorted(minutes, reverse=True)
+
+
+def offsets_text(minutes: list[int]) -> str:
+    """[1440, 90, 60] -> `1d, 90m, 1h`: what parse_offsets reads back."""
+
+    def one(value: int) -> str:
+        if value % 1440 == 0:
+            return f"{value // 1440}d"
+        if value % 60 == 0:
+            return f"{value // 60}h"
+        return f"{value}m"
+
+    return ", ".join(one(value) for value in minutes)
 
 
 # ---------------------------------------------------------------- dashboard chart

@@ -5,6 +5,7 @@ go to docs/screenshots/ (from the SQLite run)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -23,7 +24,7 @@ from events_service.settings import Settings
 from tests import serving
 from tests.attendance.support import ZOOM_PEOPLE, load
 from tests.conftest import TEST_SECRET
-from tests.factories import event_payload, partita_iva, registration_payload
+from tests.factories import event_payload, partita_iva, registration_payload, tech_day_payload
 from tests.mail.support import SmtpSink
 from tests.mailparse import parse, text_body
 
@@ -238,6 +239,8 @@ async def test_an_organiser_runs_a_tech_day_from_the_console(
 
     await page.get_by_role("link", name="Check-in", exact=True).first.click()
     await page.get_by_role("link", name="Tech Day Lugano: AI in the factory").click()
+    # No BarcodeDetector or no camera here: the camera button stays hidden, the field does it.
+    await expect(page.get_by_role("button", name="Scan with the camera")).to_be_hidden()
     await page.get_by_label("Check-in code").fill(code)
     await page.get_by_label("Check-in code").press("Enter")  # what a handheld scanner does
     await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
@@ -264,3 +267,110 @@ async def test_an_organiser_runs_a_tech_day_from_the_console(
     await expect(page.locator(f".attended-{event_id}")).to_have_text("7")
     await expect(page.locator("figure.chart svg rect")).to_have_count(2)
     await shot(page, settings, "console-dashboard")
+
+    # The console speaks Italian too: the switch in the header, remembered on the next page.
+    await page.get_by_role("link", name="Italiano").click()
+    await expect(page.get_by_role("heading", name="Cruscotto", level=1)).to_be_visible()
+    await expect(page.locator("html")).to_have_attribute("lang", "it")
+    await page.get_by_role("link", name="Eventi", exact=True).click()
+    await expect(page.get_by_role("link", name="Nuovo evento")).to_be_visible()
+    await expect(page.get_by_role("button", name="Esci")).to_be_visible()
+    await page.get_by_role("link", name="English").click()
+    await expect(page.get_by_role("link", name="New event")).to_be_visible()
+
+
+def tech_day_with_one_registrant(base_url: str, headers: dict[str, str]) -> tuple[int, str]:
+    """A published Tech Day and Paola's registration: the event's id and her check-in code."""
+    created = httpx.post(f"{base_url}/api/events", json=tech_day_payload(), headers=headers)
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
+    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers).status_code == 200
+    door = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
+                      json=registration_payload("paola.neri@neri.example", 7, first_name="Paola", last_name="Neri"))
+    assert door.status_code == 201, door.text
+    return event_id, httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}").json()["checkin_code"]
+
+
+def attended_flags(base_url: str, headers: dict[str, str], event_id: int) -> list[bool]:
+    return [row["attended"] for row in httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()]
+
+
+#: The browser's QR reader, for a Chromium that has none (Linux): always sees `code`, the way a
+#: QR code held in front of the camera keeps being seen. `deny-camera` in sessionStorage makes
+#: the camera refuse, as a person saying no to the permission prompt does.
+FAKE_QR_READER = """
+(() => {
+  window.__detectorFormats = null;
+  window.__cameraAsks = [];
+  window.BarcodeDetector = class {
+    static async getSupportedFormats() { return ["qr_code", "ean_13"]; }
+    constructor(options) { window.__detectorFormats = options.formats; }
+    async detect(source) { return [{ rawValue: %s, format: "qr_code" }]; }
+  };
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => {
+    window.__cameraAsks.push(constraints);
+    if (sessionStorage.getItem("deny-camera")) {
+      return Promise.reject(new DOMException("refused", "NotAllowedError"));
+    }
+    return real(constraints);
+  };
+})();
+"""
+
+
+async def test_the_check_in_camera_reads_a_qr_code_once(
+    base_url: str, server_env: dict[str, str], settings: Settings
+) -> None:
+    headers = api_token(base_url, server_env)
+    event_id, code = tech_day_with_one_registrant(base_url, headers)
+    cli(server_env, "organiser", "create", "door@programme.example", "--name", "Door", "--password", "correct horse battery",
+        "--role", "checkin")
+
+    async with async_playwright() as playwright:
+        # Chromium's fake camera (a test pattern) and an accepted permission prompt
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
+        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+        await context.add_init_script(FAKE_QR_READER % json.dumps(code))
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            await page.goto(f"{base_url}/console/login")
+            await page.get_by_label("Email").fill("door@programme.example")
+            await page.get_by_label("Password").fill("correct horse battery")
+            await page.get_by_role("button", name="Sign in").click()
+            await page.get_by_role("link", name="Tech Day Lecco: automation and AI").click()
+
+            camera = page.get_by_role("button", name="Scan with the camera")
+            await expect(camera).to_be_visible()
+            await camera.click()
+            # read, put in the field, the form submitted: the server checks Paola in
+            await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
+            assert await page.evaluate("window.__detectorFormats") == ["qr_code"]
+            # after the page load the camera is on again for the next person, and the code
+            # still in front of it is not sent a second time
+            await expect(page.get_by_role("status").filter(has_text="Point the camera at the QR code.")).to_be_visible()
+            await expect(page.get_by_role("button", name="Stop the camera")).to_be_visible()
+            asks = await page.evaluate("window.__cameraAsks")
+            assert asks == [{"video": {"facingMode": "environment"}, "audio": False}]
+            await page.wait_for_timeout(1500)
+            await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
+            assert attended_flags(base_url, headers, event_id) == [True]
+
+            await page.get_by_role("button", name="Stop the camera").click()
+            await expect(page.locator("#scanner-status")).to_have_text("Camera stopped.")
+            await expect(page.locator("#scanner-video")).to_be_hidden()
+
+            # a refused camera: the button goes, the field stays and has the focus
+            await page.evaluate("sessionStorage.setItem('deny-camera', '1')")
+            await page.reload()
+            await page.get_by_role("button", name="Scan with the camera").click()
+            await expect(page.locator("#scanner-status")).to_contain_text("Camera access was refused")
+            await expect(page.get_by_role("button", name="Scan with the camera")).to_be_hidden()
+            await expect(page.get_by_label("Check-in code")).to_be_focused()
+            assert errors == []
+        finally:
+            await context.close()
+            await browser.close()

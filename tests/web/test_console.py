@@ -3,20 +3,37 @@ check-in, attendance import, dashboard, outbox."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import get_args
 
 import httpx
+import pytest
 
+from events_service.attendance import service as attendance
+from events_service.events import service as events
+from events_service.events.schemas import Status
+from events_service.mail.compose import KINDS
+from events_service.mail.schemas import OutboxStatus
 from events_service.mail.tables import OutboxMessage
+from events_service.organisers.schemas import Role
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.web import service as web
 from tests.attendance.support import TALK_ENDS, TALK_STARTS, ZOOM_PEOPLE, load, move_event
 from tests.attendance.support import register as api_register
 from tests.factories import published_event, registration_payload
-from tests.web.support import console_login, post_form
+from tests.web.support import console_login, field_error, input_value, post_form
 
 LOCAL_START = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%d")
+
+
+@pytest.fixture(autouse=True)
+def english_browser(client: httpx.AsyncClient) -> None:
+    """The console speaks the browser's language: these tests read it in English, as an
+    English browser asks for it (a test of the Italian console asks otherwise)."""
+    client.headers["Accept-Language"] = "en-GB,en;q=0.8"
 
 
 def event_form(**overrides: str) -> dict[str, str]:
@@ -52,7 +69,7 @@ async def test_login_logout_and_wrong_password(client: httpx.AsyncClient) -> Non
     assert out.status_code == 303
     assert (await client.get("/console")).status_code == 303
     wrong = await post_form(client, "/console/login", {"email": email, "password": "nope"})
-    assert wrong.status_code == 401 and "wrong email or password" in wrong.text
+    assert wrong.status_code == 401 and "Wrong email or password." in wrong.text
     assert 'value="' + email + '"' in wrong.text
 
 
@@ -191,3 +208,179 @@ async def test_outbox_lists_and_retries(client: httpx.AsyncClient, organiser: di
     assert (await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.id == row["id"]).first())["status"] == "queued"
     again = await post_form(client, f"/console/outbox/{row['id']}/retry", {}, page="/console/outbox")
     assert again.status_code == 409 and "only failed or retry messages" in again.text
+
+
+# ---------------------------------------------------------------- the console in Italian and English
+
+CONSOLE_TEMPLATES = Path(web.__file__).resolve().parent / "templates" / "console"
+ITALIAN = {"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"}
+
+
+async def test_console_in_italian_from_the_browser_language(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    day = await published_event(client, organiser, tech_day=True)
+    client.headers.update(ITALIAN)
+    login = await client.get("/console/login")
+    assert '<html lang="it">' in login.text and "Organizzatori: accesso" in login.text and ">Accedi</button>" in login.text
+    email = await console_login(client)
+    wrong = await post_form(client, "/console/login", {"email": email, "password": "nope"})
+    assert wrong.status_code == 401 and "Email o password errate." in wrong.text
+
+    dashboard = await client.get("/console")
+    assert '<html lang="it">' in dashboard.text
+    for words in (">Cruscotto</a>", ">Posta in uscita</a>", ">Esci</button>", "eventi pubblicati", "(organizzatore)",
+                  "Iscrizioni e presenze per evento", "<td>pubblicato</td>"):
+        assert words in dashboard.text, words
+    assert "Sign out" not in dashboard.text and "published events" not in dashboard.text
+    # the language switch, as on the public pages
+    assert 'href="/console?lang=en" lang="en"' in dashboard.text and 'href="/console?lang=it" lang="it" hreflang="it" aria-current="true"' in dashboard.text
+
+    form = await client.get(f"/console/events/{day['id']}")
+    assert "Salva le modifiche" in form.text and "Promemoria prima dell&#39;evento" in form.text
+    assert "Link alla registrazione video" in form.text and 'data-confirm="Annullare questo evento?' in form.text
+    checkin = await client.get(f"/console/events/{day['id']}/checkin")
+    assert "Codice di check-in" in checkin.text and 'data-start-label="Scansiona con la fotocamera"' in checkin.text
+    empty = await post_form(client, f"/console/events/{day['id']}/checkin", {"code": ""})
+    assert empty.status_code == 422 and "scansiona o digita un codice" in empty.text
+    unknown = await post_form(client, f"/console/events/{day['id']}/checkin", {"code": "nonsense"})
+    assert unknown.status_code == 404 and "codice di check-in sconosciuto" in unknown.text
+    outbox = await client.get("/console/outbox")
+    assert "Nessun messaggio." in outbox.text and ">non riuscito</option>" in outbox.text
+
+
+async def test_console_language_switch_with_lang_and_the_cookie(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    talk = await published_event(client, organiser)
+    await console_login(client)
+    assert ">Dashboard</a>" in (await client.get("/console")).text  # English, from Accept-Language
+    switched = await client.get(f"/console/events/{talk['id']}/registrations", params={"status": "confirmed", "lang": "it"})
+    assert '<html lang="it">' in switched.text and "Iscrizioni: " in switched.text and "Esporta CSV" in switched.text
+    assert "lang=it" in switched.headers["set-cookie"]
+    # the switch keeps the page's other parameters
+    assert f'href="/console/events/{talk["id"]}/registrations?status=confirmed&amp;lang=en"' in switched.text
+    # the cookie keeps the choice over the browser's English
+    events = await client.get("/console/events")
+    assert '<html lang="it">' in events.text and "Nuovo evento" in events.text
+    back = await client.get("/console/events", params={"lang": "en"})
+    assert '<html lang="en">' in back.text and "New event" in back.text
+
+
+def test_every_word_of_the_console_goes_through_the_translator() -> None:
+    """Each t("key") of the console templates exists in both languages, and no text is left
+    outside {{ t(...) }} (product names and punctuation aside)."""
+    keys = set()
+    for template in CONSOLE_TEMPLATES.glob("*.html"):
+        source = template.read_text()
+        keys |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]+)["']\s*[,)]""", source))
+        text = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.S)
+        text = re.sub(r"<[^>]*>", " ", text)
+        leftovers = set(re.findall(r"[A-Za-zÀ-ÿ]{2,}", text)) - {"Zoom", "Microsoft", "Teams", "Webex"}
+        assert not leftovers, f"{template.name}: {leftovers}"
+        attributes = re.findall(r'\b(?:aria-label|title|placeholder|alt|data-[a-z-]+)="([^"]*)"', source)
+        assert all(value.startswith("{{") or not re.search("[A-Za-z]", value) for value in attributes), (template.name, attributes)
+    # the words made of a prefix and a code: t("status_" ~ event.status, event.status)
+    keys |= {f"status_{status}" for status in get_args(Status)} | {f"outbox_{status}" for status in get_args(OutboxStatus)}
+    keys |= {f"mail_{kind}" for kind in KINDS} | {f"role_{role}" for role in get_args(Role)}
+    assert len(keys) > 100
+    for lang in web.LANGUAGES:
+        missing = sorted(key for key in keys if key not in web.WORDS[lang])
+        assert not missing, (lang, missing)
+    assert web.CONSOLE_WORDS["it"].keys() == web.CONSOLE_WORDS["en"].keys()
+
+
+# ---------------------------------------------------------------- reminders and follow-up links in the event form
+
+
+async def test_event_form_stores_reminders_and_follow_up_links(client: httpx.AsyncClient) -> None:
+    await console_login(client)
+    new = await client.get("/console/events/new")
+    assert input_value(new.text, "reminder_offsets") == "1d, 1h"  # what the API gives an event by default
+    created = await post_form(client, "/console/events/new", event_form(
+        reminder_offsets="2d, 3h, 30", recording_url="https://video.example/tech-day", slides_url=""), page="/console/events/new")
+    assert created.status_code == 303, created.text
+    event_id = int(created.headers["location"].split("/")[3].split("?")[0])
+    assert (await events.get_event(event_id)).reminder_offsets_minutes == [2880, 180, 30]
+    links = await attendance.get_follow_up(event_id)
+    assert (links.recording_url, links.slides_url) == ("https://video.example/tech-day", None)
+
+    page = await client.get(f"/console/events/{event_id}")
+    assert input_value(page.text, "reminder_offsets") == "2d, 3h, 30m"
+    assert input_value(page.text, "recording_url") == "https://video.example/tech-day"
+    assert input_value(page.text, "slides_url") == ""
+
+    edited = await post_form(client, f"/console/events/{event_id}", event_form(
+        reminder_offsets="1 day; 2 ore, 90m", recording_url="", slides_url="https://slides.example/deck.pdf"), page="/console/events")
+    assert edited.status_code == 303, edited.text
+    assert (await events.get_event(event_id)).reminder_offsets_minutes == [1440, 120, 90]
+    links = await attendance.get_follow_up(event_id)
+    assert (links.recording_url, links.slides_url) == (None, "https://slides.example/deck.pdf")
+    page = await client.get(f"/console/events/{event_id}")
+    assert input_value(page.text, "reminder_offsets") == "1d, 2h, 90m"
+
+    none = await post_form(client, f"/console/events/{event_id}", event_form(reminder_offsets=" "), page="/console/events")
+    assert none.status_code == 303
+    assert (await events.get_event(event_id)).reminder_offsets_minutes == []
+
+
+async def test_bad_reminders_or_links_change_nothing_and_keep_what_was_typed(client: httpx.AsyncClient) -> None:
+    await console_login(client)
+    created = await post_form(client, "/console/events/new", event_form(recording_url="https://video.example/r"), page="/console/events/new")
+    event_id = int(created.headers["location"].split("/")[3].split("?")[0])
+    before = await events.get_event(event_id)
+
+    typed = event_form(title="A new title", reminder_offsets="1d, soon", recording_url="https://video.example/new",
+                       slides_url="slides.pdf")
+    bad = await post_form(client, f"/console/events/{event_id}", typed, page="/console/events")
+    assert bad.status_code == 422
+    assert field_error(bad.text, "reminder_offsets") == "“soon” is not a reminder time: write e.g. 1d, 3h, 30m"
+    assert field_error(bad.text, "slides_url") == "a full address starting with http:// or https://"
+    assert 'aria-describedby="reminder_offsets-hint reminder_offsets-error"' in bad.text
+    assert input_value(bad.text, "reminder_offsets") == "1d, soon" and input_value(bad.text, "slides_url") == "slides.pdf"
+    assert input_value(bad.text, "title") == "A new title" and input_value(bad.text, "recording_url") == "https://video.example/new"
+    after = await events.get_event(event_id)
+    assert (after.title, after.reminder_offsets_minutes, after.updated_at) == (before.title, [1440, 60], before.updated_at)
+    assert (await attendance.get_follow_up(event_id)).recording_url == "https://video.example/r"
+
+    for offsets, message in (("61d", "each reminder between 1 minute and 60 days before the event"),
+                             ("0", "each reminder between 1 minute and 60 days before the event"),
+                             ("1m, 2m, 3m, 4m, 5m, 6m, 7m", "at most 6 reminders")):
+        refused = await post_form(client, f"/console/events/{event_id}", event_form(reminder_offsets=offsets), page="/console/events")
+        assert refused.status_code == 422 and field_error(refused.text, "reminder_offsets") == message, offsets
+    no_venue_name = await post_form(client, f"/console/events/{event_id}", event_form(venue_name=""), page="/console/events")
+    assert no_venue_name.status_code == 422 and field_error(no_venue_name.text, "venue_name") == "too long (or empty)"
+    assert (await events.get_event(event_id)).reminder_offsets_minutes == [1440, 60]
+
+    in_italian = await post_form(client, "/console/events/new", event_form(reminder_offsets="2 settimane"),
+                                 page="/console/events/new", headers=ITALIAN)
+    assert in_italian.status_code == 422
+    assert field_error(in_italian.text, "reminder_offsets") == "«2 settimane» non è un anticipo valido: scrivi ad esempio 1d, 3h, 30m"
+    assert len(await events.list_events()) == 1
+
+
+# ---------------------------------------------------------------- the camera scanner on the check-in page
+
+
+async def test_checkin_page_carries_the_camera_scanner_and_the_field_still_works(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    day = await published_event(client, organiser, tech_day=True)
+    created = await client.post(f"/api/public/events/{day['id']}/registrations", json=registration_payload("ada.rossi@a.example"))
+    code = (await client.get(f"/api/public/registrations/{created.json()['manage_token']}")).json()["checkin_code"]
+    await console_login(client, "checkin")
+    page = await client.get(f"/console/events/{day['id']}/checkin")
+    assert '<script src="/static/checkin-scanner.js" defer></script>' in page.text
+    # hidden until the script finds BarcodeDetector and a camera; a real button; a live status
+    assert re.search(r'<div class="scanner" id="scanner" hidden', page.text)
+    assert '<button type="button" class="button secondary" id="scanner-toggle"' in page.text
+    assert 'id="scanner-status" role="status" aria-live="polite"' in page.text
+    assert 'data-start-label="Scan with the camera"' in page.text
+    # no inline script, so a Content-Security-Policy without 'unsafe-inline' would hold
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text) and not re.search(r"\son[a-z]+=", page.text)
+
+    script = await client.get("/static/checkin-scanner.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    for needle in ('new window.BarcodeDetector({ formats: ["qr_code"] })', 'facingMode: "environment"', "requestSubmit",
+                   'getElementById("code")', "SAME_CODE_MS"):
+        assert needle in script.text, needle
+    assert (await client.get("/static/console.js")).status_code == 200
+
+    # the scanner fills the same field and submits the same form: the server sees one path
+    checked = await post_form(client, f"/console/events/{day['id']}/checkin", {"code": code})
+    assert checked.status_code == 200 and "Welcome: Ada Rossi" in checked.text
+    assert 'id="checkin-form"' in checked.text and "checkin-scanner.js" in checked.text
