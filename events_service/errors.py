@@ -14,10 +14,14 @@ from litestar.exceptions import ValidationException
 
 class DomainError(Exception):
     status_code: ClassVar[int] = 400
+    #: A stable name for programs (the web pages show their own translated message for it);
+    #: `detail` is for people, in English. A subclass may set a default; a raise may override.
+    default_code: ClassVar[str | None] = None
 
-    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code or self.default_code
         self.extra = extra
 
 
@@ -39,6 +43,8 @@ class Forbidden(DomainError):
 
 def domain_error_response(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     content: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+    if error.code:
+        content["code"] = error.code
     if error.extra:
         content["extra"] = error.extra
     return Response(content, status_code=error.status_code, media_type=MediaType.JSON)

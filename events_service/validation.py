@@ -15,7 +15,7 @@ def normalise_email(address: str) -> str:
     try:
         checked = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise Invalid(f"'{address}' is not a valid email address: {error}") from None
+        raise Invalid(f"'{address}' is not a valid email address: {error}", code="invalid_email") from None
     return checked.normalized.lower()
 
 

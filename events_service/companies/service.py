@@ -40,7 +40,7 @@ def checked_vat_id(raw: str, country: str | None) -> VatId:
     try:
         return normalise_vat_id(raw, country)
     except InvalidVatId as error:
-        raise InvalidCompany(str(error)) from None
+        raise InvalidCompany(str(error), code="invalid_vat_id") from None
 
 
 def company_out(row: dict[str, Any]) -> CompanyOut:
