@@ -14,7 +14,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events_service import db
-from events_service.settings import database_url_from_env
+from events_service.settings import Settings
 
 
 class BenchRow(Table, tablename="bench_row"):
@@ -42,12 +42,14 @@ async def ready() -> str:
 
 
 def create_bare_app() -> Litestar:
-    engine = db.engine_from_url(database_url_from_env())
+    # The service's own settings: same database, same pool size. (It signs nothing: no secret.)
+    settings = Settings.from_env(secret_key="unused")
+    engine = db.engine_from_url(settings.db_url)
     BenchRow._meta.db = engine
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await db.open_engine(engine)  # the benchmark creates the table before serving
+        await db.open_engine(engine, pool_size=settings.db_pool_size)  # the benchmark creates the table before serving
         try:
             yield
         finally:

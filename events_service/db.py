@@ -7,8 +7,9 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 # Piccolo's migration runner finds its engine through this module.
 os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
@@ -28,12 +29,110 @@ APP_NAME = "events_service"
 class WalSQLiteEngine(SQLiteEngine):
     """SQLite in WAL mode with synchronous=NORMAL on every connection Piccolo opens: in WAL
     mode that cannot corrupt the database, and it saves an fsync on every commit (a power cut
-    may lose the last commits, not the file)."""
+    may lose the last commits, not the file).
+
+    Piccolo's own SQLiteEngine opens a new connection (a new thread, the schema parsed
+    again) for every statement outside a transaction, ~1.5 ms each, and makes four trips to
+    the connection's thread for one inside a transaction (PRAGMA foreign_keys again,
+    execute, fetch, close the cursor). Here a statement that only reads, outside a
+    transaction, runs on one of the process's kept read connections (_Readers), in one trip;
+    one that writes still gets a connection of its own and SQLite's busy timeout, as Piccolo
+    does it (but through get_connection(), so with synchronous=NORMAL too). Inside a transaction a statement is one call on the transaction's connection
+    (in write_transaction(), no trip at all: see _TurnConnection). Needs SQLite >= 3.35
+    (RETURNING), as the service does anyway.
+    """
 
     async def get_connection(self) -> Any:
-        connection = await super().get_connection()
+        connection = await super().get_connection()  # foreign_keys on, rows as dicts
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        # An aiosqlite connection from get_connection() (foreign_keys and the row factory are
+        # set), or a writer's _TurnConnection.
+        return await connection.execute_fetchall(query, args or [])
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        if _only_reads(query):
+            async with _readers(self).connection() as connection:
+                return await connection.execute_fetchall(query, args or [])
+        connection = await self.get_connection()  # Piccolo's own would skip synchronous=NORMAL
+        try:
+            return await connection.execute_fetchall(query, args or [])
+        finally:
+            await connection.close()
+
+
+def _only_reads(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT"
+
+
+class _Readers:
+    """This process's read connections to one SQLite file, opened as needed up to `size` (a
+    slow read holds up only the reads queued behind it on its connection). In WAL mode each
+    statement reads the latest commit, as a new connection would."""
+
+    def __init__(self, engine: SQLiteEngine, size: int) -> None:
+        self._engine = engine
+        self._room = size
+        self._idle: asyncio.Queue[Any] = asyncio.Queue()
+        self._opened: list[Any] = []
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        if self._idle.empty() and self._room > 0:
+            self._room -= 1
+            try:
+                connection = await self._open()
+            except BaseException:
+                self._room += 1
+                raise
+            self._opened.append(connection)
+        else:
+            connection = await self._idle.get()
+        try:
+            yield connection
+        finally:
+            self._idle.put_nowait(connection)
+
+    async def _open(self) -> Any:
+        """A connection set up as WalSQLiteEngine.get_connection() does, whose thread does not
+        hold up the interpreter's exit: readers are kept per event loop, and a loop that ends
+        without close_engine() (a script, a test's own loop) would otherwise leave the process
+        hanging at exit in aiosqlite's non-daemon thread. Only reads run on it: nothing is lost
+        if the thread dies with the process."""
+        import aiosqlite
+
+        pending = aiosqlite.connect(**self._engine.connection_kwargs)
+        worker = getattr(pending, "_thread", None)  # aiosqlite >= 0.20 starts it when awaited
+        if worker is not None:
+            worker.daemon = True
+        connection = await pending
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+    async def close(self) -> None:
+        for connection in self._opened:
+            await connection.close()
+        self._opened.clear()
+
+
+_READ_CONNECTIONS = 2
+_kept_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Readers]] = weakref.WeakKeyDictionary()
+
+
+def _readers(engine: SQLiteEngine) -> _Readers:
+    readers = _kept_readers.setdefault(asyncio.get_running_loop(), {})
+    path = str(engine.path)
+    if path not in readers:
+        readers[path] = _Readers(engine, _READ_CONNECTIONS)
+    return readers[path]
 
 
 def engine_from_url(url: str) -> Engine:
@@ -80,15 +179,18 @@ def use_engine(engine: Engine) -> None:
 async def open_engine(engine: Engine, pool_size: int = 10) -> None:
     if isinstance(engine, SQLiteEngine):
         Path(engine.path).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets readers run beside the one writer; it persists in the file.
-        await engine.run_ddl("PRAGMA journal_mode=WAL")
+        # WAL lets readers run beside the one writer; it persists in the file. Writers' turns
+        # need it: then no statement of a turn waits for a reader (_TurnConnection).
+        answer = await engine.run_ddl("PRAGMA journal_mode=WAL")
+        if answer[0]["journal_mode"] != "wal":
+            raise RuntimeError(f"SQLite cannot use WAL mode for {engine.path} ({answer[0]['journal_mode']}): use a local file system")
     elif isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=pool_size)
 
 
 async def close_engine(engine: Engine) -> None:
     if isinstance(engine, SQLiteEngine):
-        await _close_kept_connection(engine)
+        await _close_kept_connections(engine)
     elif isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
@@ -115,9 +217,10 @@ async def run_migrations() -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
 
 
-# Writers waiting for their turn each block a thread in flock(); a pool of their own keeps them
-# from starving the default executor, which other work (to_thread) needs meanwhile.
-_turn_waiters = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sqlite-writer-turn")
+# A writer waiting for its turn blocks a thread in flock(); a pool of their own keeps them from
+# starving the default executor, which other work (to_thread) needs meanwhile. One thread
+# waits per process and database file: the writers of a process queue on an asyncio lock.
+_turn_waiters = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sqlite-writer-turn")
 
 
 def _take_file_lock(path: str) -> int:
@@ -136,41 +239,154 @@ def _give_file_lock(descriptor: int) -> None:
     os.close(descriptor)
 
 
-@asynccontextmanager
-async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[None]:
-    """This writer's turn, among all writers of all processes on this database file.
+class _TurnConnection:
+    """The process's write connection to one SQLite file, used only by the writer whose turn
+    it is (one thread at a time, hence check_same_thread=False).
 
-    SQLite's own busy handler polls with growing sleeps, which is unfair: under a rush some
-    writers starve past any timeout. Writers here queue on a kernel file lock instead (each
-    with a descriptor of its own, so writers of one process exclude each other too); BEGIN
-    IMMEDIATE then finds the database free.
+    Its statements run right on the event loop's thread. In its turn a writer owns the
+    database: BEGIN IMMEDIATE succeeded, and in WAL mode no later statement of the
+    transaction, COMMIT included, waits for another connection; a statement takes tens of
+    microseconds. A trip to a connection thread (aiosqlite) costs more CPU than that, and
+    the writer then waits for the loop to come back to it, behind every other request of the
+    process: ~1 ms a statement under a rush, while the writers of every process wait for the
+    turn. A long transaction still lets the loop serve others every few milliseconds.
     """
-    taking = asyncio.get_running_loop().run_in_executor(_turn_waiters, _take_file_lock, f"{engine.path}.writer-lock")
+
+    SHARE_LOOP_EVERY = 0.005  # seconds
+
+    def __init__(self, engine: SQLiteEngine) -> None:
+        self._connection = sqlite3.connect(**engine.connection_kwargs, check_same_thread=False)
+        self._connection.row_factory = dict_factory
+        self._connection.execute("PRAGMA foreign_keys = 1")
+        self._connection.execute("PRAGMA synchronous = NORMAL")  # as WalSQLiteEngine's
+        self._running_since = time.monotonic()
+
+    def begin(self) -> None:
+        """BEGIN IMMEDIATE, in the turn's thread: it waits (busy timeout) for a writer that
+        does not take turns, e.g. a plain Piccolo write outside write_transaction()."""
+        self._connection.execute("BEGIN IMMEDIATE")
+
+    def started(self) -> None:
+        """The writer runs now, on the loop's thread."""
+        self._running_since = time.monotonic()
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """COMMIT, ROLLBACK and SAVEPOINTs, as Piccolo's transaction sends them."""
+        await self._share_the_loop()
+        self._connection.execute(sql, parameters)
+
+    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        await self._share_the_loop()
+        return self._connection.execute(sql, parameters).fetchall()
+
+    async def _share_the_loop(self) -> None:
+        if time.monotonic() - self._running_since > self.SHARE_LOOP_EVERY:
+            await asyncio.sleep(0)
+            self._running_since = time.monotonic()
+
+    def end(self) -> None:
+        """Roll back what is still open (a COMMIT that failed, a writer cancelled)."""
+        if self._connection.in_transaction:
+            self._connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _begin_turn(lock_path: str, connection: _TurnConnection) -> int:
+    """In a _turn_waiters thread: the file lock, then BEGIN IMMEDIATE. Returns the descriptor
+    that holds the lock."""
+    descriptor = _take_file_lock(lock_path)
     try:
-        descriptor = await asyncio.shield(taking)
-    except asyncio.CancelledError:
-        # The thread still takes the lock: give it back as soon as it does.
-        taking.add_done_callback(lambda done: None if done.exception() else _give_file_lock(done.result()))
+        connection.begin()
+    except BaseException:
+        _give_file_lock(descriptor)
         raise
+    return descriptor
+
+
+def _end_turn(descriptor: int, connection: _TurnConnection) -> None:
     try:
-        yield
+        connection.end()
     finally:
         _give_file_lock(descriptor)
 
 
-class _KeptConnectionTransaction(SQLiteTransaction):
-    """An IMMEDIATE transaction on the process's kept write connection. Piccolo's own opens a
-    new connection (a thread, the schema parsed again) per transaction and closes it after;
-    writers here take turns anyway, so one connection per process serves them all."""
+def _abandon_turn(taking: asyncio.Future[int], connection: _TurnConnection, lock: asyncio.Lock) -> None:
+    try:
+        if not taking.cancelled() and taking.exception() is None:
+            _end_turn(taking.result(), connection)
+    finally:
+        lock.release()
 
-    __slots__ = ("_kept",)
 
-    def __init__(self, engine: SQLiteEngine, connection: Any) -> None:
+@asynccontextmanager
+async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[_TurnConnection]:
+    """This writer's turn, among all writers of all processes on this database file: yields
+    the process's write connection, in a transaction begun IMMEDIATE.
+
+    SQLite's own busy handler polls with growing sleeps, which is unfair: under a rush some
+    writers starve past any timeout. Writers here queue on a kernel file lock instead; BEGIN
+    IMMEDIATE then finds the database free. The writers of one process first queue among
+    themselves, in order, on an asyncio lock, so only one thread per process waits in flock().
+    """
+    connection = _turn_connection(engine)
+    lock = _process_writer_lock(engine)
+    await lock.acquire()
+    taking: asyncio.Future[int] | None = None
+    try:
+        taking = asyncio.get_running_loop().run_in_executor(_turn_waiters, _begin_turn, f"{engine.path}.writer-lock", connection)
+        descriptor = await asyncio.shield(taking)
+    except BaseException as error:
+        if isinstance(error, asyncio.CancelledError) and taking is not None:
+            # The thread still takes the turn: end it as soon as it has it. Until then the
+            # connection is the thread's, so the process's next writer waits.
+            taking.add_done_callback(lambda done: _abandon_turn(done, connection, lock))
+        else:
+            lock.release()
+        raise
+    connection.started()
+    try:
+        yield connection
+    finally:
+        try:
+            _end_turn(descriptor, connection)
+        finally:
+            lock.release()
+
+
+_writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
+_turn_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _TurnConnection]] = weakref.WeakKeyDictionary()
+
+
+def _process_writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
+    return _writer_locks.setdefault(asyncio.get_running_loop(), {}).setdefault(str(engine.path), asyncio.Lock())
+
+
+def _turn_connection(engine: SQLiteEngine) -> _TurnConnection:
+    """The write connection of this process (and event loop); used only during a turn."""
+    connections = _turn_connections.setdefault(asyncio.get_running_loop(), {})
+    path = str(engine.path)
+    if path not in connections:
+        connections[path] = _TurnConnection(engine)
+    return connections[path]
+
+
+class _TurnTransaction(SQLiteTransaction):
+    """Piccolo's view of a writer's turn: queries inside it run on the turn's connection
+    (WalSQLiteEngine._run_in_existing_connection), which BEGIN IMMEDIATE began already."""
+
+    __slots__ = ("_turn",)
+
+    def __init__(self, engine: SQLiteEngine, connection: _TurnConnection) -> None:
         super().__init__(engine, TransactionType.immediate, allow_nested=False)
-        self._kept = connection
+        self._turn = connection
 
     async def get_connection(self) -> Any:
-        return self._kept
+        return self._turn
+
+    async def begin(self) -> None:
+        pass  # begun in the turn's thread (_begin_turn)
 
     async def __aexit__(self, exc_type: object, exception: BaseException | None, traceback: object) -> bool:
         try:
@@ -183,23 +399,14 @@ class _KeptConnectionTransaction(SQLiteTransaction):
         return False  # never swallow the exception
 
 
-_kept_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-async def _kept_connection(engine: SQLiteEngine) -> Any:
-    """The write connection of this process (and event loop); called only during its turn."""
-    connections = _kept_connections.setdefault(asyncio.get_running_loop(), {})
-    path = str(engine.path)
-    if path not in connections:
-        connections[path] = await engine.get_connection()
-    return connections[path]
-
-
-async def _close_kept_connection(engine: SQLiteEngine) -> None:
-    connections = _kept_connections.get(asyncio.get_running_loop(), {})
-    connection = connections.pop(str(engine.path), None)
+async def _close_kept_connections(engine: SQLiteEngine) -> None:
+    loop = asyncio.get_running_loop()
+    connection = _turn_connections.get(loop, {}).pop(str(engine.path), None)
     if connection is not None:
-        await connection.close()
+        connection.close()
+    readers = _kept_readers.get(loop, {}).pop(str(engine.path), None)
+    if readers is not None:
+        await readers.close()
 
 
 @asynccontextmanager
@@ -207,7 +414,7 @@ async def write_transaction() -> AsyncIterator[None]:
     """A transaction that may read then write.
 
     SQLite has one writer at a time: writers take turns (_sqlite_writer_turn) on the process's
-    kept connection with BEGIN IMMEDIATE, so none fails half-way with 'database is locked'.
+    write connection with BEGIN IMMEDIATE, so none fails half-way with 'database is locked'.
     PostgreSQL needs none of this.
     """
     engine = current_engine()
@@ -215,10 +422,8 @@ async def write_transaction() -> AsyncIterator[None]:
         if engine.current_transaction.get() is not None:
             yield  # already inside a write transaction: join it
             return
-        async with _sqlite_writer_turn(engine):
-            connection = await _kept_connection(engine)
-            async with _KeptConnectionTransaction(engine, connection):
-                yield
+        async with _sqlite_writer_turn(engine) as connection, _TurnTransaction(engine, connection):
+            yield
     else:
         async with engine.transaction():
             yield

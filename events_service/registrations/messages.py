@@ -159,15 +159,24 @@ async def _intent(
 
 
 async def queue_registration_message(
-    registration_id: int, kind: str, settings: Settings, *, to_address: str | None = None, event_id: int | None = None
+    registration_id: int,
+    kind: str,
+    settings: Settings,
+    *,
+    to_address: str | None = None,
+    event_id: int | None = None,
+    waitlist_position: int | None = None,
 ) -> None:
-    """confirmed / promoted carry the invite (REQUEST); waitlisted says where they stand."""
+    """confirmed / promoted carry the invite (REQUEST); waitlisted says where they stand
+    (`waitlist_position`, when the caller knows it already)."""
     payload: dict[str, Any] = {}
-    if kind == "waitlisted":
-        from events_service.registrations.service import waitlist_position
+    if kind == "waitlisted" and waitlist_position is None:
+        from events_service.registrations.service import waitlist_position as position_of
 
         row = await Registration.select(Registration.event, Registration.attendance_mode).where(Registration.id == registration_id).first()
-        payload["waitlist_position"] = await waitlist_position(row["event"], row["attendance_mode"], registration_id)
+        waitlist_position = await position_of(row["event"], row["attendance_mode"], registration_id)
+    if kind == "waitlisted":
+        payload["waitlist_position"] = waitlist_position
     await _intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from piccolo.querystring import QueryString
+
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company, Contact
 from events_service.companies.vat import VatId
@@ -137,7 +139,7 @@ def _company_vat(company: CompanyRef) -> VatId:
     try:
         return checked_vat_id(company.vat_id, company.country)
     except DomainError as error:
-        raise InvalidRegistration(error.detail) from None
+        raise InvalidRegistration(error.detail, code=error.code) from None
 
 
 def _check_open(event: dict[str, Any]) -> None:
@@ -158,19 +160,31 @@ def _attendance_mode(event: dict[str, Any], wanted: AttendanceMode | None) -> At
     return fixed
 
 
-async def _company_id(company: CompanyRef, vat: VatId) -> int:
-    """Find the company by VAT id or create it; a company created by a concurrent registration
-    is found, not duplicated (the insert waits for it, then does nothing)."""
-    existing = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
-    if existing:
-        return existing["id"]
-    if not company.name or not company.name.strip():
-        raise InvalidRegistration(f"company {vat.normalised} is new to us: give its name")
-    await Company.insert(
-        Company(name=company.name.strip(), vat_id=vat.normalised, country=vat.country, region=company.region)
-    ).on_conflict(target=Company.vat_id, action="DO NOTHING")
-    created = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
-    return created["id"]
+async def _known_company_id(vat: VatId) -> int | None:
+    row = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
+    return row["id"] if row else None
+
+
+def _new_company_name(company: CompanyRef, vat: VatId) -> str:
+    name = (company.name or "").strip()
+    if not name:
+        raise InvalidRegistration(f"company {vat.normalised} is new to us: give its name", code="company_name_needed")
+    return name
+
+
+async def _company_id(company: CompanyRef, vat: VatId, known: int | None = None) -> int:
+    """Find the company by VAT id (`known`: found already; companies are never deleted) or
+    create it; a company created by a concurrent registration is found, not duplicated (the
+    insert waits for it, then does nothing)."""
+    company_id = known if known is not None else await _known_company_id(vat)
+    if company_id is not None:
+        return company_id
+    created = await Company.insert(
+        Company(name=_new_company_name(company, vat), vat_id=vat.normalised, country=vat.country, region=company.region)
+    ).on_conflict(target=Company.vat_id, action="DO NOTHING").returning(Company.id)
+    if created:
+        return created[0]["id"]
+    return (await Company.select(Company.id).where(Company.vat_id == vat.normalised).first())["id"]
 
 
 async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: bool | None, now: datetime) -> int:
@@ -212,13 +226,24 @@ async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> No
 
 
 async def _take_company_seat(event_id: int, company_id: int, limit: int) -> bool:
-    await CompanySeats.insert(CompanySeats(event=event_id, company=company_id, taken=0)).on_conflict(action="DO NOTHING")
+    """One statement: the company's first seat at the event creates its row; a later one is
+    taken on that row while fewer than `limit` are (`limit` is at least 1)."""
     rows = await (
-        CompanySeats.update({CompanySeats.taken: CompanySeats.taken + 1})
-        .where((CompanySeats.event == event_id) & (CompanySeats.company == company_id) & (CompanySeats.taken < limit))
+        CompanySeats.insert(CompanySeats(event=event_id, company=company_id, taken=1))
+        .on_conflict(
+            target=(CompanySeats.event, CompanySeats.company),
+            action="DO UPDATE",
+            values=[(CompanySeats.taken, _one_more_taken())],
+            where=CompanySeats.taken < limit,
+        )
         .returning(CompanySeats.id)
     )
     return bool(rows)
+
+
+def _one_more_taken() -> QueryString:
+    # Qualified: PostgreSQL finds a bare "taken" ambiguous in ON CONFLICT DO UPDATE (EXCLUDED has one too).
+    return QueryString(f"{CompanySeats.taken._meta.get_full_name(with_alias=False)} + 1")
 
 
 async def _release_company_seat(event_id: int, company_id: int) -> None:
@@ -252,22 +277,51 @@ async def _claim_place(event: dict[str, Any], company_id: int, mode: AttendanceM
         if await _take_company_seat(event["id"], company_id, event["max_per_company"]):
             return "confirmed", True
         await _release_event_seat(event, mode)
-        raise RegistrationConflict(_company_full_message(event))
+        raise RegistrationConflict(_company_full_message(event), code="company_full")
     if await _company_is_full(event, company_id):
-        raise RegistrationConflict(_company_full_message(event))
+        raise RegistrationConflict(_company_full_message(event), code="company_full")
     return "waitlisted", False
 
 
-async def _refuse_duplicate(event_id: int, contact_id: int, email: str) -> None:
-    """A cancelled registration makes way for a new one (at the back of any waitlist)."""
-    existing = await Registration.select(Registration.id, Registration.status).where(
+def _already_registered(email: str) -> RegistrationConflict:
+    return RegistrationConflict(f"{email} is registered for this event already", code="already_registered")
+
+
+async def _refuse_registered(event_id: int, contact_id: int, email: str) -> None:
+    """Someone registered already hears that, rather than that their company has no seat left."""
+    existing = await _earlier_registration(event_id, contact_id)
+    if existing is not None and existing["status"] != "cancelled":
+        raise _already_registered(email)
+
+
+async def _earlier_registration(event_id: int, contact_id: int) -> dict[str, Any] | None:
+    return await Registration.select(Registration.id, Registration.status).where(
         (Registration.event == event_id) & (Registration.contact == contact_id)
     ).first()
-    if existing is None:
-        return
-    if existing["status"] != "cancelled":
-        raise RegistrationConflict(f"{email} is registered for this event already")
-    await Registration.delete().where(Registration.id == existing["id"])
+
+
+async def _insert_registration(new_row: Callable[[], Registration], email: str) -> int:
+    """Insert the registration; returns its id. The unique (event, contact) index finds any
+    earlier one: a cancelled registration makes way for the new one (which goes to the back
+    of any waitlist); any other means the person is registered already. (One statement when
+    there is none; the seats taken meanwhile go back with the rolled-back transaction.)"""
+    row = new_row()
+    try:
+        inserted = await Registration.insert(row).on_conflict(target=_ONE_PER_PERSON, action="DO NOTHING").returning(Registration.id)
+        if inserted:
+            return inserted[0]["id"]
+        earlier = await _earlier_registration(row.event, row.contact)
+        if earlier is None or earlier["status"] != "cancelled":
+            raise _already_registered(email)
+        await Registration.delete().where(Registration.id == earlier["id"])
+        return (await Registration.insert(new_row()).returning(Registration.id))[0]["id"]
+    except Exception as error:
+        if is_unique_violation(error):  # the same person, registering twice at the same moment
+            raise _already_registered(email) from None
+        raise
+
+
+_ONE_PER_PERSON = (Registration.event, Registration.contact)  # a unique index (migration 2026-11-24T20:40)
 
 
 async def waitlist_position(event_id: int, mode: str, registration_id: int) -> int:
@@ -286,11 +340,15 @@ async def _register_one(
     now = now_utc()
     mode = _attendance_mode(event, applicant.attendance_mode)
     contact_id = await _contact_id(applicant, company_id, data.consent_marketing, now)
-    await _refuse_duplicate(event["id"], contact_id, applicant.email)
-    status, holds_company_seat = await _claim_place(event, company_id, mode)
+    try:
+        status, holds_company_seat = await _claim_place(event, company_id, mode)
+    except RegistrationConflict:
+        await _refuse_registered(event["id"], contact_id, applicant.email)
+        raise
     nonce = new_nonce()
-    inserted = Registration.insert(
-        Registration(
+
+    def new_row() -> Registration:
+        return Registration(
             event=event["id"],
             contact=contact_id,
             company=company_id,
@@ -303,17 +361,16 @@ async def _register_one(
             created_at=now,
             confirmed_at=now if status == "confirmed" else None,
         )
-    ).returning(Registration.id)
-    try:
-        rows = await inserted
-    except Exception as error:
-        if is_unique_violation(error):  # the same person, registering twice at the same moment
-            raise RegistrationConflict(f"{applicant.email} is registered for this event already") from None
-        raise
-    registration_id = rows[0]["id"]
+
+    registration_id = await _insert_registration(new_row, applicant.email)
     position = await waitlist_position(event["id"], mode, registration_id) if status == "waitlisted" else None
     await messages.queue_registration_message(
-        registration_id, "confirmed" if status == "confirmed" else "waitlisted", settings, to_address=applicant.email, event_id=event["id"]
+        registration_id,
+        "confirmed" if status == "confirmed" else "waitlisted",
+        settings,
+        to_address=applicant.email,
+        event_id=event["id"],
+        waitlist_position=position,
     )
     token = token_for(settings, "manage", registration_id, nonce)
     return RegistrationCreated(
@@ -328,17 +385,25 @@ async def _register_one(
 
 
 async def register(event_id: int, data: RegistrationCreate, settings: Settings) -> RegistrationCreated:
-    """Register a person, and any colleagues, for an event: all of them or none."""
+    """Register a person, and any colleagues, for an event: all of them or none.
+
+    Each statement does its part of the rules: the event read in the transaction, the
+    contact's upsert, conditional UPDATEs for the seats, the insert that the unique (event,
+    contact) index guards against duplicates, the outbox row. Only the company is looked up
+    before the transaction: companies are never deleted, and on SQLite the transaction waits
+    for its turn among all writers, so it is kept short.
+    """
     if data.consent_privacy is not True:
-        raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it")
+        raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it", code="consent_required")
     applicants = _applicants(data)
     vat = _company_vat(data.company)
+    known_company_id = await _known_company_id(vat)
 
     async def attempt() -> RegistrationCreated:
         async with write_transaction():
             event = await _event_for_update(event_id)
             _check_open(event)
-            company_id = await _company_id(data.company, vat)
+            company_id = await _company_id(data.company, vat, known=known_company_id)
             created = await _register_one(event, applicants[0], company_id, data, None, settings)
             for colleague in applicants[1:]:
                 created.colleagues.append(await _register_one(event, colleague, company_id, data, created.id, settings))
@@ -348,10 +413,15 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
 
 
 async def _event_for_update(event_id: int) -> dict[str, Any]:
-    try:
-        return await event_row(event_id)
-    except NotFound:
-        raise RegistrationNotFound(f"no published event with id {event_id}") from None
+    """What registering needs to know of the event: the seat counters are not read, they are
+    taken with conditional UPDATEs. (The whole row costs ~35 columns to select and convert.)"""
+    row = await Event.select(*_REGISTERING_NEEDS).where(Event.id == event_id).first()
+    if row is None:
+        raise RegistrationNotFound(f"no published event with id {event_id}")
+    return row
+
+
+_REGISTERING_NEEDS = (Event.id, Event.status, Event.mode, Event.max_per_company, Event.starts_at, Event.registration_closes_at)
 
 
 _RETRYABLE_PG_ERRORS = ("DeadlockDetectedError", "SerializationError")

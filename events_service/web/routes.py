@@ -248,7 +248,7 @@ class PublicPages(Controller):
             except msgspec.ValidationError as error:
                 errors.add(web.field_of_validation_error(error), str(error))
             except DomainError as error:
-                name, key = web.registration_error_key(error.detail)
+                name, key = web.registration_error_key(error.code)
                 errors.add(name, t(key) if key else error.detail)
         if created is None:
             return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)

@@ -664,22 +664,22 @@ def field_of_validation_error(error: msgspec.ValidationError) -> str | None:
     return top
 
 
-def registration_error_key(detail: str) -> tuple[str | None, str | None]:
-    """Which field a registration service error is about, and a translated message for it."""
-    lowered = detail.lower()
-    if "registered for this event already" in lowered:
-        return "email", "already_registered"
-    if "give its name" in lowered:
-        return "company_name", "company_name_needed"
-    if "seats one company" in lowered:
-        return "company_vat", "company_full"
-    if "consent_privacy" in lowered:
-        return "consent_privacy", "consent_needed"
-    if "vat" in lowered or "partita iva" in lowered or "uid" in lowered:
-        return "company_vat", "vat_invalid"
-    if "email address" in lowered:
-        return "email", "email_invalid"
-    return None, None
+#: Registration error codes (DomainError.code) → the form field they are about and the key of
+#: the page's own translated message.
+REGISTRATION_ERROR_FIELDS: dict[str, tuple[str, str]] = {
+    "already_registered": ("email", "already_registered"),
+    "company_name_needed": ("company_name", "company_name_needed"),
+    "company_full": ("company_vat", "company_full"),
+    "consent_required": ("consent_privacy", "consent_needed"),
+    "invalid_vat_id": ("company_vat", "vat_invalid"),
+    "invalid_email": ("email", "email_invalid"),
+}
+
+
+def registration_error_key(code: str | None) -> tuple[str | None, str | None]:
+    """Which field a registration service error is about, and a translated message for it;
+    (None, None) for an error the form shows as the service worded it."""
+    return REGISTRATION_ERROR_FIELDS.get(code or "", (None, None))
 
 
 def local_input(value: datetime | None, timezone: str) -> str:

@@ -48,7 +48,7 @@ async def test_known_company_needs_only_its_vat_id_and_new_company_needs_a_name(
     assert await Company.count() == 1
     nameless = await _register(client, event["id"], "c.three@x.example", company={"vat_id": partita_iva(5), "country": "IT"})
     assert nameless.status_code == 422
-    assert "name" in nameless.json()["detail"]
+    assert "name" in nameless.json()["detail"] and nameless.json()["code"] == "company_name_needed"
 
 
 async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
@@ -85,7 +85,7 @@ async def test_company_cap_refuses_the_next_colleague_and_writes_nothing(client:
     before = await _counts()
     third = await _register(client, event["id"], "c2.colleague@x.example", company_no=7)
     assert third.status_code == 409
-    assert "2 seats" in third.json()["detail"]
+    assert "2 seats" in third.json()["detail"] and third.json()["code"] == "company_full"
     assert await _counts() == before
     other_company = await _register(client, event["id"], "d.other@x.example", company_no=8)
     assert other_company.json()["status"] == "confirmed"
@@ -162,6 +162,7 @@ async def test_event_state_and_duplicates(client: httpx.AsyncClient, organiser: 
     assert (await _register(client, event["id"], "same.person@x.example")).status_code == 201
     duplicate = await _register(client, event["id"], "SAME.Person@X.example")
     assert duplicate.status_code == 409 and "already" in duplicate.json()["detail"]
+    assert duplicate.json()["code"] == "already_registered"
 
     draft = (await client.post("/api/events", json={**{k: v for k, v in event.items() if k in ("kind", "title", "starts_at", "ends_at", "mode", "capacity", "online_url")}}, headers=organiser)).json()
     assert (await _register(client, draft["id"], "x.y@x.example")).status_code == 404
@@ -176,6 +177,30 @@ async def test_event_state_and_duplicates(client: httpx.AsyncClient, organiser: 
     await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
     cancelled = await _register(client, event["id"], "after.cancel@x.example")
     assert cancelled.status_code == 409 and "cancelled" in cancelled.json()["detail"]
+
+
+async def test_a_duplicate_takes_no_seat_and_a_cancelled_registration_makes_way(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, capacity=1, max_per_company=1)
+    first = await _register(client, event["id"], "a.first@x.example", company_no=1)
+    assert first.json()["status"] == "confirmed"
+    before = await _counts()
+    duplicate = await _register(client, event["id"], "a.first@x.example", company_no=1)
+    assert duplicate.status_code == 409 and "already" in duplicate.json()["detail"]  # not the company cap
+    assert await _counts() == before
+    assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 1
+    assert [row["taken"] for row in await CompanySeats.select()] == [1]
+
+    waiting = await _register(client, event["id"], "b.second@x.example", company_no=2)
+    assert waiting.json()["status"] == "waitlisted"
+    await client.post(f"/api/public/registrations/{first.json()['manage_token']}/cancel")
+    back = await _register(client, event["id"], "a.first@x.example", company_no=1)
+    assert back.status_code == 201, back.text
+    assert back.json()["status"] == "waitlisted" and back.json()["waitlist_position"] == 1  # at the back
+    assert back.json()["id"] > waiting.json()["id"]
+    rows = await Registration.select(Registration.id, Registration.status).where(Registration.event == event["id"]).order_by(Registration.id)
+    assert [(row["id"], row["status"]) for row in rows] == [(waiting.json()["id"], "confirmed"), (back.json()["id"], "waitlisted")]
+    old_link = await client.get(f"/api/public/registrations/{first.json()['manage_token']}")
+    assert old_link.status_code == 404
 
 
 async def test_bad_input_is_422_and_writes_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -198,6 +223,10 @@ async def test_bad_input_is_422_and_writes_nothing(client: httpx.AsyncClient, or
         answer = await client.post(f"/api/public/events/{event['id']}/registrations", json=payload)
         assert answer.status_code == 422, (reason, answer.status_code, answer.text)
         assert answer.json()["detail"], reason
+        # the stable codes the web pages map to their own translated messages
+        expected_code = {"no consent": "consent_required", "bad email": "invalid_email", "bad vat": "invalid_vat_id"}.get(reason)
+        if expected_code:
+            assert answer.json()["code"] == expected_code, reason
     assert await _counts() == (0, 0, 0, 0)
 
 

@@ -43,7 +43,9 @@ async def _organiser_token(http: httpx.AsyncClient, settings: Settings) -> dict[
 
 async def test_rush_of_registrations_then_cancellations(settings: Settings, tmp_path: Path) -> None:
     with served(_server_env(settings, tmp_path), workers=2) as base_url:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        # Idle connections expire on the client before uvicorn closes them (after 5 s, httpx's own
+        # default): a connection reused just as the server closes it fails with ReadError.
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2)
         async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
             organiser = await _organiser_token(http, settings)
             event = (await http.post("/api/events", json=event_payload(capacity=CAPACITY, max_per_company=PER_COMPANY), headers=organiser)).json()
