@@ -25,7 +25,14 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench.common import engine_arguments, engines, fresh_database, print_table, service_database
+from bench.common import (
+    engine_arguments,
+    engines,
+    fresh_database,
+    insert_rows,
+    print_table,
+    service_database,
+)
 
 REGISTRATIONS = 3_000
 REPORT_ROWS = 5_000
@@ -58,17 +65,6 @@ def _vat(n: int) -> str:
     from tests.factories import partita_iva
 
     return partita_iva(n)
-
-
-async def _insert(table: Any, rows: list[Any], returning: Any = None, chunk: int = 1000) -> list[int]:
-    ids: list[int] = []
-    for start in range(0, len(rows), chunk):
-        query = table.insert(*rows[start : start + chunk])
-        if returning is not None:
-            ids += [row["id"] for row in await query.returning(returning)]
-        else:
-            await query
-    return ids
 
 
 # ---------------------------------------------------------------- 1. import
@@ -110,12 +106,12 @@ async def seed_webinar() -> int:
         Event(kind="tech_talk", slug="bench-webinar", title="Bench webinar", starts_at=STARTS, ends_at=STARTS + timedelta(minutes=90),
               mode="online", capacity=REGISTRATIONS, seats_taken=REGISTRATIONS, online_url="https://meet.example.org/b", status="published")
     ).returning(Event.id))[0]["id"]
-    companies = await _insert(Company, [Company(name=f"Bench {n} Srl", vat_id=_vat(5000 + n), country="IT") for n in range(300)], Company.id)
-    contacts = await _insert(
+    companies = await insert_rows(Company, [Company(name=f"Bench {n} Srl", vat_id=_vat(5000 + n), country="IT") for n in range(300)], Company.id)
+    contacts = await insert_rows(
         Contact, [Contact(email=f"person{n}@bench.example", first_name=f"Person {n}", last_name="Bench", company=companies[n % 300])
                   for n in range(REGISTRATIONS)], Contact.id
     )
-    await _insert(Registration, [
+    await insert_rows(Registration, [
         Registration(event=event_id, contact=contact, company=companies[n % 300], status="confirmed", attendance_mode="online", token_nonce="x")
         for n, contact in enumerate(contacts)
     ])
@@ -166,17 +162,17 @@ async def seed_programme() -> None:
     regions = ["CO", "LC", "MB", "MI", "BG", "VA", "SO", "TI", "GR", None]
     sizes = ["micro", "small", "medium", "large", None]
     async with write_transaction():
-        companies = await _insert(Company, [
+        companies = await insert_rows(Company, [
             Company(name=f"Azienda {n:04d} Srl", vat_id=_vat(10_000 + n), country="IT", region=regions[n % 10], size_class=sizes[n % 5])
             for n in range(COMPANIES)
         ], Company.id)
-        events = await _insert(Event, [
+        events = await insert_rows(Event, [
             Event(kind="tech_day" if n % 5 == 0 else "tech_talk", slug=f"bench-{n}", title=f"Event {n}",
                   starts_at=STARTS - timedelta(days=3 * n), ends_at=STARTS - timedelta(days=3 * n) + timedelta(hours=2),
                   mode="online", capacity=5000, online_url="https://meet.example.org/x", status="published")
             for n in range(EVENTS)
         ], Event.id)
-        contacts = await _insert(Contact, [
+        contacts = await insert_rows(Contact, [
             Contact(email=f"p{n}@azienda{n // PEOPLE_PER_COMPANY}.example", first_name="P", last_name=str(n), company=companies[n // PEOPLE_PER_COMPANY])
             for n in range(COMPANIES * PEOPLE_PER_COMPANY)
         ], Contact.id)
@@ -189,7 +185,7 @@ async def seed_programme() -> None:
                     status="cancelled" if randomness.random() < 0.05 else "confirmed", attendance_mode="online", token_nonce="x",
                     attended=attended, minutes_attended=randomness.randrange(30, 120) if attended else 0,
                 ))
-        await _insert(Registration, rows, chunk=1000)
+        await insert_rows(Registration, rows, chunk=1000)
 
 
 async def measure_reports(db_url: str) -> list[list[object]]:

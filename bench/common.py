@@ -1,4 +1,5 @@
-"""What every benchmark needs: a fresh database per engine, and a small table printer.
+"""What every benchmark needs: a fresh database per engine, bulk seeding, and a small table
+printer.
 
 Benchmarks compare against a baseline measured in the same run and print the ratio; they
 never compare against a stored time.
@@ -96,6 +97,19 @@ class Timing:
     @property
     def p50(self) -> float:
         return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+async def insert_rows(table: Any, rows: list[Any], returning: Any = None, chunk: int = 1000) -> list[int]:
+    """Seed `rows` in chunks (one INSERT of many rows each); the new ids when `returning` is
+    the table's id column."""
+    ids: list[int] = []
+    for start in range(0, len(rows), chunk):
+        query = table.insert(*rows[start : start + chunk])
+        if returning is not None:
+            ids += [row["id"] for row in await query.returning(returning)]
+        else:
+            await query
+    return ids
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

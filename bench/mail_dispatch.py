@@ -37,7 +37,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bench.common import fresh_database
+from bench.common import fresh_database, insert_rows, print_table
 from events_service import db
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import Event
@@ -107,17 +107,6 @@ class Sink:
 # --------------------------------------------------------------------------- the data
 
 
-async def _insert(table: type, rows: list, returning: object = None) -> list[int]:
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        query = table.insert(*rows[start : start + CHUNK])
-        if returning is not None:
-            ids += [row["id"] for row in await query.returning(returning)]
-        else:
-            await query
-    return ids
-
-
 async def seed(count: int) -> None:
     """A hybrid Tech Day tomorrow and `count` registrants confirmed two days ago: its one-day
     reminder is five minutes overdue, so the scheduler queues it to go at once."""
@@ -135,14 +124,14 @@ async def seed(count: int) -> None:
             online_url="https://meet.example.org/j/8812345?pwd=s3cret", status="published", published_at=now,
         )
     ).returning(Event.id))[0]["id"]
-    companies = await _insert(Company, [Company(name=f"Azienda {n} Srl", vat_id=partita_iva(n), country="IT") for n in range(97)], Company.id)
-    contacts = await _insert(Contact, [
+    companies = await insert_rows(Company, [Company(name=f"Azienda {n} Srl", vat_id=partita_iva(n), country="IT") for n in range(97)], Company.id)
+    contacts = await insert_rows(Contact, [
         Contact(email=f"person{n}@company{n % 97}.example", first_name=f"Persona{n}", last_name="Rossi",
                 company=companies[n % 97], language="it" if n % 3 else "en", consent_privacy_at=now)
         for n in range(count)
     ], Contact.id)
     confirmed = now - timedelta(days=2)
-    await _insert(Registration, [
+    await insert_rows(Registration, [
         Registration(event=event_id, contact=contact, company=companies[n % 97], status="confirmed",
                      attendance_mode="in_person" if n % 2 else "online", language="it" if n % 3 else "en",
                      token_nonce=secrets.token_hex(8), created_at=confirmed, confirmed_at=confirmed)
@@ -276,15 +265,12 @@ async def run(count: int, pg_url: str | None, connections: list[int]) -> list[Re
     return results
 
 
-def print_table(results: list[Result]) -> None:
-    print()
-    print(f"{'engine':<11} {'what':<46} {'msgs/s':>7} {'bare loop':>10} {'ratio':>6} {'KiB':>5}")
-    print("-" * 90)
-    for result in results:
-        bare = f"{result.bare_rate:.0f}" if result.bare_rate else ""
-        ratio = f"{result.ratio:.2f}" if result.ratio else ""
-        size = f"{result.size:.1f}" if result.size else ""
-        print(f"{result.engine:<11} {result.method:<46} {result.rate:>7.0f} {bare:>10} {ratio:>6} {size:>5}")
+def report(results: list[Result]) -> None:
+    rows = [
+        [r.engine, r.method, r.rate, f"{r.bare_rate:.0f}" if r.bare_rate else "", f"{r.ratio:.2f}" if r.ratio else "", f"{r.size:.1f}" if r.size else ""]
+        for r in results
+    ]
+    print_table("Mail dispatch", ["engine", "what", "msgs/s", "bare loop", "ratio", "KiB"], rows)
     print(f"\nbare loop: aiosmtplib, 1 connection, the same emails rendered beforehand, timed right before and after; target ratio >= {TARGET_RATIO}")
 
 
@@ -295,7 +281,7 @@ def main() -> None:
     parser.add_argument("--connections", default="4", help="Dispatcher pool sizes to try, e.g. 1,4")
     args = parser.parse_args()
     connections = [int(value) for value in args.connections.split(",")]
-    print_table(asyncio.run(run(args.count, args.pg, connections)))
+    report(asyncio.run(run(args.count, args.pg, connections)))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import email.policy
 import logging
 import os
 import random
@@ -51,7 +50,7 @@ from piccolo.columns.combination import Combinable
 
 from events_service import db
 from events_service.mail.compose import ComposedEmail
-from events_service.mail.outbox import PENDING, Withdrawn
+from events_service.mail.outbox import PENDING, Withdrawn, stored_text
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from events_service.settings import Settings
@@ -456,14 +455,14 @@ class Dispatcher:
                 log.error("outbox message %s could not be rendered", row.id, exc_info=result)
                 failed.append(_Outcome(row, "failed", self._now(), error=f"could not be rendered: {result!r}"))
                 continue
-            text = result.as_string(policy=email.policy.SMTP)
-            rendered[row.id] = (text, str(result["Subject"] or ""))
+            text, subject = stored_text(result)
+            rendered[row.id] = (text, subject)
             ready.append(dataclasses.replace(row, message=text))
         if rendered:
             o = OutboxMessage
             async with db.write_transaction():
                 for row_id, (text, subject) in rendered.items():
-                    await o.update({o.message: text, o.subject: subject[:500]}).where(self._ours([row_id]))
+                    await o.update({o.message: text, o.subject: subject}).where(self._ours([row_id]))
         return ready, failed
 
     # ------------------------------------------------------------------ one message

@@ -30,6 +30,7 @@ __all__ = [
     "cancel_pending",
     "enqueue",
     "fill_intents",
+    "stored_text",
     "enqueue_intent",
     "get_message",
     "list_outbox",
@@ -89,25 +90,19 @@ async def enqueue(
     Call it inside the caller's ``write_transaction()``: it opens no transaction and sends
     nothing. `send_after` (timezone-aware) delays the message, e.g. a reminder.
     """
-    _require_aware(send_after=send_after, expires_at=expires_at)
-    row = OutboxMessage(
+    to_address = _recipient(message)
+    text, subject = stored_text(message)
+    return await _insert_queued(
         idempotency_key=idempotency_key,
         kind=kind,
-        to_address=_recipient(message),
-        subject=str(message["Subject"] or ""),
-        # compose.build_email makes 7-bit messages; SMTP policy keeps every line ending CRLF.
-        message=message.as_string(policy=email.policy.SMTP),
-        status="queued",
-        attempts=0,
-        send_after=(send_after or _utc_now()).astimezone(UTC),
+        to_address=to_address,
+        subject=subject,
+        message=text,
+        send_after=send_after,
+        expires_at=expires_at,
         event_id=event_id,
         registration_id=registration_id,
-        expires_at=expires_at.astimezone(UTC) if expires_at else None,
     )
-    inserted = await (
-        OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
-    )
-    return bool(inserted)
 
 
 async def enqueue_intent(
@@ -124,20 +119,29 @@ async def enqueue_intent(
     """Queue the intent to send `kind`: the dispatcher renders it when it claims the row
     (dispatcher.py, Rendering). Same rules as `enqueue`: the caller's transaction, no send,
     False when the key exists already."""
-    _require_aware(send_after=send_after, expires_at=expires_at)
-    row = OutboxMessage(
+    return await _insert_queued(
         idempotency_key=idempotency_key,
         kind=kind,
         to_address=to_address,
         subject="",
         message="",
         payload=payload,
+        send_after=send_after,
+        expires_at=expires_at,
+        event_id=event_id,
+        registration_id=registration_id,
+    )
+
+
+async def _insert_queued(*, send_after: datetime | None, expires_at: datetime | None, **columns: Any) -> bool:
+    """Insert a queued row unless its idempotency key exists; times are stored in UTC."""
+    _require_aware(send_after=send_after, expires_at=expires_at)
+    row = OutboxMessage(
         status="queued",
         attempts=0,
         send_after=(send_after or _utc_now()).astimezone(UTC),
-        event_id=event_id,
-        registration_id=registration_id,
         expires_at=expires_at.astimezone(UTC) if expires_at else None,
+        **columns,
     )
     inserted = await OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
     return bool(inserted)
@@ -149,15 +153,23 @@ def _require_aware(**moments: datetime | None) -> None:
             raise ValueError(f"{name} must be timezone-aware")
 
 
+def stored_text(message: EmailMessage | ComposedEmail) -> tuple[str, str]:
+    """What an outbox row keeps of an email: its text and its subject (cut to the column).
+    compose.build_email makes 7-bit messages; the SMTP policy keeps every line ending CRLF."""
+    return message.as_string(policy=email.policy.SMTP), str(message["Subject"] or "")[:_SUBJECT_LENGTH]
+
+
+_SUBJECT_LENGTH = 500  # OutboxMessage.subject
+
+
 async def fill_intents(messages: dict[int, EmailMessage | ComposedEmail]) -> int:
     """Store rendered emails in their intents ahead of the dispatcher, in the caller's
     transaction. Only rows still waiting as bare intents are filled: one a dispatcher has
     claimed meanwhile is rendered by that dispatcher. Returns how many were filled."""
     filled = 0
     for outbox_id, message in messages.items():
-        rows = await OutboxMessage.update(
-            {OutboxMessage.message: message.as_string(policy=email.policy.SMTP), OutboxMessage.subject: str(message["Subject"] or "")[:500]}
-        ).where(
+        text, subject = stored_text(message)
+        rows = await OutboxMessage.update({OutboxMessage.message: text, OutboxMessage.subject: subject}).where(
             (OutboxMessage.id == outbox_id) & (OutboxMessage.message == "") & OutboxMessage.status.is_in(list(PENDING))
         ).returning(OutboxMessage.id)
         filled += len(rows)
