@@ -94,8 +94,9 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
     for event in events:
         try:
             due = due_reminders(_utc(event["starts_at"]), event["reminder_offsets"] or [], now, lookahead)
-            if due:
-                queued += await _schedule_event(event, due, now)
+            if not due:
+                continue  # nothing queued for it now, so nothing to render either
+            queued += await _schedule_event(event, due, now)
         except Exception:  # one event's trouble must not hold up the other events' reminders
             log.exception("reminders for event %s not scheduled; the next run tries again", event["id"])
             continue
