@@ -9,11 +9,11 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
@@ -124,15 +124,29 @@ class _Readers:
 
 
 _READ_CONNECTIONS = 2
-_kept_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Readers]] = weakref.WeakKeyDictionary()
+_Kept = TypeVar("_Kept")
+#: What a process keeps per event loop and database file: asyncio objects, and connections
+#: whose results go to futures, belong to one loop.
+_PerLoop = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Kept]]
+
+
+def _kept(store: _PerLoop[_Kept], engine: SQLiteEngine, make: Callable[[], _Kept]) -> _Kept:
+    kept = store.setdefault(asyncio.get_running_loop(), {})
+    path = str(engine.path)
+    if path not in kept:
+        kept[path] = make()
+    return kept[path]
+
+
+def _forget(store: _PerLoop[_Kept], engine: SQLiteEngine) -> _Kept | None:
+    return store.get(asyncio.get_running_loop(), {}).pop(str(engine.path), None)
+
+
+_kept_readers: _PerLoop[_Readers] = weakref.WeakKeyDictionary()
 
 
 def _readers(engine: SQLiteEngine) -> _Readers:
-    readers = _kept_readers.setdefault(asyncio.get_running_loop(), {})
-    path = str(engine.path)
-    if path not in readers:
-        readers[path] = _Readers(engine, _READ_CONNECTIONS)
-    return readers[path]
+    return _kept(_kept_readers, engine, lambda: _Readers(engine, _READ_CONNECTIONS))
 
 
 def engine_from_url(url: str) -> Engine:
@@ -355,21 +369,17 @@ async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[_TurnConnec
             lock.release()
 
 
-_writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
-_turn_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _TurnConnection]] = weakref.WeakKeyDictionary()
+_writer_locks: _PerLoop[asyncio.Lock] = weakref.WeakKeyDictionary()
+_turn_connections: _PerLoop[_TurnConnection] = weakref.WeakKeyDictionary()
 
 
 def _process_writer_lock(engine: SQLiteEngine) -> asyncio.Lock:
-    return _writer_locks.setdefault(asyncio.get_running_loop(), {}).setdefault(str(engine.path), asyncio.Lock())
+    return _kept(_writer_locks, engine, asyncio.Lock)
 
 
 def _turn_connection(engine: SQLiteEngine) -> _TurnConnection:
     """The write connection of this process (and event loop); used only during a turn."""
-    connections = _turn_connections.setdefault(asyncio.get_running_loop(), {})
-    path = str(engine.path)
-    if path not in connections:
-        connections[path] = _TurnConnection(engine)
-    return connections[path]
+    return _kept(_turn_connections, engine, lambda: _TurnConnection(engine))
 
 
 class _TurnTransaction(SQLiteTransaction):
@@ -400,11 +410,10 @@ class _TurnTransaction(SQLiteTransaction):
 
 
 async def _close_kept_connections(engine: SQLiteEngine) -> None:
-    loop = asyncio.get_running_loop()
-    connection = _turn_connections.get(loop, {}).pop(str(engine.path), None)
+    connection = _forget(_turn_connections, engine)
     if connection is not None:
         connection.close()
-    readers = _kept_readers.get(loop, {}).pop(str(engine.path), None)
+    readers = _forget(_kept_readers, engine)
     if readers is not None:
         await readers.close()
 
