@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 # Piccolo's migration runner finds its engine through this module.
 os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
@@ -452,3 +453,17 @@ def contains_text(column: Any, text: str) -> Any:
     """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already so) on SQLite."""
     pattern = f"%{text}%"
     return column.like(pattern) if is_sqlite(current_engine()) else column.ilike(pattern)
+
+
+async def run_sql(statement: str, *values: Any) -> list[dict[str, Any]]:
+    """Run one statement given as SQL text, with `{}` standing for each value, in the current
+    transaction if there is one, and return its rows as dicts.
+
+    For the few statements a registration rush runs thousands of times a minute: Piccolo's
+    query builder spends 0.2-0.5 ms of CPU building each statement, more than the database
+    takes to run it. The text must mean the same on SQLite and PostgreSQL (both take
+    `ON CONFLICT … DO …` and `RETURNING`), and must name every timestamp column it inserts:
+    SQLite's `DEFAULT current_timestamp` is not in the format Piccolo writes and compares.
+    """
+    rows = await current_engine().run_querystring(QueryString(statement, *values))
+    return [row if isinstance(row, dict) else dict(row) for row in rows or ()]

@@ -15,6 +15,9 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any
 
+from piccolo.utils.encoding import dump_json
+
+from events_service.db import run_sql
 from events_service.errors import Conflict, DomainError, NotFound
 from events_service.mail.compose import ComposedEmail
 from events_service.mail.schemas import OutboxItem, OutboxStatus
@@ -133,18 +136,46 @@ async def enqueue_intent(
     )
 
 
-async def _insert_queued(*, send_after: datetime | None, expires_at: datetime | None, **columns: Any) -> bool:
-    """Insert a queued row unless its idempotency key exists; times are stored in UTC."""
+async def _insert_queued(
+    *,
+    idempotency_key: str,
+    kind: str,
+    to_address: str,
+    subject: str,
+    message: str,
+    send_after: datetime | None,
+    expires_at: datetime | None,
+    event_id: int | None,
+    registration_id: int | None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Insert a queued row unless its idempotency key exists; times are stored in UTC. (SQL
+    text: every registration writes one, see db.run_sql.)"""
     _require_aware(send_after=send_after, expires_at=expires_at)
-    row = OutboxMessage(
-        status="queued",
-        attempts=0,
-        send_after=(send_after or _utc_now()).astimezone(UTC),
-        expires_at=expires_at.astimezone(UTC) if expires_at else None,
-        **columns,
+    now = _utc_now()
+    inserted = await run_sql(
+        _INSERT_QUEUED,
+        idempotency_key,
+        kind,
+        to_address,
+        subject,
+        message,
+        None if payload is None else dump_json(payload),
+        (send_after or now).astimezone(UTC),
+        expires_at.astimezone(UTC) if expires_at else None,
+        event_id,
+        registration_id,
+        now,
     )
-    inserted = await OutboxMessage.insert(row).on_conflict(action="DO NOTHING").returning(OutboxMessage.id)
     return bool(inserted)
+
+
+_INSERT_QUEUED = """
+    INSERT INTO outbox_message (idempotency_key, kind, to_address, subject, message, payload, status, attempts, send_after,
+        expires_at, event_id, registration_id, created_at)
+    VALUES ({}, {}, {}, {}, {}, {}, 'queued', 0, {}, {}, {}, {}, {})
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id"""
 
 
 def _require_aware(**moments: datetime | None) -> None:

@@ -12,18 +12,18 @@ from __future__ import annotations
 import asyncio
 import hmac
 import sqlite3
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-
-from piccolo.querystring import QueryString
 
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company, Contact
 from events_service.companies.vat import VatId
 from events_service.csv_export import to_csv
-from events_service.db import is_unique_violation, write_transaction
+from events_service.db import is_unique_violation, run_sql, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.service import (
     agenda_by_event,
@@ -161,8 +161,8 @@ def _attendance_mode(event: dict[str, Any], wanted: AttendanceMode | None) -> At
 
 
 async def _known_company_id(vat: VatId) -> int | None:
-    row = await Company.select(Company.id).where(Company.vat_id == vat.normalised).first()
-    return row["id"] if row else None
+    rows = await run_sql("SELECT id FROM company WHERE vat_id = {}", vat.normalised)
+    return rows[0]["id"] if rows else None
 
 
 def _new_company_name(company: CompanyRef, vat: VatId) -> str:
@@ -189,22 +189,33 @@ async def _company_id(company: CompanyRef, vat: VatId, known: int | None = None)
 
 async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: bool | None, now: datetime) -> int:
     """Find the person by email (stored lower-cased) or create them, link them to the company,
-    and record their consents: one upsert."""
-    contact = Contact(
-        email=applicant.email,
-        first_name=applicant.first_name,
-        last_name=applicant.last_name,
-        company=company_id,
-        language=applicant.language,
-        consent_privacy_at=now,
-        feed_nonce=new_nonce(),
+    and record their consents: one upsert. Marketing consent is the registrant's own to give
+    or withdraw; a colleague registered by them keeps theirs as it was."""
+    records_marketing = not applicant.is_colleague and consent_marketing is not None
+    rows = await run_sql(
+        _UPSERT_CONTACT_WITH_MARKETING if records_marketing else _UPSERT_CONTACT,
+        applicant.email,
+        applicant.first_name,
+        applicant.last_name,
+        company_id,
+        applicant.language,
+        now,
+        now if records_marketing and consent_marketing else None,
+        new_nonce(),
+        now,
     )
-    updated = [Contact.first_name, Contact.last_name, Contact.company, Contact.language, Contact.consent_privacy_at]
-    if not applicant.is_colleague and consent_marketing is not None:
-        contact.consent_marketing_at = now if consent_marketing else None
-        updated.append(Contact.consent_marketing_at)
-    rows = await Contact.insert(contact).on_conflict(target=Contact.email, action="DO UPDATE", values=updated).returning(Contact.id)
     return rows[0]["id"]
+
+
+_UPSERT_CONTACT = """
+    INSERT INTO contact (email, first_name, last_name, company, language, consent_privacy_at, consent_marketing_at, feed_nonce, created_at)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
+    ON CONFLICT (email) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name, company = excluded.company,
+        language = excluded.language, consent_privacy_at = excluded.consent_privacy_at
+    RETURNING id"""
+_UPSERT_CONTACT_WITH_MARKETING = _UPSERT_CONTACT.replace(
+    "consent_privacy_at = excluded.consent_privacy_at", "consent_privacy_at = excluded.consent_privacy_at, consent_marketing_at = excluded.consent_marketing_at"
+)
 
 
 def _seat_columns(mode: AttendanceMode, event: dict[str, Any]) -> tuple[Any, Any]:
@@ -215,9 +226,13 @@ def _seat_columns(mode: AttendanceMode, event: dict[str, Any]) -> tuple[Any, Any
 
 
 async def _take_event_seat(event: dict[str, Any], mode: AttendanceMode) -> bool:
-    taken, capacity = _seat_columns(mode, event)
-    rows = await Event.update({taken: taken + 1}).where((Event.id == event["id"]) & (taken < capacity)).returning(Event.id)
-    return bool(rows)
+    taken, _ = _seat_columns(mode, event)
+    statement = _TAKE_ONLINE_SEAT if taken is Event.online_seats_taken else _TAKE_SEAT
+    return bool(await run_sql(statement, event["id"]))
+
+
+_TAKE_SEAT = "UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {} AND seats_taken < capacity RETURNING id"
+_TAKE_ONLINE_SEAT = "UPDATE event SET online_seats_taken = online_seats_taken + 1 WHERE id = {} AND online_seats_taken < online_capacity RETURNING id"
 
 
 async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> None:
@@ -228,22 +243,14 @@ async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> No
 async def _take_company_seat(event_id: int, company_id: int, limit: int) -> bool:
     """One statement: the company's first seat at the event creates its row; a later one is
     taken on that row while fewer than `limit` are (`limit` is at least 1)."""
-    rows = await (
-        CompanySeats.insert(CompanySeats(event=event_id, company=company_id, taken=1))
-        .on_conflict(
-            target=(CompanySeats.event, CompanySeats.company),
-            action="DO UPDATE",
-            values=[(CompanySeats.taken, _one_more_taken())],
-            where=CompanySeats.taken < limit,
-        )
-        .returning(CompanySeats.id)
-    )
-    return bool(rows)
+    return bool(await run_sql(_TAKE_COMPANY_SEAT, event_id, company_id, limit))
 
 
-def _one_more_taken() -> QueryString:
-    # Qualified: PostgreSQL finds a bare "taken" ambiguous in ON CONFLICT DO UPDATE (EXCLUDED has one too).
-    return QueryString(f"{CompanySeats.taken._meta.get_full_name(with_alias=False)} + 1")
+# "company_seats.taken", qualified: PostgreSQL finds a bare "taken" ambiguous here (EXCLUDED has one too).
+_TAKE_COMPANY_SEAT = """
+    INSERT INTO company_seats (event, company, taken) VALUES ({}, {}, 1)
+    ON CONFLICT (event, company) DO UPDATE SET taken = company_seats.taken + 1 WHERE company_seats.taken < {}
+    RETURNING id"""
 
 
 async def _release_company_seat(event_id: int, company_id: int) -> None:
@@ -253,8 +260,8 @@ async def _release_company_seat(event_id: int, company_id: int) -> None:
 
 
 async def _company_seats_taken(event_id: int, company_id: int) -> int:
-    row = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event_id) & (CompanySeats.company == company_id)).first()
-    return row["taken"] if row else 0
+    rows = await run_sql("SELECT taken FROM company_seats WHERE event = {} AND company = {}", event_id, company_id)
+    return rows[0]["taken"] if rows else 0
 
 
 async def _company_is_full(event: dict[str, Any], company_id: int) -> bool:
@@ -270,28 +277,28 @@ def _company_full_message(event: dict[str, Any]) -> str:
 
 
 async def _claim_place(event: dict[str, Any], company_id: int, mode: AttendanceMode) -> tuple[str, bool]:
-    """(status, holds a company seat). The event row is taken before the company row."""
+    """(status, holds a company seat). The event row is taken before the company row. A company
+    that holds all its seats gets 409 (the transaction is rolled back, the event seat with it)."""
     if await _take_event_seat(event, mode):
         if event["max_per_company"] is None:
             return "confirmed", False
         if await _take_company_seat(event["id"], company_id, event["max_per_company"]):
             return "confirmed", True
-        await _release_event_seat(event, mode)
         raise RegistrationConflict(_company_full_message(event), code="company_full")
     if await _company_is_full(event, company_id):
         raise RegistrationConflict(_company_full_message(event), code="company_full")
     return "waitlisted", False
 
 
+def _seat_looks_free(event: dict[str, Any], mode: AttendanceMode) -> bool:
+    """What the event row said when read: a guess, which `_claim_place` settles."""
+    if mode == "online" and event["mode"] == "hybrid":
+        return event["online_seats_taken"] < event["online_capacity"]
+    return event["seats_taken"] < event["capacity"]
+
+
 def _already_registered(email: str) -> RegistrationConflict:
     return RegistrationConflict(f"{email} is registered for this event already", code="already_registered")
-
-
-async def _refuse_registered(event_id: int, contact_id: int, email: str) -> None:
-    """Someone registered already hears that, rather than that their company has no seat left."""
-    existing = await _earlier_registration(event_id, contact_id)
-    if existing is not None and existing["status"] != "cancelled":
-        raise _already_registered(email)
 
 
 async def _earlier_registration(event_id: int, contact_id: int) -> dict[str, Any] | None:
@@ -300,98 +307,129 @@ async def _earlier_registration(event_id: int, contact_id: int) -> dict[str, Any
     ).first()
 
 
-async def _insert_registration(new_row: Callable[[], Registration], email: str) -> int:
-    """Insert the registration; returns its id. The unique (event, contact) index finds any
-    earlier one: a cancelled registration makes way for the new one (which goes to the back
-    of any waitlist); any other means the person is registered already. (One statement when
-    there is none; the seats taken meanwhile go back with the rolled-back transaction.)"""
-    row = new_row()
+async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
+    """Insert the registration (`values` in `_INSERT_REGISTRATION`'s order); returns its id.
+    The unique (event, contact) index finds any earlier one: a cancelled registration makes
+    way for the new one (which goes to the back of any waitlist); any other means the person
+    is registered already. (One statement when there is none.)"""
     try:
-        inserted = await Registration.insert(row).on_conflict(target=_ONE_PER_PERSON, action="DO NOTHING").returning(Registration.id)
+        inserted = await run_sql(_INSERT_REGISTRATION, *values)
         if inserted:
             return inserted[0]["id"]
-        earlier = await _earlier_registration(row.event, row.contact)
+        event_id, contact_id = values[0], values[1]
+        earlier = await _earlier_registration(event_id, contact_id)
         if earlier is None or earlier["status"] != "cancelled":
             raise _already_registered(email)
         await Registration.delete().where(Registration.id == earlier["id"])
-        return (await Registration.insert(new_row()).returning(Registration.id))[0]["id"]
+        return (await run_sql(_INSERT_REGISTRATION, *values))[0]["id"]
     except Exception as error:
         if is_unique_violation(error):  # the same person, registering twice at the same moment
             raise _already_registered(email) from None
         raise
 
 
-_ONE_PER_PERSON = (Registration.event, Registration.contact)  # a unique index (migration 2026-11-24T20:40)
+# ON CONFLICT: the unique index on (event, contact), migration 2026-11-24T20:40.
+_INSERT_REGISTRATION = """
+    INSERT INTO registration (event, contact, company, status, attendance_mode, language, token_nonce, holds_company_seat,
+        registered_by, created_at, confirmed_at)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+    ON CONFLICT (event, contact) DO NOTHING
+    RETURNING id"""
 
 
 async def waitlist_position(event_id: int, mode: str, registration_id: int) -> int:
-    ahead = await Registration.count().where(
-        (Registration.event == event_id)
-        & (Registration.status == "waitlisted")
-        & (Registration.attendance_mode == mode)
-        & (Registration.id < registration_id)
-    )
-    return ahead + 1
+    rows = await run_sql(_WAITING_AHEAD, event_id, mode, registration_id)
+    return rows[0]["ahead"] + 1
 
 
-async def _register_one(
+_WAITING_AHEAD = "SELECT COUNT(*) AS ahead FROM registration WHERE event = {} AND status = 'waitlisted' AND attendance_mode = {} AND id < {}"
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A registration written with the status the event row suggested, waiting for its seat."""
+
+    applicant: Applicant
+    registration_id: int
+    nonce: str
+    mode: AttendanceMode
+    guess: str
+    waitlist_position: int | None
+    at: datetime
+
+
+async def _write_registration(
     event: dict[str, Any], applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings
-) -> RegistrationCreated:
+) -> _Written:
+    """The contact, the registration and its message, with the status the event row suggested
+    (`_take_place` settles it). A second registration of the same person fails here, before
+    any seat is touched."""
     now = now_utc()
     mode = _attendance_mode(event, applicant.attendance_mode)
     contact_id = await _contact_id(applicant, company_id, data.consent_marketing, now)
-    try:
-        status, holds_company_seat = await _claim_place(event, company_id, mode)
-    except RegistrationConflict:
-        await _refuse_registered(event["id"], contact_id, applicant.email)
-        raise
+    guess = "confirmed" if _seat_looks_free(event, mode) else "waitlisted"
     nonce = new_nonce()
-
-    def new_row() -> Registration:
-        return Registration(
-            event=event["id"],
-            contact=contact_id,
-            company=company_id,
-            status=status,
-            attendance_mode=mode,
-            language=applicant.language,
-            token_nonce=nonce,
-            holds_company_seat=holds_company_seat,
-            registered_by=registered_by,
-            created_at=now,
-            confirmed_at=now if status == "confirmed" else None,
-        )
-
-    registration_id = await _insert_registration(new_row, applicant.email)
-    position = await waitlist_position(event["id"], mode, registration_id) if status == "waitlisted" else None
-    await messages.queue_registration_message(
-        registration_id,
-        "confirmed" if status == "confirmed" else "waitlisted",
-        settings,
-        to_address=applicant.email,
-        event_id=event["id"],
-        waitlist_position=position,
+    confirmed = guess == "confirmed"
+    registration_id = await _insert_registration(
+        (event["id"], contact_id, company_id, guess, mode, applicant.language, nonce,
+         confirmed and event["max_per_company"] is not None, registered_by, now, now if confirmed else None),
+        applicant.email,
     )
-    token = token_for(settings, "manage", registration_id, nonce)
+    position = await _queue_status_message(registration_id, guess, event["id"], mode, applicant.email, settings)
+    return _Written(applicant, registration_id, nonce, mode, guess, position, now)
+
+
+async def _take_place(event: dict[str, Any], written: _Written, company_id: int, settings: Settings) -> RegistrationCreated:
+    """Claim the seats and settle the status; a wrong guess (a seat taken or freed since the
+    event row was read) is corrected, message included."""
+    status, holds_company_seat = await _claim_place(event, company_id, written.mode)
+    position = written.waitlist_position
+    if status != written.guess:
+        await _settle_status(written.registration_id, status, holds_company_seat, written.at)
+        await cancel_pending(written.registration_id, (written.guess,))
+        position = await _queue_status_message(written.registration_id, status, event["id"], written.mode, written.applicant.email, settings)
+    token = token_for(settings, "manage", written.registration_id, written.nonce)
     return RegistrationCreated(
-        id=registration_id,
-        email=applicant.email,
+        id=written.registration_id,
+        email=written.applicant.email,
         status=status,  # type: ignore[arg-type]
-        attendance_mode=mode,
+        attendance_mode=written.mode,
         manage_token=token,
         manage_url=manage_url(settings, token),
         waitlist_position=position,
     )
 
 
+async def _queue_status_message(
+    registration_id: int, status: str, event_id: int, mode: AttendanceMode, email: str, settings: Settings
+) -> int | None:
+    """Queue the confirmation, or the waitlist notice with the position; returns the position."""
+    position = await waitlist_position(event_id, mode, registration_id) if status == "waitlisted" else None
+    await messages.queue_registration_message(registration_id, status, settings, to_address=email, event_id=event_id, waitlist_position=position)
+    return position
+
+
+async def _settle_status(registration_id: int, status: str, holds_company_seat: bool, now: datetime) -> None:
+    await Registration.update(
+        {
+            Registration.status: status,
+            Registration.holds_company_seat: holds_company_seat,
+            Registration.confirmed_at: now if status == "confirmed" else None,
+        }
+    ).where(Registration.id == registration_id)
+
+
 async def register(event_id: int, data: RegistrationCreate, settings: Settings) -> RegistrationCreated:
     """Register a person, and any colleagues, for an event: all of them or none.
 
-    Each statement does its part of the rules: the event read in the transaction, the
-    contact's upsert, conditional UPDATEs for the seats, the insert that the unique (event,
-    contact) index guards against duplicates, the outbox row. Only the company is looked up
-    before the transaction: companies are never deleted, and on SQLite the transaction waits
-    for its turn among all writers, so it is kept short.
+    The rows are written first (contact upsert, the registration insert that the unique
+    (event, contact) index guards against duplicates, the outbox row), then the seats are
+    claimed with conditional UPDATEs, then the transaction commits. The event row is the one
+    every registration of the event updates: PostgreSQL keeps it locked from the seat UPDATE
+    to COMMIT, so that stretch comes last, and this process's registrations queue for it in
+    `_seat_queue` rather than as blocked PostgreSQL backends (which all woke on every commit).
+    The company is looked up before the transaction: companies are never deleted, and on
+    SQLite the transaction waits for its turn among all writers, so it is kept short.
     """
     if data.consent_privacy is not True:
         raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it", code="consent_required")
@@ -400,28 +438,57 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
     known_company_id = await _known_company_id(vat)
 
     async def attempt() -> RegistrationCreated:
-        async with write_transaction():
+        async with _seat_queue(event_id) as wait_for_seats, write_transaction():
             event = await _event_for_update(event_id)
             _check_open(event)
             company_id = await _company_id(data.company, vat, known=known_company_id)
-            created = await _register_one(event, applicants[0], company_id, data, None, settings)
-            for colleague in applicants[1:]:
-                created.colleagues.append(await _register_one(event, colleague, company_id, data, created.id, settings))
+            first = await _write_registration(event, applicants[0], company_id, data, None, settings)
+            colleagues = [
+                await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
+            ]
+            await wait_for_seats()
+            created = await _take_place(event, first, company_id, settings)
+            for colleague in colleagues:
+                created.colleagues.append(await _take_place(event, colleague, company_id, settings))
             return created
 
     return await with_retry(attempt)
 
 
+_seat_locks: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, int], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@asynccontextmanager
+async def _seat_queue(event_id: int) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """This process's turn at the event's seats: the caller calls what this yields when it is
+    ready to claim them, and its turn lasts until this block exits, after the commit."""
+    lock = _seat_locks.setdefault((asyncio.get_running_loop(), event_id), asyncio.Lock())
+    joined = False
+
+    async def wait_for_turn() -> None:
+        nonlocal joined
+        await lock.acquire()
+        joined = True
+
+    try:
+        yield wait_for_turn
+    finally:
+        if joined:
+            lock.release()
+
+
 async def _event_for_update(event_id: int) -> dict[str, Any]:
-    """What registering needs to know of the event: the seat counters are not read, they are
-    taken with conditional UPDATEs. (The whole row costs ~35 columns to select and convert.)"""
-    row = await Event.select(*_REGISTERING_NEEDS).where(Event.id == event_id).first()
-    if row is None:
+    """What registering needs to know of the event. The seat counters only guess the outcome;
+    seats are taken with conditional UPDATEs. (The whole row costs ~35 columns to convert.)"""
+    rows = await run_sql(_REGISTERING_NEEDS, event_id)
+    if not rows:
         raise RegistrationNotFound(f"no published event with id {event_id}")
-    return row
+    return rows[0]
 
 
-_REGISTERING_NEEDS = (Event.id, Event.status, Event.mode, Event.max_per_company, Event.starts_at, Event.registration_closes_at)
+_REGISTERING_NEEDS = """
+    SELECT id, status, mode, max_per_company, starts_at, registration_closes_at, seats_taken, capacity, online_seats_taken, online_capacity
+    FROM event WHERE id = {}"""
 
 
 _RETRYABLE_PG_ERRORS = ("DeadlockDetectedError", "SerializationError")
