@@ -1,0 +1,73 @@
+"""A registration is written with the status the event row suggested and settled when its seat
+is claimed (registrations/service.py, `_write_registration` and `_take_place`). These tests
+make the guess wrong in both directions and check that nothing of it survives."""
+
+import json
+
+import httpx
+
+from events_service.db import write_transaction
+from events_service.events.tables import Event
+from events_service.mail.tables import OutboxMessage
+from events_service.registrations import service
+from events_service.registrations.schemas import CompanyRef, RegistrationCreate
+from events_service.registrations.tables import CompanySeats, Registration
+from events_service.settings import Settings
+from tests.factories import partita_iva, published_event, registration_payload
+
+
+async def _messages_of(registration_id: int) -> list[tuple[str, dict | None]]:
+    rows = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.payload).where(OutboxMessage.registration_id == registration_id)
+    return [(row["kind"], json.loads(row["payload"])) for row in rows]
+
+
+async def test_a_colleague_past_the_last_seat_is_waitlisted_though_the_event_row_showed_a_seat(
+    client: httpx.AsyncClient, organiser: dict[str, str]
+) -> None:
+    # The event row is read once per request: with one seat left it shows a seat to every colleague.
+    event = await published_event(client, organiser, capacity=2, max_per_company=5)
+    assert (await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload("first.one@x.example", company_no=9))).status_code == 201
+    colleagues = [{"email": "g.verdi@x.example", "first_name": "Giuseppe", "last_name": "Verdi"}]
+    answer = await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload("boss.bianchi@x.example", colleagues=colleagues))
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["status"] == "confirmed"
+    colleague = body["colleagues"][0]
+    assert (colleague["status"], colleague["waitlist_position"]) == ("waitlisted", 1)
+
+    row = await Registration.select().where(Registration.id == colleague["id"]).first()
+    assert (row["status"], row["holds_company_seat"], row["confirmed_at"]) == ("waitlisted", False, None)
+    assert await _messages_of(colleague["id"]) == [("waitlisted", {"waitlist_position": 1})]
+    assert await _messages_of(body["id"]) == [("confirmed", {})]
+    counters = await Event.select(Event.seats_taken).where(Event.id == event["id"]).first()
+    assert counters["seats_taken"] == 2
+    seats = await CompanySeats.select(CompanySeats.taken).where(CompanySeats.event == event["id"])
+    assert sorted(seat["taken"] for seat in seats) == [1, 1]  # the waitlisted colleague holds no company seat
+
+
+async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings
+) -> None:
+    # A cancellation between the read of the event row and the seat UPDATE: the row said full.
+    event = await published_event(client, organiser, capacity=1, max_per_company=2)
+    data = RegistrationCreate(
+        email="late.comer@x.example",
+        first_name="Late",
+        last_name="Comer",
+        company=CompanyRef(vat_id=partita_iva(3), name="Azienda 3 Srl", country="IT"),
+        consent_privacy=True,
+    )
+    applicant = service._applicants(data)[0]
+    async with write_transaction():
+        read = await service._event_for_update(event["id"])
+        company_id = await service._company_id(data.company, service._company_vat(data.company))
+        written = await service._write_registration({**read, "seats_taken": 1}, applicant, company_id, data, None, settings)
+        assert written.guess == "waitlisted"
+        created = await service._take_place(read, written, company_id, settings)
+
+    assert (created.status, created.waitlist_position) == ("confirmed", None)
+    row = await Registration.select().where(Registration.id == created.id).first()
+    assert row["status"] == "confirmed" and row["holds_company_seat"] is True and row["confirmed_at"] is not None
+    assert await _messages_of(created.id) == [("confirmed", {})]
+    seats = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event["id"]) & (CompanySeats.company == company_id)).first()
+    assert seats["taken"] == 1
