@@ -160,11 +160,6 @@ def _attendance_mode(event: dict[str, Any], wanted: AttendanceMode | None) -> At
     return fixed
 
 
-async def _known_company_id(vat: VatId) -> int | None:
-    rows = await run_sql("SELECT id FROM company WHERE vat_id = {}", vat.normalised)
-    return rows[0]["id"] if rows else None
-
-
 def _new_company_name(company: CompanyRef, vat: VatId) -> str:
     name = (company.name or "").strip()
     if not name:
@@ -172,13 +167,12 @@ def _new_company_name(company: CompanyRef, vat: VatId) -> str:
     return name
 
 
-async def _company_id(company: CompanyRef, vat: VatId, known: int | None = None) -> int:
-    """Find the company by VAT id (`known`: found already; companies are never deleted) or
-    create it; a company created by a concurrent registration is found, not duplicated (the
-    insert waits for it, then does nothing)."""
-    company_id = known if known is not None else await _known_company_id(vat)
-    if company_id is not None:
-        return company_id
+async def _company_id(company: CompanyRef, vat: VatId, known: int | None) -> int:
+    """The company the event read found by VAT id (`known`), or a new one; one created
+    meanwhile by a concurrent registration is found, not duplicated (the insert waits for
+    it, then does nothing)."""
+    if known is not None:
+        return known
     created = await Company.insert(
         Company(name=_new_company_name(company, vat), vat_id=vat.normalised, country=vat.country, region=company.region)
     ).on_conflict(target=Company.vat_id, action="DO NOTHING").returning(Company.id)
@@ -428,20 +422,18 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
     every registration of the event updates: PostgreSQL keeps it locked from the seat UPDATE
     to COMMIT, so that stretch comes last, and this process's registrations queue for it in
     `_seat_queue` rather than as blocked PostgreSQL backends (which all woke on every commit).
-    The company is looked up before the transaction: companies are never deleted, and on
-    SQLite the transaction waits for its turn among all writers, so it is kept short.
+    The company is looked up with the event, in the same statement.
     """
     if data.consent_privacy is not True:
         raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it", code="consent_required")
     applicants = _applicants(data)
     vat = _company_vat(data.company)
-    known_company_id = await _known_company_id(vat)
 
     async def attempt() -> RegistrationCreated:
         async with _seat_queue(event_id) as wait_for_seats, write_transaction():
-            event = await _event_for_update(event_id)
+            event = await _event_for_update(event_id, vat)
             _check_open(event)
-            company_id = await _company_id(data.company, vat, known=known_company_id)
+            company_id = await _company_id(data.company, vat, event["known_company_id"])
             first = await _write_registration(event, applicants[0], company_id, data, None, settings)
             colleagues = [
                 await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
@@ -477,17 +469,19 @@ async def _seat_queue(event_id: int) -> AsyncIterator[Callable[[], Awaitable[Non
             lock.release()
 
 
-async def _event_for_update(event_id: int) -> dict[str, Any]:
-    """What registering needs to know of the event. The seat counters only guess the outcome;
-    seats are taken with conditional UPDATEs. (The whole row costs ~35 columns to convert.)"""
-    rows = await run_sql(_REGISTERING_NEEDS, event_id)
+async def _event_for_update(event_id: int, vat: VatId) -> dict[str, Any]:
+    """What registering needs to know, in one statement: the event, and the id of the company
+    with this VAT id if we know it (`known_company_id`). The seat counters only guess the
+    outcome; seats are taken with conditional UPDATEs. (The whole row would be ~35 columns.)"""
+    rows = await run_sql(_REGISTERING_NEEDS, vat.normalised, event_id)
     if not rows:
         raise RegistrationNotFound(f"no published event with id {event_id}")
     return rows[0]
 
 
 _REGISTERING_NEEDS = """
-    SELECT id, status, mode, max_per_company, starts_at, registration_closes_at, seats_taken, capacity, online_seats_taken, online_capacity
+    SELECT id, status, mode, max_per_company, starts_at, registration_closes_at, seats_taken, capacity, online_seats_taken, online_capacity,
+        (SELECT company.id FROM company WHERE company.vat_id = {}) AS known_company_id
     FROM event WHERE id = {}"""
 
 
@@ -811,7 +805,7 @@ async def register_walk_in(
     if not (applicant.first_name and applicant.last_name):
         raise InvalidRegistration("first_name and last_name must not be blank")
     vat = _company_vat(company)
-    event = await _event_for_update(event_id)
+    event = await _event_for_update(event_id, vat)
     if event["status"] == "draft":
         raise RegistrationNotFound(f"no published event with id {event_id}")
     if event["status"] == "cancelled":
@@ -819,7 +813,7 @@ async def register_walk_in(
     if event["mode"] == "online":
         raise RegistrationConflict("an online event has no door: walk-ins are for in-person and hybrid events")
     now = now_utc()
-    company_id = await _company_id(company, vat)
+    company_id = await _company_id(company, vat, event["known_company_id"])
     contact_id = await _contact_id(applicant, company_id, None, now)
     existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
     if existing is not None and existing["status"] == "confirmed":

@@ -59,8 +59,9 @@ async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
     )
     applicant = service._applicants(data)[0]
     async with write_transaction():
-        read = await service._event_for_update(event["id"])
-        company_id = await service._company_id(data.company, service._company_vat(data.company))
+        vat = service._company_vat(data.company)
+        read = await service._event_for_update(event["id"], vat)
+        company_id = await service._company_id(data.company, vat, read["known_company_id"])
         written = await service._write_registration({**read, "seats_taken": 1}, applicant, company_id, data, None, settings)
         assert written.guess == "waitlisted"
         created = await service._take_place(read, written, company_id, settings)
