@@ -83,6 +83,12 @@ class Timing:
     count: int
     seconds: float
     latencies: list[float]
+    server_cpu_seconds: float | None = None  # servers_cpu_seconds() around the run
+
+    @property
+    def server_cpu_ms(self) -> float | None:
+        """Server CPU per request: what the throughput is made of on a machine with few cores."""
+        return None if self.server_cpu_seconds is None else self.server_cpu_seconds / self.count * 1000
 
     @property
     def per_second(self) -> float:
@@ -97,6 +103,44 @@ class Timing:
     @property
     def p50(self) -> float:
         return statistics.median(self.latencies) * 1000 if self.latencies else 0.0
+
+
+def servers_cpu_seconds() -> float | None:
+    """CPU time (user + system) used so far by this process's descendants (the served worker
+    processes) and by every PostgreSQL process, from Linux's /proc; None elsewhere. Read it
+    before and after a run: a backend that exits in between takes its share with it, so the
+    PostgreSQL part assumes pooled connections that outlive the run."""
+    stats = Path("/proc")
+    if not (stats / "self" / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    postgres: set[int] = set()
+    for entry in stats.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue  # it exited meanwhile
+        name_end = text.rindex(")")
+        fields = text[name_end + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+        if text[text.index("(") + 1 : name_end] == "postgres":
+            postgres.add(pid)
+    me = os.getpid()
+
+    def descends_from_me(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == me:
+                return True
+        return False
+
+    return sum(seconds for pid, seconds in cpu.items() if pid in postgres or (pid != me and descends_from_me(pid)))
 
 
 async def insert_rows(table: Any, rows: list[Any], returning: Any = None, chunk: int = 1000) -> list[int]:
