@@ -36,6 +36,16 @@ async def insert_row(data: JSONBody[RowIn]) -> RowOut:
     return RowOut(id=rows[0]["id"])
 
 
+@post("/rows-in-transaction")
+async def insert_row_in_transaction(data: JSONBody[RowIn]) -> RowOut:
+    """The same insert in the service's write transaction (db.write_transaction): on SQLite
+    the process's kept write connection, not a new one per statement as Piccolo's autocommit
+    path opens; on PostgreSQL BEGIN and COMMIT around it. A stricter baseline, printed beside."""
+    async with db.write_transaction():
+        rows = await BenchRow.insert(BenchRow(email=data.email)).returning(BenchRow.id)
+    return RowOut(id=rows[0]["id"])
+
+
 @get("/ready")
 async def ready() -> str:
     return "ok"
@@ -46,6 +56,7 @@ def create_bare_app() -> Litestar:
     settings = Settings.from_env(secret_key="unused")
     engine = db.engine_from_url(settings.db_url)
     BenchRow._meta.db = engine
+    db.use_engine(engine)  # write_transaction() finds it there
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -55,4 +66,4 @@ def create_bare_app() -> Litestar:
         finally:
             await db.close_engine(engine)
 
-    return Litestar(route_handlers=[insert_row, ready], lifespan=[lifespan])
+    return Litestar(route_handlers=[insert_row, insert_row_in_transaction, ready], lifespan=[lifespan])
