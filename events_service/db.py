@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -157,9 +157,11 @@ def engine_from_url(url: str) -> Engine:
         path = parts.path[1:] if parts.path.startswith("/") else parts.path
         return WalSQLiteEngine(path=path or "var/events.sqlite3", timeout=30)
     if parts.scheme in ("postgresql", "postgres"):
+        # libpq's spelling for a Unix socket: postgresql://user@/db?host=/var/run/postgresql
+        socket_folder = parse_qs(parts.query).get("host", [None])[0]
         return PostgresEngine(
             config={
-                "host": parts.hostname or "127.0.0.1",
+                "host": socket_folder or parts.hostname or "127.0.0.1",
                 "port": parts.port or 5432,
                 "user": unquote(parts.username) if parts.username else "postgres",
                 "password": unquote(parts.password) if parts.password else None,
