@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
         # The HTML pages (web/): public site, registrant's page, organisers' console.
-        route_handlers=[api, CalendarController, web_router(), static_files_router()],
+        route_handlers=[api, CalendarController, web_router(settings), static_files_router()],
         template_config=template_config(),
         # CSRF protects the HTML forms only; /api, calendar and .ics clients carry no cookie.
         csrf_config=CSRFConfig(secret=settings.secret_key, exclude=CSRF_EXCLUDE, cookie_samesite="lax",

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service.organisers.auth import EDITORS
+from events_service.rate_limit import public_registration_limit
 from events_service.registrations import service
 from events_service.registrations.schemas import (
     EventStats,
@@ -18,28 +18,15 @@ from events_service.registrations.schemas import (
 from events_service.settings import Settings
 
 
-class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's limiter says when the window resets only in RateLimit-Reset; browsers,
-    curl and HTTP clients read Retry-After."""
-
-    def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
-        headers = super().create_response_headers(cache_object)
-        headers["Retry-After"] = str(max(int(headers[self.config.rate_limit_reset_header_key]), 1))
-        return headers
-
-
 def public_registration_controller(settings: Settings) -> type[Controller]:
-    """The public controller, rate limited per client address (429 with Retry-After)."""
-    rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.public_rate_limit_per_minute),
-        middleware_class=RetryAfterRateLimitMiddleware,
-    )
+    """The public controller; registering is rate limited per client address (429 with Retry-After)."""
+    rate_limit = public_registration_limit(settings)
 
     class PublicRegistrationController(Controller):
         path = "/api/public"
         tags = ["public"]
 
-        @post("/events/{event_id:int}/registrations", middleware=[rate_limit.middleware], summary="Register for an event")
+        @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
         async def register(
             self, event_id: FromPath[int], data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
         ) -> RegistrationCreated:

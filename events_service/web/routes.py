@@ -37,6 +37,7 @@ from events_service.mail.outbox import MailError
 from events_service.mail.schemas import OutboxStatus
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate, get_organiser
+from events_service.rate_limit import SIGN_IN_LIMIT, public_registration_limit
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.registrations.service import RegistrationError
@@ -117,9 +118,14 @@ def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
         title, message = t("forbidden"), t("csrf_text")
     elif status == 403:
         title, message = t("forbidden"), t("forbidden_text")
+    elif status == 429:
+        title, message = t("too_many_requests"), t("too_many_requests_text")
     else:
         title, message = t("error"), detail
-    return render(request, "error.html", status_code=status, title=title, message=message)
+    page = render(request, "error.html", status_code=status, title=title, message=message)
+    if status == 429 and isinstance(error, HTTPException) and error.headers:
+        page.headers.update(error.headers)  # Retry-After
+    return page
 
 
 WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
@@ -201,6 +207,41 @@ def _registration_payload(values: dict[str, str], form: Any, lang: str) -> dict[
     return payload
 
 
+def registration_form_controller(settings: Settings) -> type[Controller]:
+    """The registration form's POST: public registration, rate limited per client address
+    with the same count as the API's (rate_limit.py)."""
+
+    class RegistrationForm(Controller):
+        path = "/"
+        include_in_schema = False
+
+        @post("/e/{slug:str}/register", middleware=[public_registration_limit(settings)])
+        async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
+            event = await events.public_event(slug, settings.base_url)
+            lang = page_language(request)
+            t = web.translator(lang)
+            form = await request.form()
+            values = _form_values(form, REGISTRATION_FIELDS)
+            values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
+            values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
+            errors = _check_registration_form(values, form, t)
+            created = None
+            if not errors:
+                try:
+                    data = msgspec.convert(_registration_payload(values, form, lang), RegistrationCreate)
+                    created = await registrations.register(event.id, data, settings)
+                except msgspec.ValidationError as error:
+                    errors.add(web.field_of_validation_error(error), str(error))
+                except DomainError as error:
+                    name, key = web.registration_error_key(error.code)
+                    errors.add(name, t(key) if key else error.detail)
+            if created is None:
+                return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
+            return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)
+
+    return RegistrationForm
+
+
 class PublicPages(Controller):
     path = "/"
     include_in_schema = False
@@ -229,30 +270,6 @@ class PublicPages(Controller):
     async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         event = await events.public_event(slug, settings.base_url)
         return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors())
-
-    @post("/e/{slug:str}/register")
-    async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
-        event = await events.public_event(slug, settings.base_url)
-        lang = page_language(request)
-        t = web.translator(lang)
-        form = await request.form()
-        values = _form_values(form, REGISTRATION_FIELDS)
-        values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
-        values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
-        errors = _check_registration_form(values, form, t)
-        created = None
-        if not errors:
-            try:
-                data = msgspec.convert(_registration_payload(values, form, lang), RegistrationCreate)
-                created = await registrations.register(event.id, data, settings)
-            except msgspec.ValidationError as error:
-                errors.add(web.field_of_validation_error(error), str(error))
-            except DomainError as error:
-                name, key = web.registration_error_key(error.code)
-                errors.add(name, t(key) if key else error.detail)
-        if created is None:
-            return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
-        return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)
 
     @get("/r/{token:str}")
     async def manage(
@@ -430,7 +447,7 @@ class Console(Controller):
     async def login_form(self, request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None) -> Template:
         return render(request, "console/login.html", next_path=next_path or "", email="", error=None)
 
-    @post("/login")
+    @post("/login", middleware=[SIGN_IN_LIMIT])
     async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
         form = await request.form()
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
@@ -656,6 +673,6 @@ class Console(Controller):
         return Redirect(path="/console/outbox", status_code=303)
 
 
-def web_router() -> Router:
-    return Router(path="/", route_handlers=[PublicPages, Console], exception_handlers=WEB_EXCEPTION_HANDLERS,
-                  include_in_schema=False)
+def web_router(settings: Settings) -> Router:
+    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), Console],
+                  exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)

@@ -117,6 +117,8 @@ WORDS: dict[str, dict[str, str]] = {
         "forbidden": "Not allowed",
         "forbidden_text": "Your role does not allow this page.",
         "csrf_text": "The form expired. Please go back, reload the page and try again.",
+        "too_many_requests": "Too many attempts",
+        "too_many_requests_text": "Too many attempts from your address in the last minute. Please wait a moment and try again.",
         "colleague_email_label": "Colleague's email",
     },
     "it": {
@@ -206,6 +208,8 @@ WORDS: dict[str, dict[str, str]] = {
         "forbidden": "Non consentito",
         "forbidden_text": "Il tuo ruolo non consente questa pagina.",
         "csrf_text": "Il modulo è scaduto. Torna indietro, ricarica la pagina e riprova.",
+        "too_many_requests": "Troppi tentativi",
+        "too_many_requests_text": "Troppi tentativi dal tuo indirizzo nell'ultimo minuto. Attendi qualche istante e riprova.",
         "colleague_email_label": "Email del collega",
     },
 }

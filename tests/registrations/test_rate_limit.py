@@ -3,10 +3,14 @@ import dataclasses
 import httpx
 
 from events_service.app import create_app, running_service
+from events_service.organisers.service import create_organiser
+from events_service.rate_limit import SIGN_IN_ATTEMPTS_PER_MINUTE
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
+from events_service.web import service as web
 from tests.conftest import token_headers
-from tests.factories import published_event, registration_payload
+from tests.factories import partita_iva, published_event, registration_payload
+from tests.web.support import PASSWORD, post_form
 
 
 async def test_public_registration_is_rate_limited_per_client(settings: Settings) -> None:
@@ -29,3 +33,55 @@ async def test_public_registration_is_rate_limited_per_client(settings: Settings
             answer = await other.post(path, json=registration_payload("other.client@x.example", company_no=9))
             assert answer.status_code == 201
         assert await Registration.count() == 4
+
+
+async def test_the_registration_form_shares_the_api_count(settings: Settings) -> None:
+    limited = dataclasses.replace(settings, public_rate_limit_per_minute=3)
+    app = create_app(limited)
+    async with running_service(limited):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://events.test", headers={"Accept-Language": "it"}) as client:
+            organiser = await token_headers(client)
+            event = await published_event(client, organiser)
+            api = f"/api/public/events/{event['id']}/registrations"
+            for n in range(2):
+                assert (await client.post(api, json=registration_payload(f"api{n}.x@x.example", company_no=n))).status_code == 201
+            form_page = f"/e/{event['slug']}/register"
+            through_form = await post_form(client, form_page, _form("third.person@x.example"))
+            assert through_form.status_code == 303, through_form.text
+            refused = await post_form(client, form_page, _form("fourth.person@x.example"))
+            assert refused.status_code == 429
+            assert "Troppi tentativi" in refused.text and int(refused.headers["retry-after"]) > 0
+            assert (await client.post(api, json=registration_payload("fifth.x@x.example", company_no=5))).status_code == 429
+        assert await Registration.count() == 3
+
+
+def _form(email: str) -> dict[str, str]:
+    return {
+        "email": email, "first_name": "Form", "last_name": "Person", "company_vat": partita_iva(7),
+        "company_name": "Azienda 7 Srl", "company_country": "IT", "consent_privacy": "yes",
+    }
+
+
+async def test_signing_in_is_limited_per_client_across_the_api_and_the_console(settings: Settings) -> None:
+    app = create_app(settings)
+    async with running_service(settings):
+        await create_organiser("guessed@programme.example", "Guessed", PASSWORD, "organiser")
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://events.test", headers={"Accept-Language": "en"}) as attacker:
+            wrong = {"email": "guessed@programme.example", "password": "not it"}
+            codes = [(await attacker.post("/api/auth/token", json=wrong)).status_code for _ in range(SIGN_IN_ATTEMPTS_PER_MINUTE - 1)]
+            assert codes == [401] * (SIGN_IN_ATTEMPTS_PER_MINUTE - 1)
+            last_try = await post_form(attacker, "/console/login", wrong)
+            assert last_try.status_code == 401  # the console's form counts with the API
+            right = {"email": "guessed@programme.example", "password": PASSWORD}
+            refused = await attacker.post("/api/auth/token", json=right)
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            page = await post_form(attacker, "/console/login", right)
+            assert page.status_code == 429 and "Too many attempts" in page.text
+            assert web.SESSION_COOKIE not in page.cookies
+        other_transport = httpx.ASGITransport(app=app, client=("198.51.100.5", 40000))
+        async with httpx.AsyncClient(transport=other_transport, base_url="http://events.test") as organiser:
+            assert (await organiser.post("/api/auth/token", json=right)).status_code == 200
+            # registrations are counted apart from sign-ins
+            assert (await organiser.get("/api/public/events")).status_code == 200
