@@ -322,9 +322,12 @@ def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
 
 EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_at", "timezone", "mode", "capacity",
                 "online_capacity", "max_per_company", "venue_name", "venue_address", "venue_city", "online_url",
-                "registration_closes_at", "topics", "speakers", "agenda", "reminder_offsets", "recording_url", "slides_url"]
-#: The event form's fields that are not the event's own: the links the follow-up emails carry.
-FOLLOW_UP_FIELDS = ("recording_url", "slides_url")
+                "registration_closes_at", "topics", "speakers", "agenda", "reminder_offsets", "recording_url", "slides_url",
+                "attendance_threshold_percent"]
+#: The event form's fields saved through the attendance service (FollowUpPatch), not with the
+#: event: the links the follow-up emails carry, and the share of the event that counts as attended.
+FOLLOW_UP_FIELDS = ("recording_url", "slides_url", "attendance_threshold_percent")
+DEFAULT_ATTENDANCE_THRESHOLD = "50"  # Event.attendance_threshold_percent's default
 
 
 def _event_values(event: Any, follow_up: Any) -> dict[str, str]:
@@ -342,6 +345,7 @@ def _event_values(event: Any, follow_up: Any) -> dict[str, str]:
         "agenda": web.agenda_text(event.agenda, event.timezone),
         "reminder_offsets": web.offsets_text(event.reminder_offsets_minutes),
         "recording_url": follow_up.recording_url or "", "slides_url": follow_up.slides_url or "",
+        "attendance_threshold_percent": str(follow_up.attendance_threshold_percent),
     }
 
 
@@ -421,11 +425,20 @@ def _checked_event_form(form: Any, struct: type[Any], t: Any) -> tuple[dict[str,
         payload.pop("reminder_offsets_minutes", None)
     event = None
     links: dict[str, Any] = {}
-    for name in FOLLOW_UP_FIELDS:  # one by one, so that both links can be wrong at once
+    for name in FOLLOW_UP_FIELDS:  # one by one, so that each can be wrong at once
         if name not in form:
             continue
+        value: Any = values[name] or None
+        if name == "attendance_threshold_percent":
+            if value is None:
+                continue  # a blank threshold keeps the event's
+            try:
+                value = int(value)
+            except ValueError:
+                errors.add(name, t("error_whole_number"))
+                continue
         try:
-            links[name] = getattr(msgspec.convert({name: values[name] or None}, FollowUpPatch), name)
+            links[name] = getattr(msgspec.convert({name: value}, FollowUpPatch), name)
         except msgspec.ValidationError as error:
             _add_validation_error(errors, error, t)
     follow_up = None if errors else FollowUpPatch(**links)
@@ -497,6 +510,7 @@ class Console(Controller):
         await console_user(request, settings, "organiser")
         values = dict.fromkeys(EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
                                                     "timezone": "Europe/Rome", "capacity": "100",
+                                                    "attendance_threshold_percent": DEFAULT_ATTENDANCE_THRESHOLD,
                                                     "reminder_offsets": web.offsets_text(_default_reminders())}
         return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors())
 

@@ -384,3 +384,30 @@ async def test_checkin_page_carries_the_camera_scanner_and_the_field_still_works
     checked = await post_form(client, f"/console/events/{day['id']}/checkin", {"code": code})
     assert checked.status_code == 200 and "Welcome: Ada Rossi" in checked.text
     assert 'id="checkin-form"' in checked.text and "checkin-scanner.js" in checked.text
+
+
+async def test_event_form_sets_the_attendance_threshold(client: httpx.AsyncClient) -> None:
+    await console_login(client)
+    new = await client.get("/console/events/new")
+    assert input_value(new.text, "attendance_threshold_percent") == "50"
+    created = await post_form(client, "/console/events/new", event_form(attendance_threshold_percent="75"), page="/console/events/new")
+    assert created.status_code == 303, created.text
+    event_id = int(created.headers["location"].split("/")[3].split("?")[0])
+    assert (await attendance.get_follow_up(event_id)).attendance_threshold_percent == 75
+    page = await client.get(f"/console/events/{event_id}")
+    assert input_value(page.text, "attendance_threshold_percent") == "75"
+
+    for typed, message in (("150", "a number out of range"), ("half", "a whole number")):
+        refused = await post_form(client, f"/console/events/{event_id}", event_form(title="Not saved", attendance_threshold_percent=typed), page="/console/events")
+        assert refused.status_code == 422
+        assert message in (field_error(refused.text, "attendance_threshold_percent") or "").lower(), refused.text
+        assert input_value(refused.text, "attendance_threshold_percent") == typed
+    assert (await attendance.get_follow_up(event_id)).attendance_threshold_percent == 75
+    assert (await events.get_event(event_id)).title == "Tech Day Como: robots"
+
+    blank = await post_form(client, f"/console/events/{event_id}", event_form(attendance_threshold_percent=""), page="/console/events")
+    assert blank.status_code == 303
+    assert (await attendance.get_follow_up(event_id)).attendance_threshold_percent == 75  # a blank keeps it
+    lowered = await post_form(client, f"/console/events/{event_id}", event_form(attendance_threshold_percent="30"), page="/console/events")
+    assert lowered.status_code == 303
+    assert (await attendance.get_follow_up(event_id)).attendance_threshold_percent == 30
