@@ -69,6 +69,8 @@ async def test_rush_of_registrations_then_cancellations(settings: Settings, tmp_
             assert len(confirmed) == CAPACITY
             per_company = collections.Counter(row["company"] for row in confirmed)
             assert max(per_company.values()) <= PER_COMPANY
+            async with running_service(settings):
+                await _assert_rows_counters_and_messages_agree(event["id"], created, rows)
 
             listing = (await http.get(f"/api/events/{event['id']}/registrations", params={"status": "waitlisted"}, headers=organiser)).json()
             assert [row["id"] for row in listing] == sorted(row["id"] for row in listing)
@@ -89,3 +91,25 @@ async def test_rush_of_registrations_then_cancellations(settings: Settings, tmp_
             assert promotions == CANCELLATIONS
             assert stats["cancelled"] == CANCELLATIONS
             assert max(collections.Counter(row["company"] for row in confirmed_after).values()) <= PER_COMPANY
+
+
+async def _assert_rows_counters_and_messages_agree(event_id: int, created: dict[int, dict], rows: list[dict]) -> None:
+    """Each registration was written with a guessed status and settled when it claimed its seat
+    (registrations/service.py): under a rush many guesses are wrong, and none may show."""
+    from events_service.events.tables import Event
+    from events_service.registrations.tables import CompanySeats
+
+    messages = collections.defaultdict(list)
+    for message in await OutboxMessage.select(OutboxMessage.registration_id, OutboxMessage.kind).where(OutboxMessage.event_id == event_id):
+        messages[message["registration_id"]].append(message["kind"])
+    for row in rows:
+        assert row["status"] == created[row["id"]]["status"], row["id"]
+        assert messages[row["id"]] == [row["status"]], (row["id"], messages[row["id"]])
+        assert row["holds_company_seat"] is (row["status"] == "confirmed")
+        assert (row["confirmed_at"] is not None) is (row["status"] == "confirmed")
+    confirmed = [row for row in rows if row["status"] == "confirmed"]
+    counters = await Event.select(Event.seats_taken).where(Event.id == event_id).first()
+    assert counters["seats_taken"] == len(confirmed)
+    seats = {row["company"]: row["taken"] for row in await CompanySeats.select().where(CompanySeats.event == event_id)}
+    held = collections.Counter(row["company"] for row in confirmed)
+    assert {company: taken for company, taken in seats.items() if taken} == dict(held)
