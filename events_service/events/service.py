@@ -214,23 +214,23 @@ def _check_schedule(values: dict[str, Any]) -> None:
     zone(values["timezone"])
     starts, ends = values["starts_at"], values["ends_at"]
     if ends <= starts:
-        raise InvalidEvent("ends_at must be after starts_at")
+        raise InvalidEvent("ends_at must be after starts_at", code="ends_before_start")
     closes = values.get("registration_closes_at")
     if closes is not None and closes > ends:
-        raise InvalidEvent("registration_closes_at must not be after the event ends")
+        raise InvalidEvent("registration_closes_at must not be after the event ends", code="closes_after_end")
 
 
 def _check_capacities(values: dict[str, Any]) -> None:
     if values["mode"] == "hybrid":
         if values.get("online_capacity") is None:
-            raise InvalidEvent("a hybrid event needs online_capacity (capacity counts the seats in the room)")
+            raise InvalidEvent("a hybrid event needs online_capacity (capacity counts the seats in the room)", code="hybrid_needs_online_capacity")
     elif values.get("online_capacity") is not None:
-        raise InvalidEvent("online_capacity is only for hybrid events; use capacity")
+        raise InvalidEvent("online_capacity is only for hybrid events; use capacity", code="online_capacity_not_hybrid")
 
 
 def _check_agenda(kind: str, agenda: list[AgendaItemIn], starts: datetime, ends: datetime, speakers: list[SpeakerIn]) -> None:
     if agenda and kind != "tech_day":
-        raise InvalidEvent("only a Tech Day has an agenda")
+        raise InvalidEvent("only a Tech Day has an agenda", code="agenda_only_tech_day")
     names = {speaker.name for speaker in speakers}
     for index, item in enumerate(agenda):
         where = f"agenda[{index}] ('{item.title}')"
@@ -394,7 +394,7 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
     async with write_transaction():
         current = await event_row(event_id)
         if current["status"] == "cancelled":
-            raise EventStateConflict("a cancelled event cannot be changed")
+            raise EventStateConflict("a cancelled event cannot be changed", code="event_cancelled")
         values = _patched_values(current, patch)
         _check_schedule(values)
         _check_capacities(values)
@@ -402,6 +402,7 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
         if current["status"] == "published" and (missing := missing_for_publication(values)):
             raise InvalidEvent(
                 f"a published {values['mode']} event needs: {', '.join(missing)}",
+                code="missing_for_publication",
                 extra={"missing": missing},
             )
         speakers = await _current_or_new_speakers(event_id, patch)
@@ -439,15 +440,16 @@ async def publish_event(event_id: int) -> EventOut:
     async with write_transaction():
         row = await event_row(event_id)
         if row["status"] == "cancelled":
-            raise EventStateConflict("a cancelled event cannot be published")
+            raise EventStateConflict("a cancelled event cannot be published", code="event_cancelled")
         if row["status"] == "draft":
             if missing := missing_for_publication(row):
                 raise InvalidEvent(
                     f"cannot publish a {row['mode']} event without: {', '.join(missing)}",
+                    code="missing_for_publication",
                     extra={"missing": missing},
                 )
             if row["ends_at"] <= now_utc():
-                raise InvalidEvent("cannot publish an event that has already ended")
+                raise InvalidEvent("cannot publish an event that has already ended", code="event_ended")
             now = now_utc()
             await Event.update({Event.status: "published", Event.published_at: now, Event.updated_at: now}).where(
                 Event.id == event_id

@@ -637,9 +637,17 @@ async def send_due_event_updates(settings: Settings, now: datetime | None = None
 async def check_capacity_change(event: dict[str, Any], capacity: int, online_capacity: int | None) -> None:
     """A capacity may not drop below the seats already confirmed."""
     if capacity < event["seats_taken"]:
-        raise RegistrationConflict(f"capacity cannot go below the {event['seats_taken']} seats already confirmed")
+        raise RegistrationConflict(
+            f"capacity cannot go below the {event['seats_taken']} seats already confirmed",
+            code="capacity_below_confirmed",
+            extra={"confirmed": event["seats_taken"]},
+        )
     if online_capacity is not None and online_capacity < event["online_seats_taken"]:
-        raise RegistrationConflict(f"online_capacity cannot go below the {event['online_seats_taken']} online seats already confirmed")
+        raise RegistrationConflict(
+            f"online_capacity cannot go below the {event['online_seats_taken']} online seats already confirmed",
+            code="online_capacity_below_confirmed",
+            extra={"confirmed": event["online_seats_taken"]},
+        )
 
 
 # ---------------------------------------------------------------- reading

@@ -524,7 +524,7 @@ class Console(Controller):
                 await attendance.update_follow_up(event.id, follow_up)
                 return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
-                errors.add(None, error.detail)
+                errors.add(None, web.error_text(error, web.translator(page_language(request))))
         return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors)
 
     @get("/events/{event_id:int}")
@@ -550,7 +550,7 @@ class Console(Controller):
                 await attendance.update_follow_up(event_id, follow_up)
                 return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
-                errors.add(None, error.detail)
+                errors.add(None, web.error_text(error, web.translator(page_language(request))))
         return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors,
                       follow_up=await attendance.get_follow_up(event_id))
 
@@ -562,7 +562,7 @@ class Console(Controller):
         except DomainError as error:
             event = await events.get_event(event_id)
             follow_up = await attendance.get_follow_up(event_id)
-            errors = FormErrors(general=[error.detail])
+            errors = FormErrors(general=[web.error_text(error, web.translator(page_language(request)))])
             return render(request, "console/event_form.html", status_code=error.status_code, event=event,
                           values=_event_values(event, follow_up), errors=errors, follow_up=follow_up)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)

@@ -20,6 +20,7 @@ import msgspec
 import segno
 from babel.dates import format_datetime, format_time
 
+from events_service.errors import DomainError
 from events_service.settings import Settings
 
 LANGUAGES = ("it", "en")
@@ -308,6 +309,17 @@ CONSOLE_WORDS: dict[str, dict[str, str]] = {
         "recording_url": "Recording link",
         "slides_url": "Slides link",
         "url_hint": "A full address starting with https://",
+        # service refusals by their code (error_text); {names} are filled from the error's extra
+        "error_ends_before_start": "The event must end after it starts.",
+        "error_closes_after_end": "Registration must close before the event ends.",
+        "error_hybrid_needs_online_capacity": "A hybrid event needs its online seats too (the capacity counts the seats in the room).",
+        "error_online_capacity_not_hybrid": "Online seats are only for hybrid events: use the capacity.",
+        "error_agenda_only_tech_day": "Only a Tech Day has an agenda.",
+        "error_event_cancelled": "This event has been cancelled: it can no longer be changed or published.",
+        "error_missing_for_publication": "Before people can register, the event needs: {missing}.",
+        "error_event_ended": "This event has already ended: it cannot be published.",
+        "error_capacity_below_confirmed": "The capacity cannot go below the {confirmed} seats already confirmed.",
+        "error_online_capacity_below_confirmed": "The online seats cannot go below the {confirmed} already confirmed.",
         "attendance_threshold": "Attended from (% of the event)",
         "attendance_threshold_hint": "In an imported webinar report, who followed at least this share of the event counts as attended and gets the thank-you email (0–100, usually 50).",
         "save_changes": "Save changes",
@@ -477,6 +489,16 @@ CONSOLE_WORDS: dict[str, dict[str, str]] = {
         "recording_url": "Link alla registrazione video",
         "slides_url": "Link alle slide",
         "url_hint": "Un indirizzo completo che inizia con https://",
+        "error_ends_before_start": "L'evento deve finire dopo l'inizio.",
+        "error_closes_after_end": "Le iscrizioni devono chiudersi prima della fine dell'evento.",
+        "error_hybrid_needs_online_capacity": "Un evento ibrido ha bisogno anche dei posti online (i posti indicati sono quelli in sala).",
+        "error_online_capacity_not_hybrid": "I posti online sono solo per gli eventi ibridi: usa i posti.",
+        "error_agenda_only_tech_day": "Solo un Tech Day ha un programma.",
+        "error_event_cancelled": "Questo evento è stato annullato: non si può più modificare né pubblicare.",
+        "error_missing_for_publication": "Prima di aprire le iscrizioni l'evento ha bisogno di: {missing}.",
+        "error_event_ended": "Questo evento è già finito: non si può pubblicare.",
+        "error_capacity_below_confirmed": "I posti non possono scendere sotto i {confirmed} già confermati.",
+        "error_online_capacity_below_confirmed": "I posti online non possono scendere sotto i {confirmed} già confermati.",
         "attendance_threshold": "Presente da (% dell'evento)",
         "attendance_threshold_hint": "Nel report importato del webinar conta come presente, e riceve l'email di ringraziamento, chi ha seguito almeno questa quota dell'evento (0–100, di solito 50).",
         "save_changes": "Salva le modifiche",
@@ -682,6 +704,18 @@ REGISTRATION_ERROR_FIELDS: dict[str, tuple[str, str]] = {
     "invalid_vat_id": ("company_vat", "vat_invalid"),
     "invalid_email": ("email", "email_invalid"),
 }
+
+
+def error_text(error: DomainError, t: Any) -> str:
+    """A service's refusal in the page's language when the console has words for its code,
+    with its figures filled in; otherwise as the service worded it (in English)."""
+    template = t(f"error_{error.code}", "") if error.code else ""
+    if not template:
+        return error.detail
+    values = dict(error.extra or {})
+    if "missing" in values:  # the event's fields, as the form labels them ("venue.name" -> venue_name)
+        values["missing"] = ", ".join(t(name.replace(".", "_")) for name in values["missing"])
+    return template.format(**values)
 
 
 def registration_error_key(code: str | None) -> tuple[str | None, str | None]:

@@ -3,6 +3,7 @@ check-in, attendance import, dashboard, outbox."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,7 +90,7 @@ async def test_checkin_role_sees_only_checkin(client: httpx.AsyncClient, organis
 async def test_create_publish_edit_and_cancel_an_event(client: httpx.AsyncClient) -> None:
     await console_login(client)
     bad = await post_form(client, "/console/events/new", event_form(ends_at=f"{LOCAL_START}T08:00"), page="/console/events/new")
-    assert bad.status_code == 422 and "ends_at must be after starts_at" in bad.text
+    assert bad.status_code == 422 and "The event must end after it starts." in bad.text
     assert 'value="Tech Day Como: robots"' in bad.text
     bad_agenda = await post_form(client, "/console/events/new", event_form(agenda="nine to ten"), page="/console/events/new")
     assert bad_agenda.status_code == 422 and "agenda line 1" in bad_agenda.text
@@ -121,7 +122,34 @@ async def test_publishing_without_a_venue_says_why(client: httpx.AsyncClient) ->
     created = await post_form(client, "/console/events/new", event_form(venue_name="", venue_address="", venue_city=""), page="/console/events")
     event_id = int(created.headers["location"].split("/")[3].split("?")[0])
     refused = await post_form(client, f"/console/events/{event_id}/publish", {}, page="/console/events")
-    assert refused.status_code == 422 and "cannot publish a in_person event without" in refused.text
+    assert refused.status_code == 422
+    assert "Before people can register, the event needs: Venue name, Venue address, City." in refused.text
+
+
+async def test_service_refusals_speak_the_console_language(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    talk = await published_event(client, organiser, capacity=5)
+    for n in range(3):
+        answer = await client.post(f"/api/public/events/{talk['id']}/registrations", json=registration_payload(f"p{n}.x@x.example", n))
+        assert answer.status_code == 201
+    await console_login(client)
+    client.headers["Accept-Language"] = "it-IT,it;q=0.9"
+    form = event_form(kind="tech_talk", mode="online", capacity="2", online_url="https://meet.example.org/talk",
+                      venue_name="", venue_address="", venue_city="", agenda="")
+    refused = await post_form(client, f"/console/events/{talk['id']}", form, page="/console/events")
+    assert refused.status_code == 422  # the form, shown again with what was typed
+    assert "I posti non possono scendere sotto i 3 già confermati." in refused.text
+    assert (await events.get_event(talk["id"])).capacity == 5
+    # the API keeps its English detail, with the code and the figure for programs
+    api = await client.patch(f"/api/events/{talk['id']}", json={"capacity": 2}, headers=organiser)
+    assert api.status_code == 409
+    assert api.json()["code"] == "capacity_below_confirmed" and api.json()["extra"] == {"confirmed": 3}
+    assert "cannot go below the 3 seats" in api.json()["detail"]
+
+    draft = await post_form(client, "/console/events/new", event_form(venue_name="", venue_address="", venue_city=""), page="/console/events")
+    draft_id = int(draft.headers["location"].split("/")[3].split("?")[0])
+    unpublished = await post_form(client, f"/console/events/{draft_id}/publish", {}, page="/console/events")
+    assert unpublished.status_code == 422
+    assert "Prima di aprire le iscrizioni l'evento ha bisogno di: Nome della sede, Indirizzo della sede, Città." in html.unescape(unpublished.text)
 
 
 async def test_registrations_filter_csv_and_cancel(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
