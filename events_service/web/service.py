@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -815,7 +816,10 @@ def event_form_error(error: msgspec.ValidationError) -> tuple[str | None, str]:
     return name, "error_invalid"
 
 
-_OFFSET = re.compile(r"^(\d{1,6})\s*([a-z]*)$")
+_OFFSET = re.compile(r"^(\d{1,6}(?:\.\d{1,3})?)\s*([a-z]*)$")
+# A comma between digits with the unit right after is an Italian decimal comma (`1,5h` is 90
+# minutes), not two reminders: split at the comma, it read as 1 minute and 5 hours.
+_DECIMAL_COMMA = re.compile(r"(\d),(\d+\s*[a-z])")
 _OFFSET_UNITS = {"": 1, "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuto": 1, "minuti": 1,
                  "h": 60, "hour": 60, "hours": 60, "ora": 60, "ore": 60,
                  "d": 1440, "g": 1440, "day": 1440, "days": 1440, "giorno": 1440, "giorni": 1440}
@@ -834,17 +838,21 @@ class OffsetError(ValueError):
 
 
 def parse_offsets(text: str) -> list[int]:
-    """The reminder field: `1d, 3h, 30m` (also `2g`, `1 day`, `2 ore`; a bare number is
-    minutes) as minutes before the event, largest first, each once. Empty means no reminders."""
+    """The reminder field: `1d, 3h, 30m` (also `2g`, `1 day`, `2 ore`, `1.5h` or `1,5h`; a bare
+    number is minutes) as minutes before the event, largest first, each once. Empty means no
+    reminders."""
     minutes: set[int] = set()
-    for piece in re.split(r"[,;]", text):
+    for piece in re.split(r"[,;]", _DECIMAL_COMMA.sub(r"\1.\2", text.lower())):
         piece = piece.strip()
         if not piece:
             continue
-        match = _OFFSET.match(piece.lower())
+        match = _OFFSET.match(piece)
         if not match or match.group(2) not in _OFFSET_UNITS:
             raise OffsetError("format", piece)
-        value = int(match.group(1)) * _OFFSET_UNITS[match.group(2)]
+        amount = Decimal(match.group(1)) * _OFFSET_UNITS[match.group(2)]
+        if amount != amount.to_integral_value():
+            raise OffsetError("format", piece)  # reminders go out on whole minutes
+        value = int(amount)
         if not 1 <= value <= MAX_OFFSET_MINUTES:
             raise OffsetError("range", piece)
         minutes.add(value)
