@@ -212,16 +212,14 @@ _UPSERT_CONTACT_WITH_MARKETING = _UPSERT_CONTACT.replace(
 )
 
 
-def _seat_columns(mode: AttendanceMode, event: dict[str, Any]) -> tuple[Any, Any]:
-    """(taken, capacity) columns of the pool a mode draws from; only hybrid events have two."""
-    if mode == "online" and event["mode"] == "hybrid":
-        return Event.online_seats_taken, Event.online_capacity
-    return Event.seats_taken, Event.capacity
+def _draws_online_seats(mode: AttendanceMode, event: dict[str, Any]) -> bool:
+    """Whether a mode draws from the online pool (online_seats_taken / online_capacity) rather
+    than the event's seats: only hybrid events have two pools."""
+    return mode == "online" and event["mode"] == "hybrid"
 
 
 async def _take_event_seat(event: dict[str, Any], mode: AttendanceMode) -> bool:
-    taken, _ = _seat_columns(mode, event)
-    statement = _TAKE_ONLINE_SEAT if taken is Event.online_seats_taken else _TAKE_SEAT
+    statement = _TAKE_ONLINE_SEAT if _draws_online_seats(mode, event) else _TAKE_SEAT
     return bool(await run_sql(statement, event["id"]))
 
 
@@ -230,7 +228,7 @@ _TAKE_ONLINE_SEAT = "UPDATE event SET online_seats_taken = online_seats_taken + 
 
 
 async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> None:
-    taken, _ = _seat_columns(mode, event)
+    taken = Event.online_seats_taken if _draws_online_seats(mode, event) else Event.seats_taken
     await Event.update({taken: taken - 1}).where((Event.id == event["id"]) & (taken > 0))
 
 
@@ -286,7 +284,7 @@ async def _claim_place(event: dict[str, Any], company_id: int, mode: AttendanceM
 
 def _seat_looks_free(event: dict[str, Any], mode: AttendanceMode) -> bool:
     """What the event row said when read: a guess, which `_claim_place` settles."""
-    if mode == "online" and event["mode"] == "hybrid":
+    if _draws_online_seats(mode, event):
         return event["online_seats_taken"] < event["online_capacity"]
     return event["seats_taken"] < event["capacity"]
 
