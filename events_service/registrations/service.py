@@ -187,7 +187,7 @@ async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: 
     or withdraw; a colleague registered by them keeps theirs as it was."""
     records_marketing = not applicant.is_colleague and consent_marketing is not None
     rows = await run_sql(
-        _UPSERT_CONTACT_WITH_MARKETING if records_marketing else _UPSERT_CONTACT,
+        _UPSERT_CONTACT,
         applicant.email,
         applicant.first_name,
         applicant.last_name,
@@ -197,6 +197,7 @@ async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: 
         now if records_marketing and consent_marketing else None,
         new_nonce(),
         now,
+        records_marketing,
     )
     return rows[0]["id"]
 
@@ -205,11 +206,9 @@ _UPSERT_CONTACT = """
     INSERT INTO contact (email, first_name, last_name, company, language, consent_privacy_at, consent_marketing_at, feed_nonce, created_at)
     VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
     ON CONFLICT (email) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name, company = excluded.company,
-        language = excluded.language, consent_privacy_at = excluded.consent_privacy_at
+        language = excluded.language, consent_privacy_at = excluded.consent_privacy_at,
+        consent_marketing_at = CASE WHEN {} THEN excluded.consent_marketing_at ELSE contact.consent_marketing_at END
     RETURNING id"""
-_UPSERT_CONTACT_WITH_MARKETING = _UPSERT_CONTACT.replace(
-    "consent_privacy_at = excluded.consent_privacy_at", "consent_privacy_at = excluded.consent_privacy_at, consent_marketing_at = excluded.consent_marketing_at"
-)
 
 
 def _draws_online_seats(mode: AttendanceMode, event: dict[str, Any]) -> bool:

@@ -325,3 +325,22 @@ async def test_csv_export_does_not_let_a_typed_formula_run(client: httpx.AsyncCl
     row = list(csv.reader(io.StringIO(exported.text)))[1]
     assert row[5] == '\'=HYPERLINK("http://evil.example","x")'
     assert row[6] == "'+1"
+
+
+async def test_marketing_consent_is_the_registrants_own_to_give_or_withdraw(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    events = [await published_event(client, organiser, title=f"Talk {n}") for n in range(4)]
+
+    async def marketing_consent_at() -> object:
+        return (await Contact.select(Contact.consent_marketing_at).where(Contact.email == "ada.neri@x.example").first())["consent_marketing_at"]
+
+    assert (await _register(client, events[0]["id"], "ada.neri@x.example", consent_marketing=True)).status_code == 201
+    given = await marketing_consent_at()
+    assert given is not None
+    colleague = {"email": "ada.neri@x.example", "first_name": "Ada", "last_name": "Neri"}
+    by_colleague = await _register(client, events[1]["id"], "boss.x@x.example", consent_marketing=False, colleagues=[colleague])
+    assert by_colleague.status_code == 201
+    assert await marketing_consent_at() == given  # a colleague's answer is not hers
+    assert (await _register(client, events[2]["id"], "ada.neri@x.example")).status_code == 201
+    assert await marketing_consent_at() == given  # not asked: kept
+    assert (await _register(client, events[3]["id"], "ada.neri@x.example", consent_marketing=False)).status_code == 201
+    assert await marketing_consent_at() is None  # withdrawn
