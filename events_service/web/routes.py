@@ -32,6 +32,7 @@ from events_service.errors import DomainError
 from events_service.events import service as events
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.service import EventError
+from events_service.events.tables import Event
 from events_service.mail import outbox
 from events_service.mail.outbox import MailError
 from events_service.mail.schemas import OutboxStatus
@@ -327,7 +328,6 @@ EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_a
 #: The event form's fields saved through the attendance service (FollowUpPatch), not with the
 #: event: the links the follow-up emails carry, and the share of the event that counts as attended.
 FOLLOW_UP_FIELDS = ("recording_url", "slides_url", "attendance_threshold_percent")
-DEFAULT_ATTENDANCE_THRESHOLD = "50"  # Event.attendance_threshold_percent's default
 
 
 def _event_values(event: Any, follow_up: Any) -> dict[str, str]:
@@ -510,7 +510,7 @@ class Console(Controller):
         await console_user(request, settings, "organiser")
         values = dict.fromkeys(EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
                                                     "timezone": "Europe/Rome", "capacity": "100",
-                                                    "attendance_threshold_percent": DEFAULT_ATTENDANCE_THRESHOLD,
+                                                    "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": web.offsets_text(_default_reminders())}
         return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors())
 
