@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
+#: What makes a spreadsheet read a cell as a formula: = + - @ (and their full-width forms,
+#: which some spreadsheets fold to ASCII), or a tab or carriage return in front of them.
+FORMULA_STARTS = "=+-@\t\r＝＋－＠"
+#: Where a spreadsheet may start a new cell inside what we wrote as one: an Italian Excel
+#: splits at ';', others at ',' or a tab, and a line break starts a new row.
+CELL_BREAKS = ";,\t\r\n"
+#: A separator (or the start of the text), then blanks or quotes a spreadsheet skips, then a
+#: formula start: the apostrophe goes right after the separator, so that piece reads as text.
+_FORMULA_PIECE = re.compile(rf"(^|[{re.escape(CELL_BREAKS)}])(?=[ \"']*[{re.escape(FORMULA_STARTS)}])")
+
+
+def neutralised(text: str) -> str:
+    """`text` with every piece a spreadsheet could take for a cell made unable to start a
+    formula: `Rossi;=cmd|' /C calc'!A0` becomes `Rossi;'=cmd|' /C calc'!A0`."""
+    return _FORMULA_PIECE.sub(r"\1'", text)
+
 
 def _cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (=, +, -, @) is quoted: registrants
-    type names and company names, and an export must not run what they typed."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Registrants type names and company names, and an export must not run what they typed."""
+    if isinstance(value, str):
+        return neutralised(value)
     return "" if value is None else value
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Every data field quoted, so a separator inside a value stays inside it for any reader
+    that honours quotes; the header is ours and stays as it was (plain names)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
+    csv.writer(buffer).writerow(header)
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows([[_cell(value) for value in row] for row in rows])
     return buffer.getvalue()
