@@ -12,7 +12,7 @@ from litestar.exceptions import ValidationException
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 
-from events_service import db
+from events_service import db, log_redaction
 from events_service.attendance.routes import (
     AttendanceController,
     PrivacyController,
@@ -58,6 +58,8 @@ async def running_service(settings: Settings) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    # Every process that serves (each uvicorn worker builds its app here) keeps tokens out of its logs.
+    log_redaction.install()
     jwt_auth = build_jwt_auth(settings)
     api = Router(
         path="/",
