@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import click
 
-from events_service.settings import Settings
+from events_service.settings import Settings, redacted_url
 
 T = TypeVar("T")
 
@@ -50,7 +50,7 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     _run(settings, _nothing)
     if no_worker:
         os.environ["EVENTS_RUN_WORKER"] = "0"
-    click.echo(f"API docs: http://{host}:{port}/schema   (database: {settings.db_url})")
+    click.echo(f"API docs: http://{host}:{port}/schema   (database: {redacted_url(settings.db_url)})")
     uvicorn.run("events_service.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -63,7 +63,7 @@ def migrate() -> None:
     """Apply pending database migrations."""
     settings = Settings.from_env()
     _run(settings, _nothing)
-    click.echo(f"database is up to date: {settings.db_url}")
+    click.echo(f"database is up to date: {redacted_url(settings.db_url)}")
 
 
 @main.group()
@@ -150,7 +150,7 @@ def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        click.echo(f"worker {runner.dispatcher.worker_id} running (database: {settings.db_url})")
+        click.echo(f"worker {runner.dispatcher.worker_id} running (database: {redacted_url(settings.db_url)}, mail: {redacted_url(settings.smtp_url) if settings.smtp_url else settings.mail_dir})")
         await runner.run(stop)
         return None
 
@@ -219,13 +219,16 @@ def contact_erase(email: str, yes: bool) -> None:
 
     if not yes:
         click.confirm(f"Erase every personal detail of {email}? This cannot be undone", abort=True)
+    settings = Settings.from_env()
     try:
-        result = _run(Settings.from_env(), lambda: erase_contact(email))
+        result = _run(settings, lambda: erase_contact(email, settings))
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     click.echo(
-        f"erased {email}: contact {result['contact_id'] or '-'} anonymised, {result['registrations_kept']} registrations kept, "
-        f"{result['emails_deleted']} emails deleted, {result['attendance_intervals_anonymised']} attendance intervals anonymised"
+        f"erased {email}: contact {result['contact_id'] or '-'} anonymised, {result['registrations_kept']} registrations kept "
+        f"({result['registrations_cancelled']} future ones cancelled), {result['emails_deleted']} emails deleted, "
+        f"{result['mail_files_removed']} mail files removed, {result['attendance_intervals_anonymised']} attendance intervals anonymised, "
+        f"{result['speakers_erased']} speakers erased"
     )
 
 

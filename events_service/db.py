@@ -21,6 +21,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
+from events_service.settings import redacted_url
+
 # Piccolo's migration runner finds its engine through this module.
 os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
 
@@ -168,7 +170,7 @@ def engine_from_url(url: str) -> Engine:
                 "database": parts.path.lstrip("/") or "postgres",
             }
         )
-    raise ValueError(f"EVENTS_DB must start with sqlite:// or postgresql://, not {url!r}")
+    raise ValueError(f"EVENTS_DB must start with sqlite:// or postgresql://, not {redacted_url(url)!r}")
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +21,33 @@ def database_url_from_env(env: Mapping[str, str] = os.environ) -> str:
 def host_of(base_url: str) -> str:
     """The host name of a base URL: the domain of Message-IDs and calendar UIDs."""
     return urlsplit(base_url).hostname or "localhost"
+
+
+def redacted_url(url: str) -> str:
+    """`url` fit to print or log: a password in it becomes `***`
+    (`postgresql://user:***@host/db`); anything else is kept, so the reader still sees which
+    server and database is meant."""
+    parts = urlsplit(url)
+    # libpq also takes the password as a query parameter (?password=…).
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing secret (and sqlite:///path keeps its three slashes)
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def trusted_proxies_from(value: str) -> tuple[str, ...]:
+    """EVENTS_TRUSTED_PROXIES: comma-separated addresses or networks (`10.0.0.0/8`, `::1`);
+    a typo fails at start-up rather than trusting the wrong peers."""
+    proxies = tuple(item.strip() for item in value.split(",") if item.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(f"EVENTS_TRUSTED_PROXIES: {proxy!r} is not an address or a network") from None
+    return proxies
 
 
 def _load_or_create_secret(var_dir: Path) -> str:
@@ -46,6 +75,12 @@ class Settings:
     db_pool_size: int = 10
     access_token_hours: int = 12
     public_rate_limit_per_minute: int = 60
+    # What anonymous requests (public registration, cancelling by link) may make us send:
+    # emails to one address, and emails about one event, per hour (registrations/mail_quota.py).
+    mail_quota_per_recipient_per_hour: int = 3
+    mail_quota_per_event_per_hour: int = 1000
+    # Peers whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
+    trusted_proxies: tuple[str, ...] = ()
     run_worker: bool = True
 
     @property
@@ -72,6 +107,9 @@ class Settings:
             "var_dir": var_dir,
             "db_pool_size": int(env.get("EVENTS_DB_POOL_SIZE", "10")),
             "public_rate_limit_per_minute": int(env.get("EVENTS_PUBLIC_RATE_LIMIT", "60")),
+            "mail_quota_per_recipient_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_RECIPIENT", "3")),
+            "mail_quota_per_event_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_EVENT", "1000")),
+            "trusted_proxies": trusted_proxies_from(env.get("EVENTS_TRUSTED_PROXIES", "")),
             "run_worker": env.get("EVENTS_RUN_WORKER", "1") not in ("0", "false", "no"),
         }
         values.update(overrides)

@@ -14,9 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import email
+import email.policy
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
-from events_service.settings import Settings
+from events_service.settings import Settings, redacted_url
 
 __all__ = [
     "DeliveryFailure",
@@ -37,6 +40,8 @@ __all__ = [
     "TemporaryFailure",
     "Transport",
     "classify",
+    "eml_name",
+    "remove_mail_files",
     "transport_from_settings",
 ]
 
@@ -173,7 +178,7 @@ class SmtpConfig:
     def from_url(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
-            raise ValueError(f"EVENTS_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+            raise ValueError(f"EVENTS_SMTP_URL must start with smtp:// or smtps://, not {redacted_url(url)!r}")
         if not parts.hostname:
             raise ValueError("EVENTS_SMTP_URL has no host name")
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -332,7 +337,7 @@ class FileTransport:
 
     def _write(self, raw: bytes) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.directory / f"{hashlib.sha256(raw).hexdigest()[:32]}.eml"
+        target = self.directory / eml_name(raw)
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -348,6 +353,66 @@ class FileTransport:
 
     async def close(self) -> None:
         return None
+
+
+def eml_name(raw: bytes) -> str:
+    """The file name FileTransport gives a message: the same bytes, the same file."""
+    return f"{hashlib.sha256(raw).hexdigest()[:32]}.eml"
+
+
+def _searchable_text(raw: bytes) -> str:
+    """What a reader of a mail file could learn, lower-cased: the raw bytes, and every header
+    and MIME part decoded (RFC 2047 words, quoted-printable, base64 attachments such as the
+    invite.ics), with folded lines joined again (iCalendar folds at 75 octets, in the middle of
+    an address if it likes)."""
+    pieces = [raw.decode("utf-8", "replace")]
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        for part in message.walk():
+            pieces += [str(value) for value in part.values()]
+            if not part.is_multipart():
+                payload = part.get_payload(decode=True)
+                if isinstance(payload, bytes):
+                    pieces.append(payload.decode("utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - a file we cannot parse is still searched as raw text
+        log.warning("a mail file could not be parsed; searched as raw text only")
+    text = "\n".join(pieces)
+    for fold in ("\r\n ", "\r\n\t", "\n ", "\n\t", "=\r\n", "=\n"):
+        text = text.replace(fold, "")
+    return text.lower()
+
+
+def _address_pattern(address: str) -> re.Pattern[str]:
+    """`address` as a whole address: not the tail of a longer one (`linda.ada@x.example`
+    holds `ada@x.example`), nor the head of one in a longer domain."""
+    return re.compile(rf"(?<![a-z0-9.!#$%&'*+/=?^_`{{|}}~-]){re.escape(address.lower())}(?![a-z0-9-]|\.[a-z0-9])")
+
+
+def remove_mail_files(directory: Path, *, names: set[str], addresses: list[str], tokens: list[str]) -> int:
+    """Delete the mail files written for someone (a person whose data is erased): those
+    named in `names` (see `eml_name`), and any whose decoded text holds one of `addresses` or
+    `tokens` (the secrets of links sent to them), case-insensitively. Left-over temporary files
+    of an interrupted write count too. Returns how many were deleted."""
+    if not directory.is_dir():
+        return 0
+    patterns = [_address_pattern(address) for address in addresses if address]
+    secrets = [token.lower() for token in tokens if token]
+
+    def mentions(text: str) -> bool:
+        return any(secret in text for secret in secrets) or any(pattern.search(text) for pattern in patterns)
+
+    removed = 0
+    for path in directory.iterdir():
+        if not path.is_file() or not (path.suffix == ".eml" or path.name.endswith(".tmp")):
+            continue
+        try:
+            if path.name not in names and not mentions(_searchable_text(path.read_bytes())):
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue  # gone meanwhile
+        removed += 1
+    return removed
 
 
 def transport_from_settings(settings: Settings) -> Transport:

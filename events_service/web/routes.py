@@ -28,7 +28,7 @@ from events_service.attendance.schemas import FollowUpPatch
 from events_service.attendance.service import AttendanceError
 from events_service.calendar.service import CalendarError
 from events_service.companies.service import CompanyError, checked_vat_id
-from events_service.errors import DomainError
+from events_service.errors import DomainError, TooManyRequests
 from events_service.events import service as events
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.service import EventError
@@ -38,7 +38,8 @@ from events_service.mail.outbox import MailError
 from events_service.mail.schemas import OutboxStatus
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate, get_organiser
-from events_service.rate_limit import SIGN_IN_LIMIT, public_registration_limit
+from events_service.params import RowId
+from events_service.rate_limit import SIGN_IN_LIMIT, count_colleagues, public_registration_limit
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.registrations.service import RegistrationError
@@ -124,7 +125,7 @@ def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     else:
         title, message = t("error"), detail
     page = render(request, "error.html", status_code=status, title=title, message=message)
-    if status == 429 and isinstance(error, HTTPException) and error.headers:
+    if status == 429 and isinstance(error, (HTTPException, TooManyRequests)) and error.headers:
         page.headers.update(error.headers)  # Retry-After
     return page
 
@@ -230,9 +231,12 @@ def registration_form_controller(settings: Settings) -> type[Controller]:
             if not errors:
                 try:
                     data = msgspec.convert(_registration_payload(values, form, lang), RegistrationCreate)
+                    await count_colleagues(request, settings, len(data.colleagues))
                     created = await registrations.register(event.id, data, settings)
                 except msgspec.ValidationError as error:
                     errors.add(web.field_of_validation_error(error), str(error))
+                except TooManyRequests:
+                    raise  # a page of its own (html_error), with Retry-After
                 except DomainError as error:
                     name, key = web.registration_error_key(error.code)
                     errors.add(name, t(key) if key else error.detail)
@@ -401,6 +405,8 @@ def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[s
             payload["agenda"] = web.parse_agenda(values["agenda"], payload["starts_at"], tz)
         except web.AgendaLineError as error:
             errors.add("agenda", t("error_agenda_line").format(line=error.line))
+        except web.AgendaTooLong:
+            errors.add("agenda", t("error_agenda_too_long").format(items=web.MAX_AGENDA_ITEMS, chars=web.MAX_AGENDA_LINE))
     return payload
 
 
@@ -529,7 +535,7 @@ class Console(Controller):
 
     @get("/events/{event_id:int}")
     async def edit_event(
-        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], saved: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], saved: FromQuery[str | None] = None
     ) -> Template:
         await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
@@ -538,7 +544,7 @@ class Console(Controller):
                       follow_up=follow_up, notice="saved" if saved else None)
 
     @post("/events/{event_id:int}")
-    async def update_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+    async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
         values, data, follow_up, errors = _checked_event_form(await request.form(), EventPatch, web.translator(page_language(request)))
@@ -555,7 +561,7 @@ class Console(Controller):
                       follow_up=await attendance.get_follow_up(event_id))
 
     @post("/events/{event_id:int}/publish")
-    async def publish(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+    async def publish(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
         try:
             await events.publish_event(event_id)
@@ -568,14 +574,14 @@ class Console(Controller):
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
     @post("/events/{event_id:int}/cancel")
-    async def cancel_event(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Redirect:
+    async def cancel_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Redirect:
         await console_user(request, settings, "organiser")
         await events.cancel_event(event_id, settings)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
     @get("/events/{event_id:int}/registrations")
     async def registrations_page(
-        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
     ) -> Template:
         await console_user(request, settings, "organiser")
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
@@ -586,7 +592,7 @@ class Console(Controller):
 
     @get("/events/{event_id:int}/registrations.csv")
     async def registrations_csv(
-        self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
     ) -> Response[str]:
         await console_user(request, settings, "organiser")
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
@@ -596,7 +602,7 @@ class Console(Controller):
 
     @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel")
     async def cancel_registration(
-        self, request: Request[Any, Any, Any], event_id: FromPath[int], registration_id: FromPath[int], settings: NamedDependency[Settings]
+        self, request: Request[Any, Any, Any], event_id: RowId, registration_id: RowId, settings: NamedDependency[Settings]
     ) -> Redirect:
         await console_user(request, settings, "organiser")
         rows = await registrations.list_registrations(event_id)
@@ -612,14 +618,14 @@ class Console(Controller):
         return render(request, "console/checkin_events.html", events=listed)
 
     @get("/events/{event_id:int}/checkin")
-    async def checkin_page(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+    async def checkin_page(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
         await console_user(request, settings, "organiser", "checkin")
         event = await events.get_event(event_id)
         return render(request, "console/checkin.html", event=event, result=None, error=None,
                       stats=await registrations.event_stats(event_id))
 
     @post("/events/{event_id:int}/checkin")
-    async def checkin(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+    async def checkin(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
         user = await console_user(request, settings, "organiser", "checkin")
         event = await events.get_event(event_id)
         code = str((await request.form()).get("code", "")).strip()
@@ -639,12 +645,12 @@ class Console(Controller):
                       stats=await registrations.event_stats(event_id))
 
     @get("/events/{event_id:int}/attendance")
-    async def attendance_form(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+    async def attendance_form(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
         await console_user(request, settings, "organiser")
         return render(request, "console/attendance.html", event=await events.get_event(event_id), result=None, error=None)
 
     @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024)
-    async def attendance_import(self, request: Request[Any, Any, Any], event_id: FromPath[int], settings: NamedDependency[Settings]) -> Template:
+    async def attendance_import(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
         await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
         form = await request.form()
@@ -676,7 +682,7 @@ class Console(Controller):
         return render(request, "console/outbox.html", items=items, status=status or "", statuses=statuses, error=None)
 
     @post("/outbox/{message_id:int}/retry")
-    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: FromPath[int], settings: NamedDependency[Settings]) -> Response[Any]:
+    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
         try:
             await outbox.retry(message_id)

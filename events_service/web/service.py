@@ -329,6 +329,7 @@ CONSOLE_WORDS: dict[str, dict[str, str]] = {
         "error_whole_number": "a whole number",
         "error_datetime": "date and time like 2026-12-01T09:30",
         "error_agenda_line": "agenda line {line}: write it as 09:00-09:30 | Title | Speaker",
+        "error_agenda_too_long": "The agenda is too long: at most {items} sessions, one a line of at most {chars} characters.",
         "error_offsets": "“{text}” is not a reminder time: write e.g. 1d, 3h, 30m",
         "error_offsets_range": "each reminder between 1 minute and 60 days before the event",
         "error_offsets_count": "at most 6 reminders",
@@ -508,6 +509,7 @@ CONSOLE_WORDS: dict[str, dict[str, str]] = {
         "error_whole_number": "serve un numero intero",
         "error_datetime": "data e ora nel formato 2026-12-01T09:30",
         "error_agenda_line": "riga {line} del programma: scrivila come 09:00-09:30 | Titolo | Relatore",
+        "error_agenda_too_long": "Il programma è troppo lungo: al massimo {items} sessioni, una per riga di al massimo {chars} caratteri.",
         "error_offsets": "«{text}» non è un anticipo valido: scrivi ad esempio 1d, 3h, 30m",
         "error_offsets_range": "ogni promemoria tra 1 minuto e 60 giorni prima dell'evento",
         "error_offsets_count": "al massimo 6 promemoria",
@@ -651,7 +653,8 @@ def make_session(settings: Settings, organiser_id: int, now: float | None = None
 def read_session(settings: Settings, value: str | None, now: float | None = None) -> int | None:
     """The organiser id a well-signed, unexpired session cookie carries, or None."""
     parts = (value or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 12:
+    # ASCII digits only: str.isdigit() is also true for '²', which int() refuses.
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts[:2]) or len(parts[0]) > 12 or len(parts[1]) > 12:
         return None
     organiser_id, expires = int(parts[0]), int(parts[1])
     if not hmac.compare_digest(parts[2], _session_signature(settings.secret_key, organiser_id, expires)):
@@ -755,7 +758,16 @@ def speakers_text(speakers: list[Any]) -> str:
     return "\n".join(" | ".join([s.name, s.email or "", s.bio or ""]).rstrip(" |") for s in speakers)
 
 
-_AGENDA_LINE = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*\|\s*([^|]+?)\s*(?:\|\s*(.+?)\s*)?$")
+# The times part only, matched after the line is split at "|": every pattern here runs on a
+# short, bounded piece, and the line is read in one pass (a single regex over the whole line
+# backtracked quadratically on long runs of spaces: 8,000 characters took seconds).
+_AGENDA_TIMES = re.compile(r"(\d{1,2}:\d{2})[ \t]*[-–][ \t]*(\d{1,2}:\d{2})")
+#: The agenda has at most this many sessions (EventCreate.agenda's max_length).
+MAX_AGENDA_ITEMS = 100
+#: A session line: times, a title of at most 200 characters, a speaker's name; generous.
+MAX_AGENDA_LINE = 600
+#: The whole field, bounded before any parsing: the form is read on the event loop.
+MAX_AGENDA_CHARS = MAX_AGENDA_ITEMS * (MAX_AGENDA_LINE + 1)
 
 
 class AgendaLineError(ValueError):
@@ -766,22 +778,53 @@ class AgendaLineError(ValueError):
         self.line = line
 
 
+class AgendaTooLong(ValueError):
+    """The agenda field is past a limit (`what`: "chars", "line" or "items"); nothing of it
+    is parsed."""
+
+    def __init__(self, what: str, line: int | None = None) -> None:
+        super().__init__(f"agenda too long ({what})")
+        self.what = what
+        self.line = line
+
+
+def _agenda_line(line: str, number: int) -> tuple[str, str, str, str | None]:
+    """(start, end, title, speaker) of one line: `09:00-09:30 | Title | Speaker`. A speaker
+    may contain "|"; the title may not (it ends at the first one after the times)."""
+    parts = line.split("|", 2)
+    if len(parts) < 2:
+        raise AgendaLineError(number)
+    times = _AGENDA_TIMES.fullmatch(parts[0].strip())
+    title = parts[1].strip()
+    if times is None or not title:
+        raise AgendaLineError(number)
+    speaker = parts[2].strip() if len(parts) == 3 else ""
+    return times.group(1), times.group(2), title, speaker or None
+
+
 def parse_agenda(text: str, day: datetime, timezone: ZoneInfo) -> list[dict[str, Any]]:
-    """One session a line: `09:00-09:30 | Title | Speaker` on the event's first (local) day."""
+    """One session a line: `09:00-09:30 | Title | Speaker` on the event's first (local) day.
+    Linear in the text's length, and refused unread past MAX_AGENDA_CHARS."""
+    if len(text) > MAX_AGENDA_CHARS:
+        raise AgendaTooLong("chars")
     items = []
     local_day = day.astimezone(timezone).date()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        match = _AGENDA_LINE.match(line)
-        if not match:
-            raise AgendaLineError(number)
-        start, end, title, speaker = match.groups()
-        starts = datetime.combine(local_day, datetime.strptime(start, "%H:%M").time(), timezone)
-        ends = datetime.combine(local_day, datetime.strptime(end, "%H:%M").time(), timezone)
+        if len(line) > MAX_AGENDA_LINE:
+            raise AgendaTooLong("line", number)
+        if len(items) == MAX_AGENDA_ITEMS:
+            raise AgendaTooLong("items", number)
+        start, end, title, speaker = _agenda_line(line, number)
+        try:
+            starts = datetime.combine(local_day, datetime.strptime(start, "%H:%M").time(), timezone)
+            ends = datetime.combine(local_day, datetime.strptime(end, "%H:%M").time(), timezone)
+        except ValueError:  # 25:00, 09:75
+            raise AgendaLineError(number) from None
         if ends <= starts:
             ends += timedelta(days=1)
-        items.append({"title": title, "starts_at": starts, "ends_at": ends, "speaker": speaker or None})
+        items.append({"title": title, "starts_at": starts, "ends_at": ends, "speaker": speaker})
     return items
 
 
