@@ -44,7 +44,7 @@ def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, 
         },
         "programme_name": settings.programme_name,
         "manage_url": f"{settings.base_url}/registrations/{manage}",
-        "event_url": f"{settings.base_url}/events/{event['slug']}",
+        "event_url": f"{settings.base_url}/e/{event['slug']}",
         "recording_url": event["recording_url"],
         "slides_url": event["slides_url"],
     }

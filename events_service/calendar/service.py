@@ -138,7 +138,7 @@ def _public_entry(event: dict[str, Any], agenda: list[Any], base_url: str) -> Ca
         starts_at=event["starts_at"],
         ends_at=event["ends_at"],
         location=location,
-        url=f"{base_url}/events/{event['slug']}",
+        url=f"{base_url}/e/{event['slug']}",  # the public page (/e/<slug>); /events/ serves only .ics
         status="CANCELLED" if event["status"] == "cancelled" else "CONFIRMED",
         last_modified=event.get("updated_at"),
         categories=tuple(event.get("topics") or ()),
@@ -378,6 +378,7 @@ def personal_entry(
         sequence=None if live else cancelled_sequence(event, registration["cancelled_by"]),
         cancelled=not live,
     )
+    return replace(entry, url=f"{settings.base_url}/e/{event['slug']}")
 
 
 async def _feed_owner(token: str, settings: Settings) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def _compose(
         "person": {"first_name": contact["first_name"], "last_name": contact["last_name"], "email": contact["email"]},
         "programme_name": settings.programme_name,
         "manage_url": manage_url,
-        "event_url": f"{settings.base_url}/events/{event['slug']}",
+        "event_url": f"{settings.base_url}/e/{event['slug']}",
         "has_qr": has_qr,
         **(extra or {}),
     }
