@@ -3,17 +3,25 @@
 Erasure removes the person, not the facts the programme reports on: the contact is
 anonymised in place and their registrations stay, with their company, attendance and minutes,
 so every company-level figure is the same before and after. What identifies them goes:
-name, address and consents on the contact; the emails queued or sent to them; the names and
-addresses that platform reports wrote into attendance intervals. Links sent to them stop
-working (new nonces).
+name, address and consents on the contact; the
+emails queued or sent to them, in the outbox and as files under var/mail/; the names and
+addresses that platform reports wrote into attendance intervals; a speaker's name, address and
+biography. Links sent to them stop working (new nonces). Their seats at events not begun yet
+are cancelled and go to the people waiting; a past event's registration keeps its minutes.
+Nothing is queued to them afterwards: their placeholder address is undeliverable (.invalid),
+and the outbox writes nothing for such an address.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
 from events_service.attendance.service import ERASED_DOMAIN, name_key
@@ -21,9 +29,13 @@ from events_service.attendance.tables import AttendanceInterval
 from events_service.companies.tables import Company, Contact
 from events_service.db import write_transaction
 from events_service.errors import DomainError, NotFound
+from events_service.events.tables import EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
+from events_service.mail.transport import eml_name, remove_mail_files
+from events_service.registrations.service import cancel, with_retry
 from events_service.registrations.tables import Registration
-from events_service.registrations.tokens import new_nonce
+from events_service.registrations.tokens import make_token, new_nonce
+from events_service.settings import Settings
 
 
 class PrivacyError(DomainError):
@@ -41,6 +53,15 @@ def _address(raw: str) -> str:
 
 def erased_address(contact_id: int) -> str:
     return f"erased-{contact_id}{ERASED_DOMAIN}"
+
+
+def erased_speaker_name(speaker_id: int) -> str:
+    # Unique: an agenda names its speakers, and two erased speakers of one event stay apart.
+    return f"[erased speaker {speaker_id}]"
+
+
+def _speaker_condition(address: str) -> Any:
+    return WhereRaw("lower(email) = {}", address)
 
 
 async def _contact(address: str) -> dict[str, Any] | None:
@@ -61,7 +82,9 @@ def _interval_condition(address: str, registration_ids: list[int]) -> Any:
 
 
 def _outbox_condition(address: str, registration_ids: list[int]) -> Any:
-    condition = OutboxMessage.to_address == address
+    # Case-insensitive: an address typed in capitals reached the outbox as typed (WhereRaw,
+    # not ILIKE, so `_` and `%` in an address are not wildcards).
+    condition = WhereRaw("lower(to_address) = {}", address)
     if registration_ids:
         condition = condition | OutboxMessage.registration_id.is_in(registration_ids)
     return condition
@@ -79,6 +102,17 @@ async def _guest_rows_by_name(contact: dict[str, Any], registration_ids: list[in
         AttendanceInterval.event.is_in(events) & AttendanceInterval.registration.is_null() & AttendanceInterval.email.is_null()
     )
     return [row["id"] for row in rows if name_key(row["name"]) in names]
+
+
+async def _speakers(address: str) -> list[dict[str, Any]]:
+    """The speaker rows with this address, each with the events it speaks at."""
+    speakers = await Speaker.select(Speaker.id, Speaker.name, Speaker.email, Speaker.bio).where(_speaker_condition(address)).order_by(Speaker.id)
+    for speaker in speakers:
+        speaker["events"] = await EventSpeaker.select(
+            EventSpeaker.event.id.as_alias("id"), EventSpeaker.event.title.as_alias("title"),
+            EventSpeaker.event.starts_at.as_alias("starts_at"),
+        ).where(EventSpeaker.speaker == speaker["id"]).order_by(EventSpeaker.event.starts_at)
+    return speakers
 
 
 # Bookkeeping of the dispatcher, and the raw MIME (its text part is exported instead).
@@ -103,7 +137,8 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
         AttendanceInterval.platform, AttendanceInterval.joined_at, AttendanceInterval.left_at, AttendanceInterval.imported_at,
     ).where(_interval_condition(address, registration_ids)).order_by(AttendanceInterval.joined_at)
     outbox = await OutboxMessage.select().where(_outbox_condition(address, registration_ids)).order_by(OutboxMessage.id)
-    if contact is None and not intervals and not outbox:
+    speakers = await _speakers(address)
+    if contact is None and not intervals and not outbox and not speakers:
         raise NothingHeld(f"nothing is held about {address}")
     company = None
     if contact and contact["company"]:
@@ -132,6 +167,7 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
         "company": company,
         "registrations": registrations,
         "attendance_intervals": intervals,
+        "speakers": speakers,
         "emails": [
             {**{key: value for key, value in row.items() if key not in _OUTBOX_INTERNALS}, "text": _text_of(row["message"])}
             for row in outbox
@@ -139,16 +175,111 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
     }
 
 
-async def erase_contact(raw_email: str) -> dict[str, int | None]:
-    """Remove the person's personal data everywhere, in one transaction (see the module)."""
+@dataclass
+class _Erased:
+    """What the database part of an erasure did, and what it learnt for the mail files."""
+
+    contact_id: int | None = None
+    registrations_kept: int = 0
+    registrations_cancelled: int = 0
+    emails_deleted: int = 0
+    attendance_intervals_anonymised: int = 0
+    speakers_erased: int = 0
+    #: Names of the .eml files of the emails the outbox knew (FileTransport names them by content).
+    mail_files: set[str] = field(default_factory=set)
+    #: The secrets of every link ever sent to them (manage, check-in, calendar feed).
+    link_tokens: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        return bool(self.contact_id is not None or self.emails_deleted or self.attendance_intervals_anonymised or self.speakers_erased)
+
+
+async def erase_contact(raw_email: str, settings: Settings) -> dict[str, int | None]:
+    """Remove the person's personal data everywhere (see the module): the database in one
+    transaction, then the mail files under var/mail/ that were written for them."""
     address = _address(raw_email)
     if address.endswith(ERASED_DOMAIN):
         raise NothingHeld("this address is an erased contact's placeholder already")
+    erased = await with_retry(lambda: _erase_in_database(address, settings))
+    # After the commit: a file removed for a transaction that then rolled back could not be
+    # written again, while a file left behind by a failure here is found by its address when
+    # the erasure is run again.
+    files = await asyncio.to_thread(
+        remove_mail_files, settings.mail_dir, names=erased.mail_files, addresses=[address], tokens=erased.link_tokens
+    )
+    if not erased.held and not files:
+        raise NothingHeld(f"nothing is held about {address}")
+    return {
+        "contact_id": erased.contact_id,
+        "registrations_kept": erased.registrations_kept,
+        "registrations_cancelled": erased.registrations_cancelled,
+        "emails_deleted": erased.emails_deleted,
+        "attendance_intervals_anonymised": erased.attendance_intervals_anonymised,
+        "speakers_erased": erased.speakers_erased,
+        "mail_files_removed": files,
+    }
+
+
+def _link_tokens(settings: Settings, contact: dict[str, Any], registrations: list[dict[str, Any]]) -> list[str]:
+    """Every link's secret the person was sent, as signed before their nonces change."""
+    tokens = [make_token(settings.secret_key, "feed", contact["id"], contact["feed_nonce"])] if contact["feed_nonce"] else []
+    for row in registrations:
+        tokens += [make_token(settings.secret_key, purpose, row["id"], row["token_nonce"]) for purpose in ("manage", "checkin")]
+    return tokens
+
+
+async def _cancel_future_registrations(registration_ids: list[int], settings: Settings) -> int:
+    """Seats at events not begun yet are given up, each to the first person waiting; a past
+    (or running) event's registration stays as it is, with its attendance and minutes."""
+    if not registration_ids:
+        return 0
+    upcoming = await Registration.select(Registration.id).where(
+        Registration.id.is_in(registration_ids) & (Registration.status != "cancelled") & (Registration.event.starts_at > datetime.now(UTC))
+    ).order_by(Registration.id)
+    for row in upcoming:
+        # The cancellation notice it queues goes to the erased placeholder, which the outbox
+        # never writes (mail.outbox.undeliverable); the promoted person's email is queued.
+        await cancel(row["id"], settings, cancelled_by="erasure")
+    return len(upcoming)
+
+
+async def _erase_speakers(address: str) -> int:
+    """A speaker with this address keeps their place in programmes and agendas, under a
+    placeholder name, without address or biography."""
+    rows = await Speaker.select(Speaker.id).where(_speaker_condition(address))
+    for row in rows:
+        await Speaker.update({Speaker.name: erased_speaker_name(row["id"]), Speaker.email: None, Speaker.bio: ""}).where(
+            Speaker.id == row["id"]
+        )
+    return len(rows)
+
+
+async def _erase_in_database(address: str, settings: Settings) -> _Erased:
     async with write_transaction():
         contact = await _contact(address)
         contact_id = contact["id"] if contact else None
-        registration_ids = await _registration_ids(contact_id)
+        registrations = []
+        if contact_id is not None:
+            registrations = await Registration.select(Registration.id, Registration.token_nonce).where(Registration.contact == contact_id)
+        registration_ids = [row["id"] for row in registrations]
+        erased = _Erased(contact_id=contact_id, registrations_kept=len(registration_ids))
+        erased.link_tokens = _link_tokens(settings, contact, registrations) if contact else []
         guest_rows = await _guest_rows_by_name(contact, registration_ids) if contact else []
+        if contact_id is not None:
+            # The contact row first: a registration of the same address takes it before the
+            # event's seat row, and so does this (no deadlock between the two on PostgreSQL).
+            await Contact.update(
+                {
+                    Contact.email: erased_address(contact_id),
+                    Contact.first_name: "",
+                    Contact.last_name: "",
+                    Contact.consent_privacy_at: None,
+                    Contact.consent_marketing_at: None,
+                    Contact.feed_nonce: new_nonce(),
+                }
+            ).where(Contact.id == contact_id)
+            erased.registrations_cancelled = await _cancel_future_registrations(registration_ids, settings)
         condition = _interval_condition(address, registration_ids)
         if guest_rows:
             condition = condition | AttendanceInterval.id.is_in(guest_rows)
@@ -160,26 +291,15 @@ async def erase_contact(raw_email: str) -> dict[str, int | None]:
                 AttendanceInterval.participant_key: QueryString("'erased:' || id"),
             }
         ).where(condition).returning(AttendanceInterval.id)
-        outbox = await OutboxMessage.delete().where(_outbox_condition(address, registration_ids)).returning(OutboxMessage.id)
-        if contact is None and not intervals and not outbox:
-            raise NothingHeld(f"nothing is held about {address}")
-        if contact_id is not None:
-            await Contact.update(
-                {
-                    Contact.email: erased_address(contact_id),
-                    Contact.first_name: "",
-                    Contact.last_name: "",
-                    Contact.consent_privacy_at: None,
-                    Contact.consent_marketing_at: None,
-                    Contact.feed_nonce: new_nonce(),
-                }
-            ).where(Contact.id == contact_id)
-            # Links in emails already sent (manage, check-in, calendar feed) stop working.
-            for registration_id in registration_ids:
-                await Registration.update({Registration.token_nonce: new_nonce()}).where(Registration.id == registration_id)
-    return {
-        "contact_id": contact_id,
-        "registrations_kept": len(registration_ids),
-        "emails_deleted": len(outbox),
-        "attendance_intervals_anonymised": len(intervals),
-    }
+        erased.attendance_intervals_anonymised = len(intervals)
+        # Every email to them goes, sent or still waiting (queued, retry: withdrawn); the sent
+        # ones' files are found by name afterwards.
+        outbox_condition = _outbox_condition(address, registration_ids)
+        written = await OutboxMessage.select(OutboxMessage.message).where(outbox_condition & (OutboxMessage.message != ""))
+        erased.mail_files = {eml_name(row["message"].encode("utf-8")) for row in written}
+        erased.emails_deleted = len(await OutboxMessage.delete().where(outbox_condition).returning(OutboxMessage.id))
+        # Links in emails already sent (manage, check-in, calendar feed) stop working.
+        for registration_id in registration_ids:
+            await Registration.update({Registration.token_nonce: new_nonce()}).where(Registration.id == registration_id)
+        erased.speakers_erased = await _erase_speakers(address)
+        return erased

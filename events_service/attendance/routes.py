@@ -117,5 +117,5 @@ class PrivacyController(Controller):
         return await privacy.export_contact(data.email)
 
     @post("/erase", status_code=HTTP_200_OK, summary="Erase a person's personal data; company figures stay (admins)")
-    async def erase(self, data: JSONBody[ContactEmail]) -> dict[str, int | None]:
-        return await privacy.erase_contact(data.email)
+    async def erase(self, data: JSONBody[ContactEmail], settings: NamedDependency[Settings]) -> dict[str, int | None]:
+        return await privacy.erase_contact(data.email, settings)

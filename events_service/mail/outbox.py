@@ -150,8 +150,11 @@ async def _insert_queued(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Insert a queued row unless its idempotency key exists; times are stored in UTC. (SQL
-    text: every registration writes one, see db.run_sql.)"""
+    text: every registration writes one, see db.run_sql.) Nothing is queued for an address
+    that can never receive mail (see `undeliverable`)."""
     _require_aware(send_after=send_after, expires_at=expires_at)
+    if undeliverable(to_address):
+        return False
     now = _utc_now()
     inserted = await run_sql(
         _INSERT_QUEUED,
@@ -176,6 +179,16 @@ _INSERT_QUEUED = """
     VALUES ({}, {}, {}, {}, {}, {}, 'queued', 0, {}, {}, {}, {}, {})
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id"""
+
+
+#: RFC 2606 reserves the `.invalid` top-level domain: no mail can ever be delivered there. The
+#: service uses it for the placeholder address of an erased person (privacy.py), so a reminder,
+#: an update or a follow-up that a later job would address to them is simply not written.
+_UNDELIVERABLE_SUFFIX = ".invalid"
+
+
+def undeliverable(address: str) -> bool:
+    return address.strip().rstrip(">").lower().endswith(_UNDELIVERABLE_SUFFIX)
 
 
 def _require_aware(**moments: datetime | None) -> None:

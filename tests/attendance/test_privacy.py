@@ -15,6 +15,7 @@ from events_service.companies.tables import Contact
 from events_service.piccolo_app import APP_CONFIG
 from events_service.privacy import erase_contact, export_contact
 from events_service.registrations.tables import Registration
+from events_service.settings import Settings
 from tests.attendance.support import small_programme, upload
 from tests.conftest import reset_database, token_headers
 from tests.factories import partita_iva
@@ -88,7 +89,9 @@ async def test_erasure_leaves_no_trace_and_every_report_unchanged(client: httpx.
     answer = await client.post("/api/contacts/erase", json={"email": ADA.upper()}, headers=admin)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"contact_id": ada["id"], "registrations_kept": 2, "emails_deleted": answer.json()["emails_deleted"],
-                             "attendance_intervals_anonymised": 3}
+                             "attendance_intervals_anonymised": 3,
+                             # Both events are past: nothing to cancel; no worker ran, so no mail files.
+                             "registrations_cancelled": 0, "speakers_erased": 0, "mail_files_removed": 0}
     assert answer.json()["emails_deleted"] >= 2
 
     assert await _reports(client, organiser, programme) == before
@@ -113,15 +116,18 @@ async def test_erasure_leaves_no_trace_and_every_report_unchanged(client: httpx.
     assert await _reports(client, organiser, programme) == before
 
 
-async def test_erasure_by_service_without_contact_still_clears_report_rows(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+async def test_erasure_by_service_without_contact_still_clears_report_rows(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings
+) -> None:
     programme = await small_programme(client, organiser)
     stranger = "zed.stranger@elsewhere.example"
     row = f"Display Name,Attendee Email,Join Time,Leave Time\r\nZed Stranger,{stranger},2026-10-01 17:00:00,2026-10-01 17:30:00\r\n"
     await upload(client, organiser, programme["events"]["october"]["id"], row.encode())
     data = await export_contact(stranger)
     assert data["contact"] is None and len(data["attendance_intervals"]) == 1
-    result = await erase_contact(stranger)
-    assert result == {"contact_id": None, "registrations_kept": 0, "emails_deleted": 0, "attendance_intervals_anonymised": 1}
+    result = await erase_contact(stranger, settings)
+    assert result == {"contact_id": None, "registrations_kept": 0, "emails_deleted": 0, "attendance_intervals_anonymised": 1,
+                      "registrations_cancelled": 0, "speakers_erased": 0, "mail_files_removed": 0}
     assert not any(stranger in text for _, _, text in await _everything())
 
 
