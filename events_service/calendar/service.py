@@ -378,7 +378,6 @@ def personal_entry(
         sequence=None if live else cancelled_sequence(event, registration["cancelled_by"]),
         cancelled=not live,
     )
-    return replace(entry, url=f"{settings.base_url}/e/{event['slug']}")
 
 
 async def _feed_owner(token: str, settings: Settings) -> dict[str, Any]:
