@@ -41,13 +41,28 @@ class Forbidden(DomainError):
     status_code = 403
 
 
+class TooManyRequests(DomainError):
+    """Refused for now, not for good: the answer says when to try again (Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: float, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = max(int(retry_after + 0.999), 1)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 def domain_error_response(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     content: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
     if error.code:
         content["code"] = error.code
     if error.extra:
         content["extra"] = error.extra
-    return Response(content, status_code=error.status_code, media_type=MediaType.JSON)
+    headers = error.headers if isinstance(error, TooManyRequests) else None
+    return Response(content, status_code=error.status_code, media_type=MediaType.JSON, headers=headers)
 
 
 def validation_error_response(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:

@@ -9,7 +9,7 @@ from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
 from events_service.organisers.tables import Organiser
-from events_service.registrations.tables import CompanySeats, Registration
+from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -28,6 +28,7 @@ APP_CONFIG = AppConfig(
         CompanySeats,
         OutboxMessage,
         AttendanceInterval,
+        MailQuota,
     ],
     migration_dependencies=[],
     commands=[],

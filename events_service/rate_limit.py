@@ -1,20 +1,52 @@
-"""Limits per client address, answered with 429 and Retry-After.
+"""Limits per client, answered with 429 and Retry-After.
 
 Litestar counts a client's requests under the name of the middleware class, so every limit
 that counts on its own has a class of its own, and every route sharing a class shares the
 count: the API's and the web form's registrations count together, and so do the API's token
 and the console's sign-in form.
+
+A client is its address as the ASGI server reports it: behind a load balancer, `serve` has
+uvicorn take it from X-Forwarded-For, but only when the peer is one of
+EVENTS_TRUSTED_PROXIES (client_address.py). An IPv6 client is counted by its /64: one home
+or one server gets a whole /64, so counting single IPv6 addresses would give each
+attacker 2^64 buckets.
 """
 
 from __future__ import annotations
 
+import ipaddress
+from time import time
+from typing import Any
+
+import anyio
+from litestar import Request
+from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
+from litestar.serialization import decode_json, encode_json
 
 from events_service.settings import Settings
 
 #: Guessing a password stays slow; an organiser who mistypes still has room.
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
+
+_MINUTE = 60
+_IPV6_PREFIX = 64
+
+
+def client_bucket(request: Request[Any, Any, Any]) -> str:
+    """What a client's requests are counted under: its IPv4 address, or its IPv6 /64."""
+    host = request.client.host if request.client else "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:100]  # not an address (a unix socket's peer): counted as it is
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        network = int(address) >> (128 - _IPV6_PREFIX) << (128 - _IPV6_PREFIX)
+        return f"{ipaddress.IPv6Address(network)}/{_IPV6_PREFIX}"
+    return str(address)
 
 
 class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
@@ -33,8 +65,38 @@ class SignInRateLimitMiddleware(RetryAfterRateLimitMiddleware):
 
 def public_registration_limit(settings: Settings) -> DefineMiddleware:
     return RateLimitConfig(
-        rate_limit=("minute", settings.public_rate_limit_per_minute), middleware_class=RetryAfterRateLimitMiddleware
+        rate_limit=("minute", settings.public_rate_limit_per_minute),
+        middleware_class=RetryAfterRateLimitMiddleware,
+        identifier_for_request=client_bucket,
     ).middleware
 
 
-SIGN_IN_LIMIT = RateLimitConfig(rate_limit=("minute", SIGN_IN_ATTEMPTS_PER_MINUTE), middleware_class=SignInRateLimitMiddleware).middleware
+SIGN_IN_LIMIT = RateLimitConfig(
+    rate_limit=("minute", SIGN_IN_ATTEMPTS_PER_MINUTE), middleware_class=SignInRateLimitMiddleware, identifier_for_request=client_bucket
+).middleware
+
+_counting_more = anyio.Lock()
+
+
+async def count_colleagues(request: Request[Any, Any, Any], settings: Settings, colleagues: int) -> None:
+    """A registration with colleagues makes one email per person, so it counts once per
+    person against the client's registration limit: the middleware counted the request, this
+    adds its colleagues, or refuses the whole request (before anything is written) when they
+    do not fit in what is left of the minute."""
+    if colleagues <= 0:
+        return
+    store = request.app.stores.get("rate_limit")  # RateLimitConfig's default store
+    key = f"{RetryAfterRateLimitMiddleware.__name__}::{client_bucket(request)}"
+    async with _counting_more:
+        now = int(time())
+        cached = await store.get(key)
+        counted = CacheObject(**decode_json(cached)) if cached else CacheObject(history=[], reset=now + _MINUTE)
+        if counted.reset <= now:
+            counted = CacheObject(history=[], reset=now + _MINUTE)
+        if len(counted.history) + colleagues > settings.public_rate_limit_per_minute:
+            raise TooManyRequestsException(
+                detail="too many registrations from this address in the last minute (each colleague counts)",
+                headers={"Retry-After": str(max(counted.reset - now, 1))},
+            )
+        counted.history = [now] * colleagues + counted.history
+        await store.set(key, encode_json(counted), expires_in=_MINUTE)

@@ -77,7 +77,7 @@ class Settings:
     public_rate_limit_per_minute: int = 60
     # What anonymous requests (public registration, cancelling by link) may make us send:
     # emails to one address, and emails about one event, per hour (registrations/mail_quota.py).
-    mail_quota_per_recipient_per_hour: int = 3
+    mail_quota_per_recipient_per_hour: int = 5
     mail_quota_per_event_per_hour: int = 1000
     # Peers whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
     trusted_proxies: tuple[str, ...] = ()
@@ -107,7 +107,7 @@ class Settings:
             "var_dir": var_dir,
             "db_pool_size": int(env.get("EVENTS_DB_POOL_SIZE", "10")),
             "public_rate_limit_per_minute": int(env.get("EVENTS_PUBLIC_RATE_LIMIT", "60")),
-            "mail_quota_per_recipient_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_RECIPIENT", "3")),
+            "mail_quota_per_recipient_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_RECIPIENT", "5")),
             "mail_quota_per_event_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_EVENT", "1000")),
             "trusted_proxies": trusted_proxies_from(env.get("EVENTS_TRUSTED_PROXIES", "")),
             "run_worker": env.get("EVENTS_RUN_WORKER", "1") not in ("0", "false", "no"),

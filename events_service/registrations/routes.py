@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service.organisers.auth import EDITORS
-from events_service.rate_limit import public_registration_limit
+from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import service
 from events_service.registrations.schemas import (
     EventStats,
@@ -28,8 +30,9 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
 
         @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
         async def register(
-            self, event_id: FromPath[int], data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
+            self, request: Request[Any, Any, Any], event_id: FromPath[int], data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
         ) -> RegistrationCreated:
+            await count_colleagues(request, settings, len(data.colleagues))
             return await service.register(event_id, data, settings)
 
         @get("/registrations/{token:str}", summary="A registration, by its manage token")

@@ -34,7 +34,7 @@ from events_service.events.service import (
 )
 from events_service.events.tables import Event
 from events_service.mail.outbox import cancel_pending
-from events_service.registrations import messages
+from events_service.registrations import mail_quota, messages
 from events_service.registrations.schemas import (
     AttendanceMode,
     CompanyBrief,
@@ -436,6 +436,8 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
                 await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
             ]
             await wait_for_seats()
+            # In the stretch every registration of the event takes in turn: the event's count is a hot row.
+            await mail_quota.charge_registration(event_id, [applicant.email for applicant in applicants], settings)
             created = await _take_place(event, first, company_id, settings)
             for colleague in colleagues:
                 created.colleagues.append(await _take_place(event, colleague, company_id, settings))
@@ -680,7 +682,10 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
 
 async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
     row = await registration_by_token(settings, token)
-    await cancel(row["id"], settings, cancelled_by="registrant")
+    if row["status"] != "cancelled":  # cancelling again sends nothing, and is not counted
+        async with write_transaction():
+            await mail_quota.charge_cancellation(row["id"], settings)
+            await cancel(row["id"], settings, cancelled_by="registrant")
     return await public_registration(token, settings)
 
 

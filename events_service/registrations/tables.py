@@ -41,3 +41,13 @@ class CompanySeats(Table, tablename="company_seats"):
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade)
     taken = Integer(default=0)
+
+
+class MailQuota(Table, tablename="mail_quota"):
+    """How many emails anonymous requests made us send to one recipient, or about one event,
+    in the hour that began at `window_start` (registrations/mail_quota.py). `subject` is
+    `event:<id>` or `to:<hash of the address>`: no address is kept here."""
+
+    subject = Varchar(length=80, unique=True)
+    window_start = Timestamptz()
+    used = Integer(default=0)
