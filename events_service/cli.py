@@ -18,6 +18,15 @@ from events_service.settings import Settings, redacted_url
 T = TypeVar("T")
 
 
+def _settings() -> Settings:
+    """The settings from the environment; one that cannot be used (a short secret key, a
+    malformed list) stops the command with its reason, not a traceback."""
+    try:
+        return Settings.from_env()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run `work` with the database open and migrated, as the server would have it."""
     from events_service.app import running_service
@@ -46,7 +55,7 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve the HTTP API (migrating first, once, before any worker starts)."""
     import uvicorn
 
-    settings = Settings.from_env()
+    settings = _settings()
     _run(settings, _nothing)
     if no_worker:
         os.environ["EVENTS_RUN_WORKER"] = "0"
@@ -61,7 +70,7 @@ async def _nothing() -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    settings = Settings.from_env()
+    settings = _settings()
     _run(settings, _nothing)
     click.echo(f"database is up to date: {redacted_url(settings.db_url)}")
 
@@ -82,7 +91,7 @@ def organiser_create(email: str, name: str, password: str, role: str) -> None:
     from events_service.organisers.service import create_organiser
 
     try:
-        created = _run(Settings.from_env(), lambda: create_organiser(email, name, password, role))
+        created = _run(_settings(), lambda: create_organiser(email, name, password, role))
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"organiser {created.id} created: {created.email} ({created.role})")
@@ -100,7 +109,7 @@ def demo(if_empty: bool) -> None:
         summary = await load_demo()
         return f"demo loaded: {summary}"
 
-    click.echo(_run(Settings.from_env(), work))
+    click.echo(_run(_settings(), work))
 
 
 @main.command("import-companies")
@@ -117,7 +126,7 @@ def import_companies_command(csv_file: Path) -> None:
             return await import_companies(csv_file, progress=lambda done, total: bar.update(task, completed=done, total=total))
 
     try:
-        report = _run(Settings.from_env(), work)
+        report = _run(_settings(), work)
     except ImportFileError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {report.created}, skipped {report.skipped} (already known), errors {len(report.errors)}")  # type: ignore[attr-defined]
@@ -140,7 +149,7 @@ def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
     from events_service.mail.dispatcher import DispatchStats
     from events_service.mail.worker import Worker
 
-    settings = Settings.from_env()
+    settings = _settings()
 
     async def work() -> DispatchStats | None:
         runner = Worker(settings, batch_size=batch_size, lease_seconds=lease_seconds)
@@ -176,7 +185,7 @@ def outbox_retry(message_id: int) -> None:
     from events_service.mail import outbox as mail_outbox
 
     try:
-        item = _run(Settings.from_env(), lambda: mail_outbox.retry(message_id))
+        item = _run(_settings(), lambda: mail_outbox.retry(message_id))
     except mail_outbox.MailError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"outbox message {item.id} to {item.to} queued again")
@@ -203,7 +212,7 @@ def contact_export(email: str) -> None:
     try:
         # stdout carries the JSON only: start-up chatter (migrations) goes to stderr.
         with contextlib.redirect_stdout(sys.stderr):
-            data = _run(Settings.from_env(), lambda: export_contact(email))
+            data = _run(_settings(), lambda: export_contact(email))
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     click.echo(msgspec.json.format(msgspec.json.encode(data), indent=2).decode())
@@ -219,7 +228,7 @@ def contact_erase(email: str, yes: bool) -> None:
 
     if not yes:
         click.confirm(f"Erase every personal detail of {email}? This cannot be undone", abort=True)
-    settings = Settings.from_env()
+    settings = _settings()
     try:
         result = _run(settings, lambda: erase_contact(email, settings))
     except DomainError as error:

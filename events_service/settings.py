@@ -50,6 +50,25 @@ def trusted_proxies_from(value: str) -> tuple[str, ...]:
     return proxies
 
 
+#: A shorter key can be guessed offline from one signed link (HMAC-SHA256 wants 256 bits).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_keys_from(env: Mapping[str, str]) -> tuple[str | None, tuple[str, ...]]:
+    """EVENTS_SECRET_KEY (None when unset) and EVENTS_SECRET_KEY_FALLBACKS (comma-separated
+    former keys, accepted when checking a signature, never used to sign), each at least
+    MIN_SECRET_KEY_LENGTH characters: a short key stops the start-up with the reason."""
+    key = env.get("EVENTS_SECRET_KEY") or None
+    fallbacks = tuple(item.strip() for item in env.get("EVENTS_SECRET_KEY_FALLBACKS", "").split(",") if item.strip())
+    for name, value in [("EVENTS_SECRET_KEY", key), *(("EVENTS_SECRET_KEY_FALLBACKS", item) for item in fallbacks)]:
+        if value is not None and len(value) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters long (one is {len(value)}); "
+                'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+    return key, fallbacks
+
+
 def _load_or_create_secret(var_dir: Path) -> str:
     """A generated key survives restarts, so signed links in sent emails keep working."""
     path = var_dir / "secret"
@@ -69,6 +88,9 @@ class Settings:
     smtp_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
+    # Former secret keys: links signed with them still open (a key rotation keeps emailed
+    # links working); nothing new is signed with them.
+    secret_key_fallbacks: tuple[str, ...] = ()
     mail_from: str = "events@localhost"
     programme_name: str = "SME Innovation Programme"
     var_dir: Path = Path("var")
@@ -92,6 +114,11 @@ class Settings:
         return host_of(self.base_url)
 
     @property
+    def verification_keys(self) -> tuple[str, ...]:
+        """The keys a signature may have been made with: the current one first."""
+        return (self.secret_key, *self.secret_key_fallbacks)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 
@@ -112,9 +139,8 @@ class Settings:
             "trusted_proxies": trusted_proxies_from(env.get("EVENTS_TRUSTED_PROXIES", "")),
             "run_worker": env.get("EVENTS_RUN_WORKER", "1") not in ("0", "false", "no"),
         }
+        key, values["secret_key_fallbacks"] = secret_keys_from(env)
         values.update(overrides)
         if not values.get("secret_key"):
-            values["secret_key"] = env.get("EVENTS_SECRET_KEY") or _load_or_create_secret(
-                Path(str(values["var_dir"]))
-            )
+            values["secret_key"] = key or _load_or_create_secret(Path(str(values["var_dir"])))
         return cls(**values)  # type: ignore[arg-type]

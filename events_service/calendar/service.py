@@ -382,7 +382,7 @@ def personal_entry(
 
 async def _feed_owner(token: str, settings: Settings) -> dict[str, Any]:
     """The contact a feed token names; a forged, tampered or replaced token is simply unknown."""
-    parsed = read_token(settings.secret_key, "feed", token)
+    parsed = read_token(settings.verification_keys, "feed", token)
     contact = None
     if parsed is not None:  # a valid signature: the id and nonce are ours
         contact = await Contact.select(Contact.id, Contact.feed_nonce, Contact.language).where(Contact.id == parsed[0]).first()

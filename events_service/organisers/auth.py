@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -27,10 +29,33 @@ async def _retrieve_organiser(token: Token, _: ASGIConnection[Any, Any, Any, Any
     return await get_organiser(organiser_id)
 
 
+def _token_class(settings: Settings) -> type[Token]:
+    """Token, or one that also accepts tokens signed with a former key
+    (EVENTS_SECRET_KEY_FALLBACKS), so a key rotation does not sign everybody out."""
+    former = settings.secret_key_fallbacks
+    if not former:
+        return Token
+
+    @dataclass
+    class RotatedKeyToken(Token):
+        @classmethod
+        def decode_payload(cls, encoded_token: str, secret: str, algorithms: list[str], *args: Any, **kwargs: Any) -> Any:
+            refused: jwt.InvalidSignatureError | None = None
+            for key in (secret, *former):
+                try:
+                    return super().decode_payload(encoded_token, key, algorithms, *args, **kwargs)
+                except jwt.InvalidSignatureError as error:
+                    refused = error
+            raise refused or jwt.InvalidSignatureError("no key")
+
+    return RotatedKeyToken
+
+
 def build_jwt_auth(settings: Settings) -> JWTAuth[CurrentOrganiser, Token]:
     return JWTAuth[CurrentOrganiser, Token](
         retrieve_user_handler=_retrieve_organiser,
         token_secret=settings.secret_key,
+        token_cls=_token_class(settings),
         default_token_expiration=timedelta(hours=settings.access_token_hours),
         exclude=UNAUTHENTICATED_PATHS,
     )

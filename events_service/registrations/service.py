@@ -101,7 +101,7 @@ def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:
 
 async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
     """The registration a token names; a forged, tampered or revoked token is simply unknown."""
-    parsed = read_token(settings.secret_key, purpose, token)
+    parsed = read_token(settings.verification_keys, purpose, token)
     row = None
     if parsed is not None:
         row = await Registration.select().where(Registration.id == parsed[0]).first()

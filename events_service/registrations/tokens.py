@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from typing import Literal
 
 Purpose = Literal["manage", "checkin", "feed"]
@@ -29,13 +30,20 @@ def make_token(secret: str, purpose: Purpose, subject_id: int, nonce: str) -> st
     return f"{subject_id}.{nonce}.{_signature(secret, purpose, subject_id, nonce)}"
 
 
-def read_token(secret: str, purpose: Purpose, token: str) -> tuple[int, str] | None:
-    """(subject id, nonce) of a well-signed token, or None."""
+def read_token(secret: str | Sequence[str], purpose: Purpose, token: str) -> tuple[int, str] | None:
+    """(subject id, nonce) of a token well signed with `secret` (or any of several keys: the
+    current one and former ones, Settings.verification_keys), or None."""
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12:
+    # ASCII digits only: str.isdigit() is also true for '²' (int() refuses it: a 500) and
+    # for Arabic-Indic digits (int() reads them: a second spelling of the same token).
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()) or len(parts[0]) > 12:
         return None
     subject_id, nonce, signature = int(parts[0]), parts[1], parts[2]
-    expected = _signature(secret, purpose, subject_id, nonce)
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
+    if not signature.isascii():
+        return None  # compare_digest takes no non-ASCII str; no signature we make has any
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    # Every key is tried, so the time taken does not tell which one matched.
+    matched = [hmac.compare_digest(_signature(key, purpose, subject_id, nonce), signature) for key in keys]
+    if not any(matched):
         return None
     return subject_id, nonce

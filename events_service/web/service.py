@@ -657,7 +657,11 @@ def read_session(settings: Settings, value: str | None, now: float | None = None
     if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts[:2]) or len(parts[0]) > 12 or len(parts[1]) > 12:
         return None
     organiser_id, expires = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(parts[2], _session_signature(settings.secret_key, organiser_id, expires)):
+    # Bytes: compare_digest raises on a non-ASCII str. Every key is tried (a former key,
+    # EVENTS_SECRET_KEY_FALLBACKS, keeps a session open across a rotation).
+    signature = parts[2].encode()
+    signed = [hmac.compare_digest(signature, _session_signature(key, organiser_id, expires).encode()) for key in settings.verification_keys]
+    if not any(signed):
         return None
     if expires < (now or time.time()):
         return None
