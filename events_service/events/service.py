@@ -8,12 +8,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
 from events_service.calendar.service import public_calendar_links
-from events_service.db import write_transaction
+from events_service.db import current_engine, is_sqlite, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.schemas import (
     AgendaItemIn,
@@ -60,6 +60,23 @@ def now_utc() -> datetime:
 
 async def event_row(event_id: int) -> dict[str, Any]:
     row = await Event.select().where(Event.id == event_id).output(load_json=True).first()
+    if row is None:
+        raise EventNotFound(f"no event with id {event_id}")
+    return row
+
+
+async def locked_event_row(event_id: int, strength: Literal["UPDATE", "NO KEY UPDATE"] = "UPDATE") -> dict[str, Any]:
+    """The event row, read to change it in the caller's write transaction, and as it is now.
+
+    On PostgreSQL the row stays locked until the commit: FOR UPDATE waits for, and then
+    holds off, every other change of the event, seat claims included, and every transaction
+    that has inserted a registration of it (the registration's foreign key holds a KEY SHARE
+    lock on the event row from the insert to the commit); FOR NO KEY UPDATE only the changes.
+    SQLite's writers run one at a time anyway (db.write_transaction)."""
+    query = Event.select().where(Event.id == event_id).output(load_json=True)
+    if not is_sqlite(current_engine()):
+        query = query.lock_rows(strength)
+    row = await query.first()
     if row is None:
         raise EventNotFound(f"no event with id {event_id}")
     return row
@@ -392,7 +409,9 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
     from events_service.registrations import service as registrations
 
     async with write_transaction():
-        current = await event_row(event_id)
+        # Locked before it is read: the capacity check below counts the seats confirmed now,
+        # and no registration takes one until this change commits.
+        current = await locked_event_row(event_id)
         if current["status"] == "cancelled":
             raise EventStateConflict("a cancelled event cannot be changed", code="event_cancelled")
         values = _patched_values(current, patch)
@@ -438,7 +457,7 @@ async def _current_agenda(event_id: int) -> list[AgendaItemIn]:
 
 async def publish_event(event_id: int) -> EventOut:
     async with write_transaction():
-        row = await event_row(event_id)
+        row = await locked_event_row(event_id)  # a cancellation racing it is seen, not undone
         if row["status"] == "cancelled":
             raise EventStateConflict("a cancelled event cannot be published", code="event_cancelled")
         if row["status"] == "draft":
@@ -463,7 +482,9 @@ async def cancel_event(event_id: int, settings: Settings) -> EventOut:
     from events_service.registrations import service as registrations
 
     async with write_transaction():
-        row = await event_row(event_id)
+        # FOR UPDATE: waits for the registrations written meanwhile, so that
+        # cancel_all_for_event sees them; later ones find the event cancelled.
+        row = await locked_event_row(event_id)
         if row["status"] != "cancelled":
             now = now_utc()
             await Event.update(

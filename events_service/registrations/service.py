@@ -28,6 +28,7 @@ from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.service import (
     agenda_by_event,
     event_row,
+    locked_event_row,
     public_event_out,
     registration_closes_at,
     speakers_by_event,
@@ -142,11 +143,15 @@ def _company_vat(company: CompanyRef) -> VatId:
         raise InvalidRegistration(error.detail, code=error.code) from None
 
 
+def _check_published(event_id: int, status: str) -> None:
+    if status == "draft":
+        raise RegistrationNotFound(f"no published event with id {event_id}")
+    if status != "published":
+        raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
+
+
 def _check_open(event: dict[str, Any]) -> None:
-    if event["status"] == "draft":
-        raise RegistrationNotFound(f"no published event with id {event['id']}")
-    if event["status"] == "cancelled":
-        raise RegistrationConflict("this event has been cancelled")
+    _check_published(event["id"], event["status"])
     if now_utc() >= registration_closes_at(event):
         raise RegistrationConflict("registration for this event has closed")
 
@@ -218,12 +223,32 @@ def _draws_online_seats(mode: AttendanceMode, event: dict[str, Any]) -> bool:
 
 
 async def _take_event_seat(event: dict[str, Any], mode: AttendanceMode) -> bool:
+    """True: a seat is taken; False: the pool is full. An event that is no longer published
+    (cancelled since it was read) refuses the registration (409; the caller's transaction
+    rolls back, nothing of it is written).
+
+    One statement answers both, so the hot path pays nothing for the status: a published
+    event with a seat free gives one; an event not published is matched too, unchanged, and
+    its status comes back; a full published event is not matched. On PostgreSQL the UPDATE
+    waits for a cancellation holding the row and then sees its status (READ COMMITTED
+    re-checks the WHERE on the row as committed); a cancellation that comes later waits for
+    this transaction (cancel_event locks the row FOR UPDATE, which waits for every
+    transaction that has inserted a registration: the insert's foreign key holds a KEY
+    SHARE lock on the event row), and so sees the registration it must cancel."""
     statement = _TAKE_ONLINE_SEAT if _draws_online_seats(mode, event) else _TAKE_SEAT
-    return bool(await run_sql(statement, event["id"]))
+    rows = await run_sql(statement, event["id"])
+    if not rows:
+        return False
+    _check_published(event["id"], rows[0]["status"])
+    return True
 
 
-_TAKE_SEAT = "UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {} AND seats_taken < capacity RETURNING id"
-_TAKE_ONLINE_SEAT = "UPDATE event SET online_seats_taken = online_seats_taken + 1 WHERE id = {} AND online_seats_taken < online_capacity RETURNING id"
+_TAKE_SEAT = """
+    UPDATE event SET seats_taken = seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
+    WHERE id = {} AND (seats_taken < capacity OR status <> 'published') RETURNING status"""
+_TAKE_ONLINE_SEAT = """
+    UPDATE event SET online_seats_taken = online_seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
+    WHERE id = {} AND (online_seats_taken < online_capacity OR status <> 'published') RETURNING status"""
 
 
 async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> None:
@@ -478,6 +503,8 @@ async def _event_for_update(event_id: int, vat: VatId) -> dict[str, Any]:
     return rows[0]
 
 
+_ADMIT_WALK_IN = "UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {} AND status = 'published' RETURNING id"
+
 _REGISTERING_NEEDS = """
     SELECT id, status, mode, max_per_company, starts_at, registration_closes_at, seats_taken, capacity, online_seats_taken, online_capacity,
         (SELECT company.id FROM company WHERE company.vat_id = {}) AS known_company_id
@@ -521,7 +548,9 @@ async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "
                 raise RegistrationNotFound(f"no registration with id {registration_id}")
             if row["status"] == "cancelled":
                 return "cancelled"
-            event = await event_row(row["event"])
+            # The event row before the registration's, as cancel_event takes them: the other
+            # order deadlocked against it (and the event's cancellation failed with a 500).
+            event = await locked_event_row(row["event"], "NO KEY UPDATE")
             changed = await Registration.update(
                 {
                     Registration.status: "cancelled",
@@ -548,9 +577,12 @@ async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "
 
 async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
     """Give free seats to waiting people in arrival order, skipping (not dropping) those whose
-    company holds all its seats. Runs inside the caller's transaction."""
+    company holds all its seats. Runs inside the caller's transaction, which holds the event
+    row (locked_event_row): an event cancelled meanwhile promotes nobody."""
     event = await event_row(event_id)
     promoted: list[int] = []
+    if event["status"] != "published":
+        return promoted
     waiting = await (
         Registration.select(Registration.id, Registration.company, Registration.attendance_mode)
         .where((Registration.event == event_id) & (Registration.status == "waitlisted"))
@@ -584,7 +616,10 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
 
 
 async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
-    """The event is cancelled: every live registration is cancelled, each with its notice."""
+    """The event is cancelled: every live registration is cancelled, each with its notice.
+    The caller holds the event row FOR UPDATE (events.service.cancel_event), so every
+    registration written before is committed and seen here, and any written after finds the
+    event cancelled when it claims its seat (_take_event_seat)."""
     rows = await Registration.select(Registration.id, Registration.status).where(
         (Registration.event == event_id) & (Registration.status != "cancelled")
     )
@@ -828,7 +863,10 @@ async def register_walk_in(
     existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
     if existing is not None and existing["status"] == "confirmed":
         return existing["id"], "registered"
-    await Event.update({Event.seats_taken: Event.seats_taken + 1}).where(Event.id == event_id)
+    # Only while published: an event cancelled since it was read (the UPDATE waits for the
+    # cancellation's commit on PostgreSQL) admits nobody at the door.
+    if not await run_sql(_ADMIT_WALK_IN, event_id):
+        raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
     if existing is not None:
         await Registration.update(
             {
