@@ -39,6 +39,7 @@ from events_service.registrations.routes import (
 from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
 from events_service.web.routes import CSRF_EXCLUDE, static_files_router, template_config, web_router
+from events_service.web.headers import security_headers
 
 
 @asynccontextmanager
@@ -90,7 +91,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=CSRFConfig(secret=settings.secret_key, exclude=CSRF_EXCLUDE, cookie_samesite="lax",
                                cookie_httponly=False, cookie_secure=settings.base_url.startswith("https://")),
         # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
-        before_send=[forget_feed_etags_after_writes],
+        # Security headers and no-store on every answer that is not plainly public (web/headers.py).
+        before_send=[forget_feed_etags_after_writes, security_headers(settings)],
+        before_request=refuse_control_characters,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
