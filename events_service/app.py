@@ -93,7 +93,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings)],
-        before_request=refuse_control_characters,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
