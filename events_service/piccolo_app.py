@@ -8,7 +8,7 @@ from events_service.attendance.tables import AttendanceInterval
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
-from events_service.organisers.tables import Organiser
+from events_service.organisers.tables import Organiser, SignInFailure
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 
 MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
@@ -29,6 +29,7 @@ APP_CONFIG = AppConfig(
         OutboxMessage,
         AttendanceInterval,
         MailQuota,
+        SignInFailure,
     ],
     migration_dependencies=[],
     commands=[],
