@@ -32,14 +32,15 @@ from events_service.mail.worker import running_worker
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import AuthController
 from events_service.organisers.service import OrganiserError
+from events_service.params import refuse_control_characters
 from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
 )
 from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
-from events_service.web.routes import CSRF_EXCLUDE, static_files_router, template_config, web_router
 from events_service.web.headers import security_headers
+from events_service.web.routes import CSRF_EXCLUDE, static_files_router, template_config, web_router
 
 
 @asynccontextmanager
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings)],
+        before_request=refuse_control_characters,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },

@@ -23,6 +23,7 @@ from events_service.attendance.service import AttendanceError
 from events_service.csv_export import to_csv
 from events_service.errors import Invalid
 from events_service.registrations.tables import Registration
+from events_service.validation import FIRST_YEAR, LAST_YEAR
 
 PROGRAMME_ZONE = ZoneInfo("Europe/Rome")
 KINDS = ("tech_talk", "tech_day")
@@ -37,9 +38,12 @@ def parse_day(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidPeriod(f"{name} must be a date like 2026-11-24, not {value!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # year 1 or 9999 overflow when made a moment
+        raise InvalidPeriod(f"{name} must lie between the years {FIRST_YEAR} and {LAST_YEAR}, not {day.isoformat()}")
+    return day
 
 
 def period_bounds(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.params import JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from events_service import privacy
@@ -25,6 +25,7 @@ from events_service.attendance.schemas import (
 )
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS, requires_role
 from events_service.organisers.schemas import CurrentOrganiser
+from events_service.params import RowId
 from events_service.settings import Settings
 
 DateFrom = Annotated[str | None, QueryParameter(name="from", description="first day, e.g. 2026-11-01 (events starting on or after it)")]
@@ -51,12 +52,12 @@ class AttendanceController(Controller):
 
     @post("/{event_id:int}/checkins", status_code=HTTP_200_OK, guards=[CHECKIN_STAFF], summary="Check in a QR code (or manage token) at the door")
     async def check_in(
-        self, event_id: FromPath[int], data: JSONBody[CheckinRequest], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+        self, event_id: RowId, data: JSONBody[CheckinRequest], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> CheckinResult:
         return await service.check_in(event_id, data.code, _organiser_id(request), settings)
 
     @post("/{event_id:int}/walk-ins", guards=[EDITORS], summary="Record someone at the door without a seat, checked in")
-    async def walk_in(self, event_id: FromPath[int], data: JSONBody[WalkInCreate], request: Request[Any, Any, Any]) -> Response[WalkInResult]:
+    async def walk_in(self, event_id: RowId, data: JSONBody[WalkInCreate], request: Request[Any, Any, Any]) -> Response[WalkInResult]:
         result = await service.walk_in(event_id, data, _organiser_id(request))
         return Response(result, status_code=HTTP_201_CREATED if result.outcome == "created" else HTTP_200_OK)
 
@@ -69,7 +70,7 @@ class AttendanceController(Controller):
         request_max_body_size=service.MAX_REPORT_BYTES + 1024 * 1024,
         summary="Import a Zoom, Teams or Webex participant report",
     )
-    async def import_report(self, event_id: FromPath[int], data: MultipartBody[AttendanceUpload]) -> AttendanceImportResult:
+    async def import_report(self, event_id: RowId, data: MultipartBody[AttendanceUpload]) -> AttendanceImportResult:
         try:
             content = await data.file.read()
         finally:
@@ -77,15 +78,15 @@ class AttendanceController(Controller):
         return await service.import_report(event_id, content, data.platform)
 
     @post("/{event_id:int}/finalise-attendance", status_code=HTTP_200_OK, guards=[EDITORS], summary="Attended or no-show, and the follow-up emails")
-    async def finalise(self, event_id: FromPath[int], settings: NamedDependency[Settings]) -> FinaliseResult:
+    async def finalise(self, event_id: RowId, settings: NamedDependency[Settings]) -> FinaliseResult:
         return await service.finalise_attendance(event_id, settings)
 
     @get("/{event_id:int}/follow-up", guards=[EDITORS])
-    async def read_follow_up(self, event_id: FromPath[int]) -> FollowUpOut:
+    async def read_follow_up(self, event_id: RowId) -> FollowUpOut:
         return await service.get_follow_up(event_id)
 
     @patch("/{event_id:int}/follow-up", guards=[EDITORS], summary="Recording and slides links, attendance threshold")
-    async def update_follow_up(self, event_id: FromPath[int], data: JSONBody[FollowUpPatch]) -> FollowUpOut:
+    async def update_follow_up(self, event_id: RowId, data: JSONBody[FollowUpPatch]) -> FollowUpOut:
         return await service.update_follow_up(event_id, data)
 
 

@@ -34,6 +34,7 @@ from events_service.events.tables import Event
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import read_token
 from events_service.settings import Settings, host_of
+from events_service.validation import as_row_id
 
 _LINK_DESCRIPTION_CHARS = 1000
 
@@ -159,7 +160,6 @@ FEED_ETAG_MEMO_SECONDS = 2.0
 """How long a process answers If-None-Match from the ETag it last computed for a feed instead
 of asking the database again (see public_feed_etag)."""
 _FEED_ETAG_MEMO_SIZE = 256  # feeds (filter combinations) remembered per process
-_MAX_ID = 2**31 - 1  # larger numbers cannot be ids (PostgreSQL would refuse the query)
 
 # What anyone may see of an event: never online_url, not even loaded.
 _PUBLIC_COLUMNS = (
@@ -217,8 +217,8 @@ async def _agendas(event_ids: Iterable[int]) -> dict[int, list[Any]]:
 async def event_calendar(id_or_slug: str, settings: Settings) -> CalendarFile:
     """One published (or cancelled: STATUS:CANCELLED) event as a METHOD:PUBLISH download."""
     condition = Event.slug == id_or_slug
-    if id_or_slug.isdigit() and int(id_or_slug) <= _MAX_ID:
-        condition = condition | (Event.id == int(id_or_slug))
+    if (event_id := as_row_id(id_or_slug)) is not None:
+        condition = condition | (Event.id == event_id)
     row = await Event.select(*_PUBLIC_COLUMNS).where(condition & _was_published()).output(load_json=True).first()
     if row is None:
         raise CalendarNotFound(f"no published event '{id_or_slug}'")

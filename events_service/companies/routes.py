@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 
 from events_service.companies import service
 from events_service.companies.schemas import (
@@ -13,6 +11,7 @@ from events_service.companies.schemas import (
     CompanyPatch,
 )
 from events_service.organisers.auth import EDITORS
+from events_service.params import Limit, Offset, RowId
 
 
 class CompanyController(Controller):
@@ -28,19 +27,19 @@ class CompanyController(Controller):
     async def find(
         self,
         q: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> list[CompanyOut]:
         return await service.find_companies(q, limit=limit, offset=offset)
 
     @get("/{company_id:int}")
-    async def read(self, company_id: FromPath[int]) -> CompanyOut:
+    async def read(self, company_id: RowId) -> CompanyOut:
         return await service.get_company(company_id)
 
     @patch("/{company_id:int}")
-    async def update(self, company_id: FromPath[int], data: JSONBody[CompanyPatch]) -> CompanyOut:
+    async def update(self, company_id: RowId, data: JSONBody[CompanyPatch]) -> CompanyOut:
         return await service.update_company(company_id, data)
 
     @get("/{company_id:int}/engagement", summary="Events the company registered for and attended, with minutes")
-    async def engagement(self, company_id: FromPath[int]) -> CompanyEngagement:
+    async def engagement(self, company_id: RowId) -> CompanyEngagement:
         return await service.company_engagement(company_id)

@@ -3,15 +3,18 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from events_service.validation import SINGLE_LINE
+
 SizeClass = Literal["micro", "small", "medium", "large"]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Country = Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$", description="ISO 3166 alpha-2")]
-ShortText = Annotated[str, msgspec.Meta(max_length=100)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
+Country = Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2}\Z", description="ISO 3166 alpha-2")]
+ShortText = Annotated[str, msgspec.Meta(max_length=100), SINGLE_LINE]
+VatId = Annotated[str, msgspec.Meta(min_length=1, max_length=40), SINGLE_LINE]
 
 
 class CompanyCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
-    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    vat_id: VatId
     country: Country
     region: ShortText | None = None
     city: ShortText | None = None
@@ -21,7 +24,7 @@ class CompanyCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 class CompanyPatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+    vat_id: VatId | msgspec.UnsetType = msgspec.UNSET
     country: Country | msgspec.UnsetType = msgspec.UNSET
     region: ShortText | None | msgspec.UnsetType = msgspec.UNSET
     city: ShortText | None | msgspec.UnsetType = msgspec.UNSET

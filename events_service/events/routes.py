@@ -14,6 +14,7 @@ from events_service.events.schemas import (
     Status,
 )
 from events_service.organisers.auth import EDITORS
+from events_service.params import RowId
 from events_service.settings import Settings
 
 
@@ -31,20 +32,20 @@ class EventController(Controller):
         return await service.list_events(status=status, kind=kind)
 
     @get("/{event_id:int}")
-    async def read(self, event_id: FromPath[int]) -> EventOut:
+    async def read(self, event_id: RowId) -> EventOut:
         return await service.get_event(event_id)
 
     @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence")
-    async def update(self, event_id: FromPath[int], data: JSONBody[EventPatch], settings: NamedDependency[Settings]) -> EventOut:
+    async def update(self, event_id: RowId, data: JSONBody[EventPatch], settings: NamedDependency[Settings]) -> EventOut:
         event, _ = await service.update_event(event_id, data, settings)
         return event
 
     @post("/{event_id:int}/publish", status_code=200)
-    async def publish(self, event_id: FromPath[int]) -> EventOut:
+    async def publish(self, event_id: RowId) -> EventOut:
         return await service.publish_event(event_id)
 
     @post("/{event_id:int}/cancel", status_code=200)
-    async def cancel(self, event_id: FromPath[int], settings: NamedDependency[Settings]) -> EventOut:
+    async def cancel(self, event_id: RowId, settings: NamedDependency[Settings]) -> EventOut:
         return await service.cancel_event(event_id, settings)
 
 

@@ -3,40 +3,46 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from events_service.validation import MULTI_LINE, SINGLE_LINE, moments_in_window
+
 Kind = Literal["tech_talk", "tech_day"]
 Mode = Literal["online", "in_person", "hybrid"]
 Language = Literal["it", "en"]
 Status = Literal["draft", "published", "cancelled"]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with an offset")]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Description = Annotated[str, msgspec.Meta(max_length=20000)]
-Url = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=1000)]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
+Description = Annotated[str, msgspec.Meta(max_length=20000), MULTI_LINE]
+# \A…\Z: `$` would let a final newline through into emails and calendars.
+Url = Annotated[str, msgspec.Meta(pattern=r"\Ahttps?://[^\s\x00-\x1f\x7f-\x9f]+\Z", max_length=1000)]
 Seats = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 PerCompany = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
-Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=50), SINGLE_LINE]
 Topics = Annotated[list[Topic], msgspec.Meta(max_length=20)]
 OffsetMinutes = Annotated[int, msgspec.Meta(ge=1, le=60 * 24 * 60)]
 Offsets = Annotated[list[OffsetMinutes], msgspec.Meta(max_length=6)]
-Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Rome"])]
+Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Rome"]), SINGLE_LINE]
 
 
 class Venue(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    address: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=300), SINGLE_LINE]
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100), SINGLE_LINE]
 
 
 class SpeakerIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
-    bio: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
+    email: Annotated[str, msgspec.Meta(max_length=320), SINGLE_LINE] | None = None
+    bio: Annotated[str, msgspec.Meta(max_length=5000), MULTI_LINE] = ""
 
 
 class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
     title: Title
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    speaker: Annotated[str, msgspec.Meta(description="the name of one of the event's speakers")] | None = None
+    speaker: Annotated[str, msgspec.Meta(description="the name of one of the event's speakers"), SINGLE_LINE] | None = None
+
+    def __post_init__(self) -> None:
+        moments_in_window(self, ("starts_at", "ends_at"))
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +65,9 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     topics: Topics = msgspec.field(default_factory=list)
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
+
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     kind: Kind | msgspec.UnsetType = msgspec.UNSET
@@ -79,6 +88,9 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] | msgspec.UnsetType = msgspec.UNSET
     topics: Topics | msgspec.UnsetType = msgspec.UNSET
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
 
 
 class SpeakerOut(msgspec.Struct):

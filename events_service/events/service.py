@@ -29,7 +29,7 @@ from events_service.events.schemas import (
 )
 from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
 from events_service.settings import Settings
-from events_service.validation import normalise_email, zone
+from events_service.validation import as_row_id, normalise_email, zone
 
 # A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "mode", "venue_name", "venue_address", "venue_city", "online_url")
@@ -213,8 +213,8 @@ async def public_events(base_url: str, kind: str | None = None, topic: str | Non
 async def public_event(id_or_slug: str, base_url: str) -> PublicEventOut:
     """A published or cancelled event by id or slug; drafts stay invisible (404)."""
     condition = Event.slug == id_or_slug
-    if id_or_slug.isdigit() and len(id_or_slug) <= 9:  # beyond that it cannot be an id (nor fit one)
-        condition = condition | (Event.id == int(id_or_slug))
+    if (event_id := as_row_id(id_or_slug)) is not None:
+        condition = condition | (Event.id == event_id)
     # Never published (a draft, or a draft cancelled before publication): invisible.
     row = await Event.select().where(condition).where(Event.published_at.is_not_null()).output(load_json=True).first()
     if row is None:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromQuery
 
 from events_service.mail import outbox
 from events_service.mail.schemas import OutboxItem, OutboxStatus
 from events_service.organisers.auth import EDITORS
+from events_service.params import Limit, Offset, RowId
 
 
 class OutboxController(Controller):
@@ -19,8 +18,8 @@ class OutboxController(Controller):
     async def list_messages(
         self,
         status: FromQuery[OutboxStatus | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> list[OutboxItem]:
         return await outbox.list_outbox(status, limit=limit, offset=offset)
 
@@ -29,5 +28,5 @@ class OutboxController(Controller):
         status_code=200,
         summary="Send a failed (or backing-off) email again now",
     )
-    async def retry(self, message_id: FromPath[int]) -> OutboxItem:
+    async def retry(self, message_id: RowId) -> OutboxItem:
         return await outbox.retry(message_id)

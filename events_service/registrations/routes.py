@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service.organisers.auth import EDITORS
+from events_service.params import RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import service
 from events_service.registrations.schemas import (
@@ -30,7 +31,7 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
 
         @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
         async def register(
-            self, request: Request[Any, Any, Any], event_id: FromPath[int], data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
+            self, request: Request[Any, Any, Any], event_id: RowId, data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
         ) -> RegistrationCreated:
             await count_colleagues(request, settings, len(data.colleagues))
             return await service.register(event_id, data, settings)
@@ -53,12 +54,12 @@ class OrganiserRegistrationController(Controller):
 
     @get("/events/{event_id:int}/registrations", summary="Registrations of an event")
     async def find(
-        self, event_id: FromPath[int], status: FromQuery[Status | None] = None, q: FromQuery[str | None] = None
+        self, event_id: RowId, status: FromQuery[Status | None] = None, q: FromQuery[str | None] = None
     ) -> list[RegistrationRow]:
         return await service.list_registrations(event_id, status=status, q=q)
 
     @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
-    async def export(self, event_id: FromPath[int], status: FromQuery[Status | None] = None) -> Response[str]:
+    async def export(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[str]:
         body = await service.registrations_csv(event_id, status=status)
         return Response(
             body,
@@ -67,9 +68,9 @@ class OrganiserRegistrationController(Controller):
         )
 
     @get("/events/{event_id:int}/stats")
-    async def stats(self, event_id: FromPath[int]) -> EventStats:
+    async def stats(self, event_id: RowId) -> EventStats:
         return await service.event_stats(event_id)
 
     @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
-    async def cancel(self, registration_id: FromPath[int], settings: NamedDependency[Settings]) -> dict[str, str]:
+    async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:
         return {"status": await service.cancel(registration_id, settings, cancelled_by="organiser")}

@@ -4,21 +4,22 @@ from typing import Annotated, Literal
 import msgspec
 
 from events_service.events.schemas import PublicEventOut
+from events_service.validation import SINGLE_LINE
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
 AttendanceMode = Literal["in_person", "online"]
 Language = Literal["it", "en"]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320), SINGLE_LINE]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100), SINGLE_LINE]
 
 MAX_COLLEAGUES = 10
 
 
 class CompanyRef(msgspec.Struct, forbid_unknown_fields=True):
-    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    country: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$")] | None = None
-    region: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    vat_id: Annotated[str, msgspec.Meta(min_length=1, max_length=40), SINGLE_LINE]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE] | None = None
+    country: Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2}\Z")] | None = None
+    region: Annotated[str, msgspec.Meta(max_length=100), SINGLE_LINE] | None = None
 
 
 class Colleague(msgspec.Struct, forbid_unknown_fields=True):

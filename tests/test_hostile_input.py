@@ -1,0 +1,138 @@
+"""Hole 8 of issue 12, from the attacker's side: hostile input gets a clear 4xx and writes
+nothing, never a 500 (huge ids and offsets, non-ASCII digits, years 1 and 9999, control
+characters, an address whose mail could never be built)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from events_service.companies.tables import Company, Contact
+from events_service.events.tables import Event
+from events_service.mail.tables import OutboxMessage
+from events_service.registrations.tables import Registration
+from tests.factories import event_payload, partita_iva, published_event, registration_payload
+
+#: Just past PostgreSQL's integer, just past 64 bits, and far past both.
+HUGE = [2**31, 2**63, 10**30]
+
+
+async def _rows() -> tuple[int, ...]:
+    return (await Event.count(), await Registration.count(), await Company.count(), await Contact.count(), await OutboxMessage.count())
+
+
+def _clear_4xx(answer: httpx.Response, what: Any) -> None:
+    assert 400 <= answer.status_code < 500, (what, answer.status_code, answer.text[:300])
+
+
+@pytest.mark.parametrize("number", HUGE)
+async def test_a_huge_id_or_offset_is_a_clear_4xx(client: httpx.AsyncClient, organiser: dict[str, str], number: int) -> None:
+    await published_event(client, organiser)
+    before = await _rows()
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", f"/api/public/events/{number}/registrations", {"json": registration_payload("a.b@x.example")}),
+        ("GET", f"/api/public/events/{number}", {}),
+        ("GET", f"/events/{number}.ics", {}),
+        ("GET", f"/e/{number}", {}),
+        ("GET", f"/api/events/{number}", {"headers": organiser}),
+        ("PATCH", f"/api/events/{number}", {"headers": organiser, "json": {"title": "x"}}),
+        ("POST", f"/api/events/{number}/publish", {"headers": organiser}),
+        ("POST", f"/api/events/{number}/cancel", {"headers": organiser}),
+        ("GET", f"/api/events/{number}/registrations", {"headers": organiser}),
+        ("GET", f"/api/events/{number}/registrations.csv", {"headers": organiser}),
+        ("GET", f"/api/events/{number}/stats", {"headers": organiser}),
+        ("GET", f"/api/events/{number}/follow-up", {"headers": organiser}),
+        ("POST", f"/api/events/{number}/checkins", {"headers": organiser, "json": {"code": "x"}}),
+        ("POST", f"/api/events/{number}/finalise-attendance", {"headers": organiser}),
+        ("POST", f"/api/registrations/{number}/cancel", {"headers": organiser}),
+        ("GET", f"/api/companies/{number}", {"headers": organiser}),
+        ("PATCH", f"/api/companies/{number}", {"headers": organiser, "json": {"name": "x"}}),
+        ("GET", f"/api/companies/{number}/engagement", {"headers": organiser}),
+        ("POST", f"/api/outbox/{number}/retry", {"headers": organiser}),
+        ("GET", f"/api/companies?offset={number}", {"headers": organiser}),
+        ("GET", f"/api/outbox?offset={number}", {"headers": organiser}),
+    ]
+    for method, url, options in requests:
+        _clear_4xx(await client.request(method, url, **options), (method, url))
+    assert await _rows() == before
+
+
+@pytest.mark.parametrize("text", ["²", "¹²", "1²", "٣"])
+async def test_a_non_ascii_digit_in_a_slug_or_session_cookie_is_no_500(client: httpx.AsyncClient, organiser: dict[str, str], text: str) -> None:
+    event = await published_event(client, organiser)
+    for url in (f"/api/public/events/{text}", f"/events/{text}.ics", f"/e/{text}", f"/e/{text}/register"):
+        assert (await client.get(url)).status_code == 404, url
+    # '٣' is an Arabic-Indic 3: not an id either (int() would read it as one)
+    assert (await client.get(f"/api/public/events/{'٣' * len(str(event['id']))}")).status_code == 404
+    # A session cookie as a browser sends it: bytes, here Latin-1 '²'.
+    cookie = f"events_session={text}.1.x".encode("utf-8" if text == "٣" else "latin-1")
+    console = await client.get("/console/", headers={"Cookie": cookie})
+    assert console.status_code == 303 and console.headers["location"].startswith("/console/login")
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:59:00+00:00", "1999-12-31T12:00:00+00:00"])
+async def test_a_date_outside_the_sane_window_is_422(client: httpx.AsyncClient, organiser: dict[str, str], moment: str) -> None:
+    event = await published_event(client, organiser)
+    before = await _rows()
+    for payload in (event_payload(starts_at=moment, ends_at=moment), event_payload(registration_closes_at=moment)):
+        answer = await client.post("/api/events", json=payload, headers=organiser)
+        assert answer.status_code == 422, answer.text
+        assert "year" in answer.json()["detail"]
+    patched = await client.patch(f"/api/events/{event['id']}", json={"starts_at": moment}, headers=organiser)
+    assert patched.status_code == 422, patched.text
+    day = moment[:10]
+    for report in ("companies.csv", "summary", "summary.csv"):
+        answer = await client.get(f"/api/reports/{report}", params={"from": day, "to": day}, headers=organiser)
+        assert answer.status_code == 422, (report, answer.text)
+    assert await _rows() == before
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "line\nbreak", "tab\there", "bell\x07", "c1\x85", "end\n"])
+async def test_control_characters_in_names_are_422_and_write_nothing(client: httpx.AsyncClient, organiser: dict[str, str], bad: str) -> None:
+    event = await published_event(client, organiser)
+    before = await _rows()
+    attempts = [
+        client.post("/api/events", json=event_payload(title=bad), headers=organiser),
+        client.post("/api/events", json=event_payload(venue={"name": bad, "address": "Via Roma 1", "city": "Como"}), headers=organiser),
+        client.post("/api/events", json=event_payload(speakers=[{"name": bad}]), headers=organiser),
+        client.post("/api/events", json=event_payload(online_url=f"https://meet.example/{bad}"), headers=organiser),
+        client.post("/api/companies", json={"name": bad, "vat_id": partita_iva(7), "country": "IT"}, headers=organiser),
+        client.post("/api/public/events/{}/registrations".format(event["id"]), json=registration_payload("a.b@x.example", first_name=bad)),
+        client.post("/api/public/events/{}/registrations".format(event["id"]), json=registration_payload(
+            "c.d@x.example", company={"vat_id": partita_iva(8), "name": bad, "country": "IT"})),
+        client.post("/api/public/events/{}/registrations".format(event["id"]), json=registration_payload(
+            "e.f@x.example", company={"vat_id": partita_iva(9), "country": "IT\n"})),
+    ]
+    for number, attempt in enumerate(attempts):
+        answer = await attempt
+        assert answer.status_code == 422, (number, answer.text)
+    for url in ("/api/companies", f"/api/events/{event['id']}/registrations"):
+        _clear_4xx(await client.get(url, params={"q": bad}, headers=organiser), url)
+    _clear_4xx(await client.get(f"/e/{quote(bad)}"), "slug")
+    _clear_4xx(await client.get("/api/public/events", params={"topic": bad}), "topic")
+    assert await _rows() == before
+
+
+async def test_a_description_keeps_its_lines_but_not_a_nul(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    kept = await client.post("/api/events", json=event_payload(description="Agenda:\r\n\t- one\n- two"), headers=organiser)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["description"] == "Agenda:\r\n\t- one\n- two"
+    refused = await client.post("/api/events", json=event_payload(description="a\x00b"), headers=organiser)
+    assert refused.status_code == 422
+
+
+async def test_an_address_whose_mail_cannot_be_built_is_refused_at_registration(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    before = await _rows()
+    for address in ("jösé@example.com", "名前@example.jp"):
+        answer = await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload(address))
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["code"] == "invalid_email"
+    assert await _rows() == before
+    # An internationalised domain is fine: kept in the ASCII form every message can carry.
+    idna = await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload("ada@bücher.example"))
+    assert idna.status_code == 201, idna.text
+    assert idna.json()["email"] == "ada@xn--bcher-kva.example"
