@@ -60,7 +60,18 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     if no_worker:
         os.environ["EVENTS_RUN_WORKER"] = "0"
     click.echo(f"API docs: http://{host}:{port}/schema   (database: {redacted_url(settings.db_url)})")
-    uvicorn.run("events_service.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("events_service.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                **_proxy_options(settings))
+
+
+def _proxy_options(settings: Settings) -> dict[str, object]:
+    """The client's address (what rate limits count) comes from X-Forwarded-For only when the
+    peer is one of EVENTS_TRUSTED_PROXIES, and then it is the address the nearest trusted
+    proxy saw; without the setting the header is ignored (uvicorn on its own believes
+    127.0.0.1, so anyone on the machine could pose as anyone)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 async def _nothing() -> None:
