@@ -63,6 +63,9 @@ Clock = Callable[[], datetime]
 #: Builds the emails outbox intents stand for, given the rows' ids: an email or the exception
 #: that stopped it, per id.
 Renderer = Callable[[list[int]], Awaitable[dict[int, EmailMessage | ComposedEmail | Exception]]]
+#: Of the given outbox rows (messages about a registration), those that have lost their
+#: point since they were written, each with the reason: they are withdrawn, not sent.
+OutdatedCheck = Callable[[list[int]], Awaitable[dict[int, str]]]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
@@ -137,6 +140,7 @@ class _Claimed:
     message: str
     attempts: int
     expires_at: datetime | None = None
+    registration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         max_in_flight: int | None = None,
         render: Renderer | None = None,
+        outdated: OutdatedCheck | None = None,
     ) -> None:
         if lease_seconds <= 2 * transport.max_send_seconds:
             raise ValueError(
@@ -239,6 +244,7 @@ class Dispatcher:
         self._clock = now
         self._rng = rng or random.Random()
         self._render = render or self._render_registration_intents
+        self._outdated = outdated or self._outdated_registration_messages
 
     def _now(self) -> datetime:
         # SQLite compares timestamps as text: only ever write and compare UTC.
@@ -362,9 +368,9 @@ class Dispatcher:
                 return []
             rows = await o.update(
                 {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
-            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after, o.expires_at)
+            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after, o.expires_at, o.registration_id)
         rows.sort(key=lambda row: (row["send_after"], row["id"]))
-        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["expires_at"]) for r in rows]
+        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["expires_at"], r["registration_id"]) for r in rows]
 
     def _ours(self, ids: Sequence[int]) -> Combinable:
         o = OutboxMessage
@@ -430,9 +436,15 @@ class Dispatcher:
 
         return await render_outbox_intents(outbox_ids, self.settings)
 
+    async def _outdated_registration_messages(self, outbox_ids: list[int]) -> dict[int, str]:
+        # Only the registrations domain knows which state a message was written for.
+        from events_service.registrations.messages import outdated_messages
+
+        return await outdated_messages(outbox_ids)
+
     async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
-        """Withdraw what has expired; render the claimed intents and store their messages
-        before any is sent."""
+        """Withdraw what has expired or lost its point; render the claimed intents and store
+        their messages before any is sent."""
         ready: list[_Claimed] = []
         failed: list[_Outcome] = []
         rendered: dict[int, tuple[str, str]] = {}
@@ -441,6 +453,12 @@ class Dispatcher:
             if row.expires_at is not None and row.expires_at <= now:
                 failed.append(_Outcome(row, "withdrawn", now, error=f"expired at {row.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, before it was sent"))
         rows = [row for row in rows if row.expires_at is None or row.expires_at > now]
+        # Checked at every attempt, rendered or not: a confirmation stored with its join link
+        # and retried (by back-off or by an organiser) after the person cancelled must not go.
+        about_registrations = [row.id for row in rows if row.registration_id is not None]
+        outdated = await self._outdated(about_registrations) if about_registrations else {}
+        failed += [_Outcome(row, "withdrawn", now, error=outdated[row.id]) for row in rows if row.id in outdated]
+        rows = [row for row in rows if row.id not in outdated]
         intents = [row.id for row in rows if not row.message]
         results = await self._render(intents) if intents else {}
         for row in rows:

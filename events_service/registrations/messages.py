@@ -201,6 +201,35 @@ async def render_outbox_intent(outbox_id: int, settings: Settings) -> ComposedEm
         raise result
     return result
 
+#: The registration status each kind of message is written for. One whose registration has
+#: left that status (cancelled, promoted, erased) is withdrawn when a dispatcher claims it,
+#: even after a failed attempt: a retried confirmation would hand a cancelled person the join
+#: link. Notices of a cancellation hold in any state.
+_WRITTEN_FOR = {"confirmed": "confirmed", "promoted": "confirmed", "reminder": "confirmed", "event_updated": "confirmed",
+                "waitlisted": "waitlisted"}
+
+
+async def outdated_messages(outbox_ids: list[int]) -> dict[int, str]:
+    """Of these outbox rows, the registration messages whose registration is no longer in the
+    status they were written for, each with the reason (the dispatcher's OutdatedCheck)."""
+    rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.registration_id).where(
+        OutboxMessage.id.is_in(outbox_ids) & OutboxMessage.kind.is_in(list(_WRITTEN_FOR))
+    )
+    registration_ids = sorted({row["registration_id"] for row in rows if row["registration_id"] is not None})
+    if not registration_ids:
+        return {}
+    statuses = {
+        row["id"]: row["status"]
+        for row in await Registration.select(Registration.id, Registration.status).where(Registration.id.is_in(registration_ids))
+    }
+    outdated = {}
+    for row in rows:
+        status = statuses.get(row["registration_id"])
+        if status != _WRITTEN_FOR[row["kind"]]:
+            outdated[row["id"]] = f"the registration is {status or 'gone'}: a {row['kind']} message is no longer true"
+    return outdated
+
+
 
 async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> dict[int, ComposedEmail | Exception]:
     """Build the emails these intents stand for, from the data as it is now.
