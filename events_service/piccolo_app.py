@@ -6,7 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from events_service.attendance.tables import AttendanceInterval
 from events_service.companies.tables import Company, Contact
-from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
+from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
 from events_service.organisers.tables import Organiser, SignInFailure
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
@@ -24,6 +24,7 @@ APP_CONFIG = AppConfig(
         Event,
         EventSpeaker,
         AgendaSession,
+        EventCreation,
         Registration,
         CompanySeats,
         OutboxMessage,

@@ -27,7 +27,7 @@ from events_service.events.schemas import (
     SpeakerOut,
     Venue,
 )
-from events_service.events.tables import AgendaSession, Event, EventSpeaker, Speaker
+from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
 from events_service.settings import Settings
 from events_service.validation import as_row_id, normalise_email, zone
 
@@ -334,7 +334,9 @@ async def _save_agenda(event_id: int, agenda: list[AgendaItemIn], speaker_ids: d
         )
 
 
-async def create_event(data: EventCreate) -> EventOut:
+async def create_event(data: EventCreate, *, once_key: str | None = None) -> EventOut:
+    """A draft event. `once_key` (a console form's one-time key): the same key twice, even
+    at the same moment, makes one event; the second call answers the first one's event."""
     values: dict[str, Any] = {
         "kind": data.kind,
         "title": data.title.strip(),
@@ -358,12 +360,30 @@ async def create_event(data: EventCreate) -> EventOut:
     speakers = _check_speakers(data.speakers)
     _check_agenda(data.kind, data.agenda, values["starts_at"], values["ends_at"], speakers)
     async with write_transaction():
+        if once_key is not None and (earlier := await _claim_creation(once_key)) is not None:
+            return await get_event(earlier)
         values["slug"] = await _unique_slug(values["title"], values["starts_at"], values["timezone"])
         rows = await Event.insert(Event(**values, status="draft", sequence=0)).returning(Event.id)
         event_id = rows[0]["id"]
         speaker_ids = await _save_speakers(event_id, speakers)
         await _save_agenda(event_id, data.agenda, speaker_ids)
+        if once_key is not None:
+            await EventCreation.update({EventCreation.event: event_id}).where(EventCreation.key == once_key)
     return await get_event(event_id)
+
+
+async def _claim_creation(once_key: str) -> int | None:
+    """None when this call may create the event (the key is now ours, in this transaction),
+    or the id of the event an earlier call with the key created. A concurrent call's insert
+    waits on the unique key until ours commits (PostgreSQL) or runs after it (SQLite's
+    IMMEDIATE transaction), then finds the event."""
+    claimed = await EventCreation.insert(EventCreation(key=once_key)).on_conflict(action="DO NOTHING").returning(EventCreation.id)
+    if claimed:
+        return None
+    row = await EventCreation.select(EventCreation.event).where(EventCreation.key == once_key).first()
+    if row is None or row["event"] is None:  # cannot happen: the key is written with its event
+        raise EventStateConflict("this form was sent already; open the events list")
+    return int(row["event"])
 
 
 def _clean_topics(topics: list[str]) -> list[str]:

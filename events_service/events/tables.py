@@ -76,3 +76,12 @@ class AgendaSession(Table, tablename="agenda_session"):
     ends_at = Timestamptz()
     speaker = ForeignKey(references=Speaker, null=True, on_delete=OnDelete.set_null)
     position = Integer(default=0)
+
+
+class EventCreation(Table, tablename="event_creation"):
+    """One row per console form that created an event: the form's one-time key (a hidden
+    field) is unique, so the same form sent twice (a double click, a resend) makes one event."""
+
+    key = Varchar(length=64, unique=True)
+    event = Integer(null=True, default=None)  # set in the transaction that inserts the event
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -518,20 +518,24 @@ class Console(Controller):
                                                     "timezone": "Europe/Rome", "capacity": "100",
                                                     "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": web.offsets_text(_default_reminders())}
-        return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors())
+        return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors(), form_key=web.new_form_key())
 
     @post("/events/new")
     async def create_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
         await console_user(request, settings, "organiser")
-        values, data, follow_up, errors = _checked_event_form(await request.form(), EventCreate, web.translator(page_language(request)))
+        form = await request.form()
+        # The form's one-time key: sent twice (a double click, a resend), it makes one event.
+        form_key = web.form_key_of(form.get("form_key"))
+        values, data, follow_up, errors = _checked_event_form(form, EventCreate, web.translator(page_language(request)))
         if data is not None and follow_up is not None:
             try:
-                event = await events.create_event(data)
+                event = await events.create_event(data, once_key=form_key)
                 await attendance.update_follow_up(event.id, follow_up)
                 return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
                 errors.add(None, web.error_text(error, web.translator(page_language(request))))
-        return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors)
+        return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors,
+                      form_key=form_key or web.new_form_key())
 
     @get("/events/{event_id:int}")
     async def edit_event(

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -635,6 +636,21 @@ def qr_svg(data: str) -> str:
     buffer = io.BytesIO()
     segno.make_qr(data, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR")
     return buffer.getvalue().decode()
+
+
+# ---------------------------------------------------------------- one-time form keys
+
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_key() -> str:
+    """A one-time key for a console form that creates something (events.create_event)."""
+    return secrets.token_urlsafe(16)
+
+
+def form_key_of(value: object) -> str | None:
+    """The key a form carried, or None (no key, or not one we could have made: no dedupe)."""
+    return value if isinstance(value, str) and _FORM_KEY.fullmatch(value) else None
 
 
 # ---------------------------------------------------------------- console session
