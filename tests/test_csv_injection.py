@@ -18,7 +18,7 @@ FORMULA_STARTS = "=+-@\t\r＝＋－＠"
 PAYLOADS = [
     "Rossi;=cmd|' /C calc'!A0",
     "Bianchi,+SUM(1+1)*cmd|' /C calc'!A0",
-    "Verdi;\t-2+3+cmd|' /C calc'!A0",
+    "Verdi;  -2+3+cmd|' /C calc'!A0",  # (a tab is no longer accepted in a name: see test_hostile_input)
     'Neri; "@SUM(1+1)"',
     "Gialli;＝HYPERLINK(\"http://evil.example\")",
     "=1+1",
@@ -75,6 +75,7 @@ def test_every_piece_after_a_separator_is_neutralised() -> None:
     assert neutralised("=1+1") == "'=1+1"
     assert neutralised("＠SUM(A1)") == "'＠SUM(A1)"
     assert neutralised("a\n-1") == "a\n'-1"
+    assert neutralised("Verdi;\t-2+3") == "Verdi;'\t'-2+3"
     assert neutralised('Neri; "@x"') == "Neri;' \"@x\""
     assert neutralised("Rossi-Bianchi, Srl") == "Rossi-Bianchi, Srl"  # a dash inside a name stays
     for payload in PAYLOADS:
