@@ -79,5 +79,7 @@ def validation_error_response(_: Request[Any, Any, Any], error: ValidationExcept
 
 def _describe(problem: dict[str, Any]) -> str:
     message = str(problem.get("message", "invalid value"))
+    if "matching regex" in message and "x00-" in message and "https?" not in message:  # validation.SINGLE_LINE / MULTI_LINE
+        message = "must not contain control characters (NUL, line breaks and the like)"
     key = problem.get("key")
     return f"{key}: {message}" if key and f"`{key}`" not in message else message
