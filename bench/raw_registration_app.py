@@ -100,14 +100,14 @@ async def register_with(run: Run, event_id: int, data: RegistrationIn, wait_for_
 
 def _contact_values(email: str, data: RegistrationIn, company_id: int, now: datetime) -> tuple[Any, ...]:
     """In `_UPSERT_CONTACT`'s order (see registrations/service.py `_contact_id`)."""
-    return (email, data.first_name, data.last_name, company_id, "it", now, None, secrets.token_hex(16), now, False)
+    return (email, data.first_name, data.last_name, company_id, "it", now, None, secrets.token_hex(16), now)
 
 
 def _registration_values(event: dict[str, Any], contact_id: int, company_id: int, status: str, now: datetime, data: RegistrationIn) -> tuple[Any, ...]:
     """In `_INSERT_REGISTRATION`'s order (see registrations/service.py `_write_registration`)."""
     confirmed = status == "confirmed"
     return (event["id"], contact_id, company_id, status, "online", "it", secrets.token_hex(16),
-            confirmed and event["max_per_company"] is not None, None, now, now if confirmed else None)
+            confirmed and event["max_per_company"] is not None, None, now, now if confirmed else None, data.first_name, data.last_name)
 
 
 class _Postgres:

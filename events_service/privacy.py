@@ -91,13 +91,22 @@ def _outbox_condition(address: str, registration_ids: list[int]) -> Any:
 
 
 async def _guest_rows_by_name(contact: dict[str, Any], registration_ids: list[int]) -> list[int]:
-    """Unmatched, address-less report rows bearing the person's name, at events they registered
-    for: the report's name for them (unmatched only because the name was not unique)."""
-    if not registration_ids or not (contact["first_name"] or contact["last_name"]):
+    """Unmatched, address-less report rows bearing the person's name (as they gave it, or as
+    typed with a registration), at events they registered for: the report's name for them
+    (unmatched only because the name was not unique)."""
+    if not registration_ids:
         return []
-    events = [row["event"] for row in await Registration.select(Registration.event).where(Registration.id.is_in(registration_ids))]
-    first, last = name_key(contact["first_name"]), name_key(contact["last_name"])
-    names = {f"{first} {last}", f"{last}, {first}", f"{last} {first}"}
+    registrations = await Registration.select(Registration.event, Registration.first_name, Registration.last_name).where(
+        Registration.id.is_in(registration_ids)
+    )
+    events = [row["event"] for row in registrations]
+    names: set[str] = set()
+    for row in [contact, *registrations]:
+        first, last = name_key(row["first_name"]), name_key(row["last_name"])
+        if first or last:
+            names |= {f"{first} {last}", f"{last}, {first}", f"{last} {first}"}
+    if not names:
+        return []
     rows = await AttendanceInterval.select(AttendanceInterval.id, AttendanceInterval.name).where(
         AttendanceInterval.event.is_in(events) & AttendanceInterval.registration.is_null() & AttendanceInterval.email.is_null()
     )
@@ -148,8 +157,9 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
     registrations = []
     if registration_ids:
         registrations = await Registration.select(
-            Registration.id, Registration.status, Registration.attendance_mode, Registration.language,
-            Registration.created_at, Registration.confirmed_at, Registration.cancelled_at, Registration.cancelled_by,
+            Registration.id, Registration.first_name, Registration.last_name, Registration.status,
+            Registration.attendance_mode, Registration.language, Registration.created_at,
+            Registration.confirmed_at, Registration.cancelled_at, Registration.cancelled_by,
             Registration.attended, Registration.minutes_attended, Registration.checked_in_at, Registration.walk_in,
             Registration.attendance_source,
             Registration.company.name.as_alias("company"),
@@ -299,7 +309,10 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
         erased.mail_files = {eml_name(row["message"].encode("utf-8")) for row in written}
         erased.emails_deleted = len(await OutboxMessage.delete().where(outbox_condition).returning(OutboxMessage.id))
         # Links in emails already sent (manage, check-in, calendar feed) stop working.
+        # The names typed with each registration go too.
         for registration_id in registration_ids:
-            await Registration.update({Registration.token_nonce: new_nonce()}).where(Registration.id == registration_id)
+            await Registration.update(
+                {Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: ""}
+            ).where(Registration.id == registration_id)
         erased.speakers_erased = await _erase_speakers(address)
         return erased

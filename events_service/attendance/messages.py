@@ -31,7 +31,7 @@ async def follow_ups_queued(registration_ids: Sequence[int]) -> set[int]:
 
 
 def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, Any], settings: Settings) -> ComposedEmail:
-    """`registration` carries id, language, token_nonce and the contact's email and names.
+    """`registration` carries id, language, token_nonce, its names and the contact's email.
     Pure CPU work, no database: the caller runs it outside any transaction (in a thread)."""
     manage = make_token(settings.secret_key, "manage", registration["id"], registration["token_nonce"])
     context = {

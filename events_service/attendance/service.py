@@ -110,8 +110,8 @@ async def _checkin_result(registration_id: int, already: bool) -> CheckinResult:
             Registration.checked_in_by,
             Registration.attendance_mode,
             Registration.walk_in,
-            Registration.contact.first_name.as_alias("first_name"),
-            Registration.contact.last_name.as_alias("last_name"),
+            Registration.first_name,
+            Registration.last_name,
             Registration.company.name.as_alias("company_name"),
         )
         .where(Registration.id == registration_id)
@@ -241,8 +241,8 @@ async def _candidates(event_id: int) -> list[_Candidate]:
     rows = await Registration.select(
         Registration.id,
         Registration.contact.email.as_alias("email"),
-        Registration.contact.first_name.as_alias("first_name"),
-        Registration.contact.last_name.as_alias("last_name"),
+        Registration.first_name,
+        Registration.last_name,
     ).where((Registration.event == event_id) & (Registration.status != "cancelled"))
     return [_Candidate(row["id"], row["email"].lower(), _candidate_names(row["first_name"], row["last_name"])) for row in rows]
 
@@ -498,8 +498,8 @@ async def _follow_up_rows(event_id: int) -> list[dict[str, Any]]:
             Registration.language,
             Registration.token_nonce,
             Registration.contact.email.as_alias("email"),
-            Registration.contact.first_name.as_alias("first_name"),
-            Registration.contact.last_name.as_alias("last_name"),
+            Registration.first_name,
+            Registration.last_name,
         )
         .where((Registration.event == event_id) & (Registration.status != "cancelled"))
         .order_by(Registration.id)

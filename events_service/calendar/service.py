@@ -87,7 +87,7 @@ def registration_entry(
     nonce: str,
     attendance_mode: str,
     show_join_link: bool,
-    manage_url: str,
+    manage_url: str | None,
     agenda: list[Any],
     settings: Settings,
     sequence: int | None = None,
@@ -361,23 +361,24 @@ def cancelled_sequence(event: dict[str, Any], cancelled_by: str | None) -> int:
     return event["sequence"] if cancelled_by == "event" else event["sequence"] + 1
 
 
-def personal_entry(
-    event: dict[str, Any], registration: dict[str, Any], agenda: list[Any], manage_url: str, settings: Settings
-) -> CalendarEntry:
-    """The entry a person's own feed shows: the invite's UID; the join link while confirmed."""
+def personal_entry(event: dict[str, Any], registration: dict[str, Any], agenda: list[Any], settings: Settings) -> CalendarEntry:
+    """The entry a person's own feed shows: the invite's UID; the join link while confirmed.
+    No manage link: a feed is a URL that calendar apps keep, sync and share, and a manage
+    link cancels the seat; the entry links the public event page instead."""
     live = registration["status"] == "confirmed" and event["status"] != "cancelled"
-    return registration_entry(
+    entry = registration_entry(
         event,
         registration_id=registration["id"],
         nonce=registration["token_nonce"],
         attendance_mode=registration["attendance_mode"],
         show_join_link=live,
-        manage_url=manage_url,
+        manage_url=None,
         agenda=agenda,
         settings=settings,
         sequence=None if live else cancelled_sequence(event, registration["cancelled_by"]),
         cancelled=not live,
     )
+    return replace(entry, url=f"{settings.base_url}/e/{event['slug']}")
 
 
 async def _feed_owner(token: str, settings: Settings) -> dict[str, Any]:
@@ -395,8 +396,6 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
     """A person's confirmed registrations (join link included where they may see it), and for
     FEED_HISTORY the ones cancelled, as STATUS:CANCELLED. Same UIDs as their emailed invites;
     METHOD:PUBLISH, so no ATTENDEE."""
-    from events_service.registrations.service import manage_url, token_for
-
     contact = await _feed_owner(token, settings)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     kept = (Registration.status == "confirmed") | (
@@ -423,17 +422,7 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
         rows = await Event.select().where(Event.id.is_in(event_ids) & _was_published()).output(load_json=True)
         events = {row["id"]: row for row in rows}
     agenda = await _agendas(events)
-    entries = [
-        personal_entry(
-            events[row["event"]],
-            row,
-            agenda[row["event"]],
-            manage_url(settings, token_for(settings, "manage", row["id"], row["token_nonce"])),
-            settings,
-        )
-        for row in registrations
-        if row["event"] in events
-    ]
+    entries = [personal_entry(events[row["event"]], row, agenda[row["event"]], settings) for row in registrations if row["event"] in events]
     entries.sort(key=lambda entry: (entry.starts_at, entry.uid))
     language = contact["language"] if contact["language"] in _MY_EVENTS else "en"
     return build_publish(

@@ -30,7 +30,8 @@ Common keys, required for every kind:
 
 Common keys, optional (default ``None`` / ``False``), used when present:
 ``manage_url`` (signed manage/cancel link), ``event_url`` (public event page),
-``google_calendar_url``, ``outlook_calendar_url``, ``has_qr`` (bool: the HTML shows the
+``google_calendar_url``, ``outlook_calendar_url``, ``feed_url`` (the person's own calendar
+feed: only in emails to the person's own address), ``has_qr`` (bool: the HTML shows the
 inline QR image, in-person/hybrid only; then ``build_email`` must get ``qr_png``).
 
 ``language`` is set from the ``language`` argument (any value in the context is replaced);
@@ -126,7 +127,7 @@ KINDS: tuple[str, ...] = (
 )
 
 _COMMON_REQUIRED = ("event", "person", "programme_name")
-_COMMON_OPTIONAL = ("manage_url", "event_url", "google_calendar_url", "outlook_calendar_url")
+_COMMON_OPTIONAL = ("manage_url", "event_url", "google_calendar_url", "outlook_calendar_url", "feed_url")
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "confirmed": (*_COMMON_REQUIRED, "manage_url"),

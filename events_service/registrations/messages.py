@@ -52,6 +52,13 @@ def _manage_url(settings: Settings, registration: dict[str, Any]) -> str:
     return f"{settings.base_url}/registrations/{token}"
 
 
+def feed_url(settings: Settings, contact: dict[str, Any]) -> str:
+    """A person's own calendar feed (all their registrations, with join links): the link goes
+    only into emails to the person's own address, never on a page a manage token opens."""
+    token = make_token(settings.secret_key, "feed", contact["id"], contact["feed_nonce"])
+    return f"{settings.base_url}/calendar/personal/{token}.ics"
+
+
 def _event_context(event: dict[str, Any], join_url: str | None) -> dict[str, Any]:
     fields = ("title", "kind", "mode", "starts_at", "ends_at", "timezone", "venue_name", "venue_address", "venue_city", "description")
     return {**{name: event[name] for name in fields}, "online_url": join_url}
@@ -94,7 +101,8 @@ def _compose(
     has_qr = registration["status"] == "confirmed" and registration["attendance_mode"] == "in_person" and kind in ("confirmed", "promoted", "reminder")
     context: dict[str, Any] = {
         "event": _event_context(event, join_url),
-        "person": {"first_name": contact["first_name"], "last_name": contact["last_name"], "email": contact["email"]},
+        # The names typed with this registration; the address is the person's.
+        "person": {"first_name": registration["first_name"], "last_name": registration["last_name"], "email": contact["email"]},
         "programme_name": settings.programme_name,
         "manage_url": manage_url,
         "event_url": f"{settings.base_url}/e/{event['slug']}",
@@ -104,6 +112,7 @@ def _compose(
     if registration["status"] == "confirmed" and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
+        context["feed_url"] = feed_url(settings, contact)
     rendered = render_message(kind, registration["language"], context)
     calendar = None
     if invite_method:
@@ -112,7 +121,7 @@ def _compose(
             organizer_email=settings.mail_from,
             organizer_name=settings.programme_name,
             attendee_email=contact["email"],
-            attendee_name=f"{contact['first_name']} {contact['last_name']}",
+            attendee_name=f"{registration['first_name']} {registration['last_name']}",
             method=invite_method,  # type: ignore[arg-type]
         )
     checkin = make_token(settings.secret_key, "checkin", registration["id"], registration["token_nonce"])

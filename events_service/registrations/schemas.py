@@ -76,7 +76,8 @@ class RegistrationRow(msgspec.Struct):
 
 
 class PublicRegistration(msgspec.Struct):
-    """What the holder of a manage token sees; the join link only when confirmed."""
+    """What the holder of a manage token sees: this registration only (no personal feed link:
+    that travels only in the person's own emails); the join link only when confirmed."""
 
     id: int
     status: Status
@@ -90,7 +91,6 @@ class PublicRegistration(msgspec.Struct):
     event: PublicEventOut
     online_url: str | None
     manage_url: str
-    feed_url: str
     checkin_code: str | None
 
 

@@ -95,11 +95,6 @@ def manage_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/registrations/{token}"
 
 
-def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:
-    """A person's own calendar feed: one per person, across all their registrations."""
-    return f"{settings.base_url}/calendar/personal/{token_for(settings, 'feed', contact_id, feed_nonce)}.ics"
-
-
 async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
     """The registration a token names; a forged, tampered or revoked token is simply unknown."""
     parsed = read_token(settings.verification_keys, purpose, token)
@@ -186,11 +181,14 @@ async def _company_id(company: CompanyRef, vat: VatId, known: int | None) -> int
     return (await Company.select(Company.id).where(Company.vat_id == vat.normalised).first())["id"]
 
 
-async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: bool | None, now: datetime) -> int:
-    """Find the person by email (stored lower-cased) or create them, link them to the company,
-    and record their consents: one upsert. Marketing consent is the registrant's own to give
-    or withdraw; a colleague registered by them keeps theirs as it was."""
-    records_marketing = not applicant.is_colleague and consent_marketing is not None
+async def _contact_id(applicant: Applicant, company_id: int, now: datetime, *, own_consent: bool, consent_marketing: bool | None = None) -> int:
+    """Find the person by email (stored lower-cased) or create them: one upsert.
+
+    A person we know is left as they gave themselves (names, company, language, consent
+    times): anyone who knows an address can register it, so what is typed now belongs to the
+    new registration (its own columns), not to the person. Consents are recorded only when
+    the person's own registration creates the contact (`own_consent`): a colleague registered
+    by someone else, or a walk-in entered at the door, gave none of theirs."""
     rows = await run_sql(
         _UPSERT_CONTACT,
         applicant.email,
@@ -198,21 +196,19 @@ async def _contact_id(applicant: Applicant, company_id: int, consent_marketing: 
         applicant.last_name,
         company_id,
         applicant.language,
-        now,
-        now if records_marketing and consent_marketing else None,
+        now if own_consent else None,
+        now if own_consent and consent_marketing else None,
         new_nonce(),
         now,
-        records_marketing,
     )
     return rows[0]["id"]
 
 
+# DO UPDATE of nothing rather than DO NOTHING: only an updated row comes back from RETURNING.
 _UPSERT_CONTACT = """
     INSERT INTO contact (email, first_name, last_name, company, language, consent_privacy_at, consent_marketing_at, feed_nonce, created_at)
     VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
-    ON CONFLICT (email) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name, company = excluded.company,
-        language = excluded.language, consent_privacy_at = excluded.consent_privacy_at,
-        consent_marketing_at = CASE WHEN {} THEN excluded.consent_marketing_at ELSE contact.consent_marketing_at END
+    ON CONFLICT (email) DO UPDATE SET email = excluded.email
     RETURNING id"""
 
 
@@ -347,8 +343,8 @@ async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
 # ON CONFLICT: the unique index on (event, contact), migration 2026-11-24T20:40.
 _INSERT_REGISTRATION = """
     INSERT INTO registration (event, contact, company, status, attendance_mode, language, token_nonce, holds_company_seat,
-        registered_by, created_at, confirmed_at)
-    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+        registered_by, created_at, confirmed_at, first_name, last_name)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     ON CONFLICT (event, contact) DO NOTHING
     RETURNING id"""
 
@@ -382,13 +378,14 @@ async def _write_registration(
     any seat is touched."""
     now = now_utc()
     mode = _attendance_mode(event, applicant.attendance_mode)
-    contact_id = await _contact_id(applicant, company_id, data.consent_marketing, now)
+    contact_id = await _contact_id(applicant, company_id, now, own_consent=not applicant.is_colleague, consent_marketing=data.consent_marketing)
     guess = "confirmed" if _seat_looks_free(event, mode) else "waitlisted"
     nonce = new_nonce()
     confirmed = guess == "confirmed"
     registration_id = await _insert_registration(
         (event["id"], contact_id, company_id, guess, mode, applicant.language, nonce,
-         confirmed and event["max_per_company"] is not None, registered_by, now, now if confirmed else None),
+         confirmed and event["max_per_company"] is not None, registered_by, now, now if confirmed else None,
+         applicant.first_name, applicant.last_name),
         applicant.email,
     )
     position = await _queue_status_message(registration_id, guess, event["id"], mode, applicant.email, settings)
@@ -688,9 +685,12 @@ async def check_capacity_change(event: dict[str, Any], capacity: int, online_cap
 
 
 async def public_registration(token: str, settings: Settings) -> PublicRegistration:
+    """One registration as its manage token's holder sees it: nothing of the person's other
+    registrations, no link to their feed (anyone who knows an address can register it and get
+    a manage token), and the names typed with this registration."""
     row = await registration_by_token(settings, token)
     event = await event_row(row["event"])
-    contact = await Contact.select().where(Contact.id == row["contact"]).first()
+    contact = await Contact.select(Contact.email).where(Contact.id == row["contact"]).first()
     company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
     speakers = (await speakers_by_event([event["id"]]))[event["id"]]
     agenda = (await agenda_by_event([event["id"]]))[event["id"]]
@@ -702,15 +702,14 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
         status=row["status"],
         attendance_mode=row["attendance_mode"],
         email=contact["email"],
-        first_name=contact["first_name"],
-        last_name=contact["last_name"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
         company=company["name"] if company else None,
         created_at=row["created_at"],
         waitlist_position=position,
         event=public_event_out(event, speakers, agenda, settings.base_url),
         online_url=event["online_url"] if shows_link else None,
         manage_url=manage_url(settings, token),
-        feed_url=feed_url(settings, contact["id"], contact["feed_nonce"]),
         checkin_code=token_for(settings, "checkin", row["id"], row["token_nonce"]) if confirmed and row["attendance_mode"] == "in_person" else None,
     )
 
@@ -728,8 +727,8 @@ def _registration_select() -> Any:
     return Registration.select(
         Registration.id,
         Registration.contact.email.as_alias("email"),
-        Registration.contact.first_name.as_alias("first_name"),
-        Registration.contact.last_name.as_alias("last_name"),
+        Registration.first_name,
+        Registration.last_name,
         Registration.company.id.as_alias("company_id"),
         Registration.company.name.as_alias("company_name"),
         Registration.company.vat_id.as_alias("company_vat_id"),
@@ -859,7 +858,7 @@ async def register_walk_in(
         raise RegistrationConflict("an online event has no door: walk-ins are for in-person and hybrid events")
     now = now_utc()
     company_id = await _company_id(company, vat, event["known_company_id"])
-    contact_id = await _contact_id(applicant, company_id, None, now)
+    contact_id = await _contact_id(applicant, company_id, now, own_consent=False)
     existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
     if existing is not None and existing["status"] == "confirmed":
         return existing["id"], "registered"
@@ -884,6 +883,8 @@ async def register_walk_in(
             event=event_id,
             contact=contact_id,
             company=company_id,
+            first_name=applicant.first_name,
+            last_name=applicant.last_name,
             status="confirmed",
             attendance_mode="in_person",
             language=applicant.language,

@@ -11,11 +11,17 @@ class Registration(Table, tablename="registration"):
 
     `token_nonce` is the random part of the signed manage, feed and check-in tokens; changing
     it revokes every link ever sent for this registration.
+
+    The names are the ones typed with this registration: the names shown for it. The contact
+    keeps what the person gave first; a later registration of the same address (by them, or
+    by anyone who knows it) does not rewrite them.
     """
 
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade)
     contact = ForeignKey(references=Contact, on_delete=OnDelete.cascade)
     company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null)
+    first_name = Varchar(length=100, default="")
+    last_name = Varchar(length=100, default="")
     status = Varchar(length=20)
     attendance_mode = Varchar(length=20)
     language = Varchar(length=2, default="it")

@@ -31,6 +31,13 @@ def by_uid(body: bytes) -> dict[str, Any]:
     return {str(event["UID"]): event for event in vevents(body)}
 
 
+def feed_link(text: str) -> str:
+    """The personal feed link an email carries."""
+    found = re.search(r"http://events\.test/calendar/personal/\S+\.ics", text)
+    assert found is not None, text
+    return found.group(0)
+
+
 def no_people(body: bytes) -> None:
     lines = body.replace(b"\r\n ", b"").split(b"\r\n")
     assert not [line for line in lines if line.startswith((b"ATTENDEE", b"ORGANIZER"))]
@@ -238,11 +245,12 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
         "full": await register(client, full["id"], me, 9),
     }
     someone_else = await register(client, talk["id"], "luca.grigio@azienda10.example", 10)
-    invites = {mail.to + str(mail.vevent["SUMMARY"]): mail.vevent for mail in await mailbox.dispatch() if mail.method}
+    sent = await mailbox.dispatch()
+    invites = {mail.to + str(mail.vevent["SUMMARY"]): mail.vevent for mail in sent if mail.method}
 
-    link = (await client.get(f"/api/public/registrations/{mine['talk']['manage_token']}")).json()["feed_url"]
-    assert link.startswith("http://events.test/calendar/personal/") and link.endswith(".ics")
-    assert (await client.get(f"/api/public/registrations/{mine['day']['manage_token']}")).json()["feed_url"] == link
+    # The link is in the person's own confirmations, the same in each; never on a manage page.
+    (link,) = {feed_link(mail.text) for mail in sent if mail.to == me and mail.method == "REQUEST"}
+    assert "/calendar/personal/" not in (await client.get(f"/api/public/registrations/{mine['talk']['manage_token']}")).text
     path = link.removeprefix("http://events.test")
 
     answer = await client.get(path)
@@ -260,7 +268,8 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
         assert str(entry["UID"]) == str(invite["UID"]) and int(entry["SEQUENCE"]) == int(invite["SEQUENCE"])
         assert str(entry["STATUS"]) == "CONFIRMED"
     assert str(entries["Talk"]["LOCATION"]) == JOIN_URL and JOIN_URL in str(entries["Talk"]["DESCRIPTION"])
-    assert str(entries["Talk"]["URL"]) == mine["talk"]["manage_url"]
+    assert str(entries["Talk"]["URL"]) == f"http://events.test/e/{talk['slug']}"  # no manage link in a feed
+    assert mine["talk"]["manage_token"] not in answer.text
     assert str(entries[day["title"]]["LOCATION"]).startswith("Polo Territoriale di Lecco")
     assert JOIN_URL not in str(entries[day["title"]]["DESCRIPTION"])
     assert someone_else["manage_token"].split(".")[1] not in answer.text
@@ -284,10 +293,11 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
     assert JOIN_URL not in str(entry["DESCRIPTION"])
 
 
-async def test_personal_feed_refuses_forged_tokens(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+async def test_personal_feed_refuses_forged_tokens(client: httpx.AsyncClient, organiser: dict[str, str], mailbox: Mailbox) -> None:
     event = await published_event(client, organiser)
     person = await register(client, event["id"], "marta.ocra@azienda11.example", 11)
-    link = (await client.get(f"/api/public/registrations/{person['manage_token']}")).json()["feed_url"]
+    (confirmation,) = await mailbox.dispatch()
+    link = feed_link(confirmation.text)
     token = link.removeprefix("http://events.test/calendar/personal/").removesuffix(".ics")
     contact_id, nonce, signature = token.split(".")
     assert (await client.get(f"/calendar/personal/{token}.ics")).status_code == 200

@@ -114,7 +114,7 @@ async def test_register_confirms_and_shows_the_manage_page(client: httpx.AsyncCl
     assert page.status_code == 200
     assert "You are registered" in page.text and 'id="status">Confirmed<' in page.text
     assert 'href="https://meet.example.org/j/123456"' in page.text  # the join link: confirmed
-    assert "/calendar/personal/" in page.text
+    assert "/calendar/personal/" not in page.text  # the feed link travels only in the person's emails
     assert await Registration.count() == 1
     assert await OutboxMessage.count().where(OutboxMessage.kind == "confirmed") == 1
     # The link in the emails (/registrations/<token>) leads here.
