@@ -149,3 +149,16 @@ async def test_a_walk_in_keeps_the_typed_names_on_the_registration(client: httpx
     assert (contact["first_name"], contact["last_name"]) == ("Ada", "Neri")
     rows = await Registration.select(Registration.event, Registration.first_name, Registration.last_name).order_by(Registration.id)
     assert [(r["event"], r["first_name"], r["last_name"]) for r in rows] == [(talk["id"], "Ada", "Neri"), (day["id"], "Adelaide", "Neri-Bianchi")]
+
+
+async def test_the_migration_gives_existing_registrations_their_contacts_names(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    import importlib
+
+    from events_service.db import run_sql
+
+    backfill = importlib.import_module("events_service_2026_12_06t02_17_32_000000").BACKFILL
+    talk = await published_event(client, organiser)
+    await _register(client, talk["id"], VICTIM, first_name="Ada", last_name="Neri")
+    await Registration.update({Registration.first_name: "", Registration.last_name: ""}, force=True)  # as a row from before
+    await run_sql(backfill)
+    assert await Registration.select(Registration.first_name, Registration.last_name) == [{"first_name": "Ada", "last_name": "Neri"}]
