@@ -3,7 +3,7 @@
 Erasure removes the person, not the facts the programme reports on: the contact is
 anonymised in place and their registrations stay, with their company, attendance and minutes,
 so every company-level figure is the same before and after. What identifies them goes:
-name, address and consents on the contact; the
+name, address and consents on the contact and the names typed with each registration; the
 emails queued or sent to them, in the outbox and as files under var/mail/; the names and
 addresses that platform reports wrote into attendance intervals; a speaker's name, address and
 biography. Links sent to them stop working (new nonces). Their seats at events not begun yet
