@@ -37,6 +37,9 @@ DB_INT_MAX = 2**31 - 1
 #: matches before a final newline.
 SINGLE_LINE = msgspec.Meta(pattern=r"\A[^\x00-\x1f\x7f-\x9f]*\Z")
 #: A text that may span lines (a description, a bio): tabs and line breaks, no other control.
+#: A scanned code: one line, though a scanner that types like a keyboard adds spaces and the
+#: Enter key around it (stripped by whoever reads it).
+SCANNED_CODE = msgspec.Meta(pattern=r"\A[ \t\r\n]*[^\x00-\x1f\x7f-\x9f]*[ \t\r\n]*\Z")
 MULTI_LINE = msgspec.Meta(pattern=r"\A[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\Z")
 
 

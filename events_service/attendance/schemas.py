@@ -7,14 +7,14 @@ from litestar.datastructures import UploadFile
 
 from events_service.events.schemas import Url
 from events_service.registrations.schemas import CompanyRef, Email, Language, PersonName
-from events_service.validation import SINGLE_LINE
+from events_service.validation import SCANNED_CODE
 
 ReportPlatform = Literal["zoom", "teams", "webex", "auto"]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 
 
 class CheckinRequest(msgspec.Struct, forbid_unknown_fields=True):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=300, description="the QR code's content, or the manage token"), SINGLE_LINE]
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=300, description="the QR code's content, or the manage token"), SCANNED_CODE]
 
 
 class CheckinResult(msgspec.Struct):
