@@ -1,6 +1,6 @@
-"""The Piccolo app: its tables and the migrations folder at the top of the repository."""
+"""The Piccolo app: its tables and its migrations folder, events_service/migrations."""
 
-from pathlib import Path
+from importlib.resources import files
 
 from piccolo.conf.apps import AppConfig
 
@@ -11,7 +11,9 @@ from events_service.mail.tables import OutboxMessage
 from events_service.organisers.tables import Organiser, SignInFailure
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 
-MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
+# Inside the package so the wheel ships it. Piccolo lists this folder, puts it on sys.path and
+# imports each migration by its bare file name; its __init__.py (Piccolo's own layout) is skipped.
+MIGRATIONS_FOLDER = files("events_service") / "migrations"
 
 APP_CONFIG = AppConfig(
     app_name="events_service",

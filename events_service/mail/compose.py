@@ -3,7 +3,7 @@
 Two steps, no network and no database (the clock is read only for the Date header):
 
 1. ``render_message(kind, language, context)`` -> :class:`RenderedMessage`
-   (subject, plain text, HTML) from ``email_templates/<language>/<kind>.{subject,txt,html}.j2``.
+   (subject, plain text, HTML) from ``events_service/email_templates/<language>/<kind>.{subject,txt,html}.j2``.
 2. ``build_email(sender=..., to=..., rendered=..., calendar=..., qr_png=...)`` ->
    :class:`ComposedEmail`: the finished bytes for ``aiosmtplib.SMTP.sendmail`` or for
    writing to an ``.eml`` file (``msg.as_bytes()``).
@@ -77,7 +77,7 @@ from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -108,7 +108,8 @@ __all__ = [
     "render_message",
 ]
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "email_templates"
+#: Inside the package (package data in pyproject.toml), so an installed wheel finds them too.
+TEMPLATES_DIR = files("events_service") / "email_templates"
 
 #: Content-ID of the inline QR image; the HTML refers to it as ``cid:<QR_CONTENT_ID>``.
 QR_CONTENT_ID = "checkin-qr@events-service"
