@@ -9,12 +9,13 @@ domains end in `.example`, so no mail can reach a real person.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from stdnum import luhn
 from stdnum.ch import uid
 
+from events_service.clock import now_utc
 from events_service.companies.schemas import CompanyCreate, SizeClass
 from events_service.companies.service import create_company
 from events_service.companies.tables import Company
@@ -388,7 +389,7 @@ async def database_is_empty() -> bool:
 
 def _refuse_past(events: list[DemoEvent], today: date) -> None:
     # publish_event refuses an event that has ended: check all of them before writing anything.
-    now = datetime.now(UTC)
+    now = now_utc()
     if any(item.publish and item.event.ends_at <= now for item in events):
         raise ValueError(f"today={today.isoformat()} puts published demo events in the past")
 

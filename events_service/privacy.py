@@ -18,7 +18,6 @@ import asyncio
 import email
 import email.policy
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
@@ -26,6 +25,7 @@ from piccolo.querystring import QueryString
 
 from events_service.attendance.service import ERASED_DOMAIN, name_key
 from events_service.attendance.tables import AttendanceInterval
+from events_service.clock import now_utc
 from events_service.companies.tables import Company, Contact
 from events_service.db import write_transaction
 from events_service.errors import DomainError, NotFound
@@ -245,7 +245,7 @@ async def _cancel_future_registrations(registration_ids: list[int], settings: Se
     if not registration_ids:
         return 0
     upcoming = await Registration.select(Registration.id).where(
-        Registration.id.is_in(registration_ids) & (Registration.status != "cancelled") & (Registration.event.starts_at > datetime.now(UTC))
+        Registration.id.is_in(registration_ids) & (Registration.status != "cancelled") & (Registration.event.starts_at > now_utc())
     ).order_by(Registration.id)
     for row in upcoming:
         # The cancellation notice it queues goes to the erased placeholder, which the outbox

@@ -10,12 +10,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DB_URL = "sqlite:///var/events.sqlite3"
 
 
 def database_url_from_env(env: Mapping[str, str] = os.environ) -> str:
     return env.get("EVENTS_DB") or DEFAULT_DB_URL
+
+
+def default_timezone_from(env: Mapping[str, str] = os.environ) -> str:
+    """EVENTS_DEFAULT_TIMEZONE (Europe/Rome unless set): a new event's zone when none is given,
+    the zone of report days and of attendance-export times written without one. A name that is
+    not an IANA zone stops the start-up."""
+    name = env.get("EVENTS_DEFAULT_TIMEZONE") or "Europe/Rome"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"EVENTS_DEFAULT_TIMEZONE: {name!r} is not an IANA timezone (e.g. Europe/Zurich)") from None
+    return name
+
+
+#: Read once at import, not in Settings: table and schema defaults need it before any Settings exist.
+DEFAULT_TIMEZONE = default_timezone_from()
 
 
 def host_of(base_url: str) -> str:

@@ -11,6 +11,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from events_service.errors import Invalid
 
+#: An event's reminders: at most this many, each at most this long before the start.
+MAX_REMINDERS = 6
+MAX_REMINDER_MINUTES = 60 * 24 * 60
+
 
 def normalise_email(address: str) -> str:
     """Syntax only (no DNS look-up), lower-cased so one person is one address.
@@ -99,9 +103,3 @@ def _zone_names() -> set[str]:
     if not _ZONES:
         _ZONES.update(available_timezones())
     return _ZONES
-
-
-def require_aware(value: datetime, field: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise Invalid(f"{field} must carry a timezone offset, e.g. 2026-11-24T17:00:00+01:00")
-    return value

@@ -48,6 +48,8 @@ from operator import itemgetter
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from events_service.settings import DEFAULT_TIMEZONE
+
 Platform = Literal["zoom", "teams", "webex"]
 
 __all__ = [
@@ -963,7 +965,7 @@ def parse_report(
     data: bytes,
     platform: Literal["zoom", "teams", "webex", "auto"] = "auto",
     *,
-    default_timezone: str = "Europe/Rome",
+    default_timezone: str = DEFAULT_TIMEZONE,
 ) -> ParsedReport:
     """Read a Zoom, Teams or Webex attendance export.
 

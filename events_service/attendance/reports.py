@@ -20,12 +20,14 @@ from events_service.attendance.schemas import (
     ReportPeriod,
 )
 from events_service.attendance.service import AttendanceError
+from events_service.clock import now_utc
 from events_service.csv_export import to_csv
 from events_service.errors import Invalid
 from events_service.registrations.tables import Registration
+from events_service.settings import DEFAULT_TIMEZONE
 from events_service.validation import FIRST_YEAR, LAST_YEAR
 
-PROGRAMME_ZONE = ZoneInfo("Europe/Rome")
+PROGRAMME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 KINDS = ("tech_talk", "tech_day")
 
 
@@ -129,7 +131,7 @@ async def _groups(column: str, where: str, args: list[Any]) -> list[GroupTotals]
 
 async def summary(date_from: date | None, date_to: date | None, now: datetime | None = None) -> ProgrammeSummary:
     start, end = period_bounds(date_from, date_to)
-    moment = now or datetime.now(UTC)
+    moment = now or now_utc()
     where, args = _where(start, end)
     event_where, event_args = _where(start, end, registrations=False)
 

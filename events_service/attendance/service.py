@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -39,6 +39,7 @@ from events_service.attendance.schemas import (
     WalkInResult,
 )
 from events_service.attendance.tables import AttendanceInterval
+from events_service.clock import now_utc
 from events_service.db import is_unique_violation, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.service import event_row
@@ -77,10 +78,6 @@ class InvalidReport(AttendanceError, Invalid):
 
 class ReportTooLarge(AttendanceError):
     status_code = 413
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------- check-in

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from events_service.clock import now_utc
 from events_service.companies.schemas import (
     CompanyCreate,
     CompanyEngagement,
@@ -118,7 +118,7 @@ async def update_company(company_id: int, patch: CompanyPatch) -> CompanyOut:
         changes[Company.vat_id] = vat.normalised
         changes[Company.country] = vat.country
     if changes:
-        changes[Company.updated_at] = datetime.now(UTC)
+        changes[Company.updated_at] = now_utc()
         await Company.update(changes).where(Company.id == company_id)
     return await get_company(company_id)
 

@@ -49,13 +49,14 @@ from typing import Literal
 from piccolo.columns.combination import Combinable
 
 from events_service import db
+from events_service.clock import now_utc
 from events_service.mail.compose import ComposedEmail
 from events_service.mail.outbox import PENDING, Withdrawn, stored_text
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from events_service.settings import Settings
 
-__all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worker_id", "utc_now"]
+__all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worker_id"]
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,6 @@ OutdatedCheck = Callable[[list[int]], Awaitable[dict[int, str]]]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def default_worker_id() -> str:
@@ -217,7 +214,7 @@ class Dispatcher:
         transport: Transport,
         worker_id: str | None = None,
         *,
-        now: Clock = utc_now,
+        now: Clock = now_utc,
         lease_seconds: float = 60.0,
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta, get_timezone_gmt
 
+from events_service.languages import LANGUAGES
+
 __all__ = [
-    "LANGUAGES",
     "format_duration_until",
     "format_event_date",
     "format_event_datetime",
@@ -29,7 +30,6 @@ __all__ = [
     "normalise_language",
 ]
 
-LANGUAGES: tuple[str, ...] = ("it", "en")
 _LOCALES = {"it": "it_IT", "en": "en_GB"}
 _TIME_PATTERN = "HH:mm"
 _EN_DASH = "\u2013"

@@ -17,6 +17,7 @@ from typing import Any
 
 from piccolo.utils.encoding import dump_json
 
+from events_service.clock import now_utc
 from events_service.db import run_sql
 from events_service.errors import Conflict, DomainError, NotFound
 from events_service.mail.compose import ComposedEmail
@@ -61,10 +62,6 @@ class OutboxMessageNotFound(MailError, NotFound):
 
 class NotRetryable(MailError, Conflict):
     pass
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _recipient(message: EmailMessage | ComposedEmail) -> str:
@@ -155,7 +152,7 @@ async def _insert_queued(
     _require_aware(send_after=send_after, expires_at=expires_at)
     if undeliverable(to_address):
         return False
-    now = _utc_now()
+    now = now_utc()
     inserted = await run_sql(
         _INSERT_QUEUED,
         idempotency_key,
@@ -297,7 +294,7 @@ async def retry(message_id: int, *, now: datetime | None = None) -> OutboxItem:
             {
                 OutboxMessage.status: "queued",
                 OutboxMessage.attempts: 0,
-                OutboxMessage.send_after: (now or _utc_now()).astimezone(UTC),
+                OutboxMessage.send_after: (now or now_utc()).astimezone(UTC),
                 OutboxMessage.lease_until: None,
                 OutboxMessage.claimed_by: None,
             }

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from events_service.attendance.service import finalise_ended_events
-from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats, utc_now
+from events_service.clock import now_utc
+from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
 from events_service.mail.transport import Transport, transport_from_settings
 from events_service.registrations.service import send_due_event_updates
 from events_service.reminders.service import schedule_due
@@ -56,7 +57,7 @@ class Worker:
         batch_size: int = 50,
         idle_seconds: float = 1.0,
         lease_seconds: float = 60.0,
-        now: Clock = utc_now,
+        now: Clock = now_utc,
     ) -> None:
         self.settings = settings
         self.transport = transport or transport_from_settings(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -13,6 +13,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
+from events_service.clock import now_utc
 from events_service.organisers.schemas import CurrentOrganiser, Role
 from events_service.organisers.service import get_organiser
 from events_service.settings import Settings
@@ -64,7 +65,7 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[CurrentOrganiser, Token]:
 def issue_token(settings: Settings, organiser: CurrentOrganiser) -> str:
     token = Token(
         sub=str(organiser.id),
-        exp=datetime.now(UTC) + timedelta(hours=settings.access_token_hours),
+        exp=now_utc() + timedelta(hours=settings.access_token_hours),
         extras={"role": organiser.role},
     )
     return token.encode(secret=settings.secret_key, algorithm="HS256")

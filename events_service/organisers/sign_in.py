@@ -16,8 +16,9 @@ right password clears the count.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from events_service.clock import now_utc, stored_utc
 from events_service.db import run_sql, write_transaction
 from events_service.errors import TooManyRequests
 
@@ -46,12 +47,12 @@ def back_off_after(failures: int) -> timedelta | None:
 async def count_attempt(email: str) -> None:
     """Count an attempt to sign in as `email` (a failure until `forget_failures` says
     otherwise), or refuse it while the address backs off."""
-    key, now = account_key(email), datetime.now(UTC)
+    key, now = account_key(email), now_utc()
     async with write_transaction():  # the row stays locked from the count to the back-off it sets
         counted = await run_sql(_COUNT_ATTEMPT, key, now, now)
         if not counted:
             rows = await run_sql("SELECT locked_until FROM sign_in_failure WHERE account = {}", key)
-            raise _refusal(_as_datetime(rows[0]["locked_until"]) - now)
+            raise _refusal(stored_utc(rows[0]["locked_until"]) - now)
         wait = back_off_after(counted[0]["failures"])
         if wait is not None:
             await run_sql("UPDATE sign_in_failure SET locked_until = {} WHERE account = {}", now + wait, key)
@@ -77,7 +78,3 @@ def _refusal(wait: timedelta) -> SignInBackOff:
     )
 
 
-def _as_datetime(value: datetime | str) -> datetime:
-    """A timestamp as the driver returns it (SQLite may give the stored text)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

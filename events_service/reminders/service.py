@@ -29,9 +29,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from events_service.clock import as_utc, now_utc
 from events_service.db import current_engine, is_sqlite, write_transaction
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
@@ -74,17 +75,10 @@ def reminders_for(confirmed_at: datetime, due: Sequence[Reminder], now: datetime
     return [max(passed, key=lambda r: r.moment)]
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite compares timestamps as text: only ever compare aware UTC datetimes.
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}: reminders compare timezone-aware UTC datetimes only")
-    return moment.astimezone(UTC)
-
-
 async def schedule_due(settings: Settings, now: datetime | None = None, lookahead: timedelta = DEFAULT_LOOKAHEAD) -> int:
     """Queue every reminder that is due (see the module's docstring); returns how many were
     queued by this call. Safe to run as often as you like, in any number of workers at once."""
-    now = _utc(now or datetime.now(UTC))
+    now = as_utc(now or now_utc())
     events = await (
         Event.select(Event.id, Event.starts_at, Event.sequence, Event.reminder_offsets)
         .where((Event.status == "published") & (Event.starts_at > now))
@@ -93,7 +87,7 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
     queued = 0
     for event in events:
         try:
-            due = due_reminders(_utc(event["starts_at"]), event["reminder_offsets"] or [], now, lookahead)
+            due = due_reminders(as_utc(event["starts_at"]), event["reminder_offsets"] or [], now, lookahead)
             if not due:
                 continue  # nothing queued for it now, so nothing to render either
             queued += await _schedule_event(event, due, now)
@@ -139,7 +133,7 @@ async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datet
         wanted = [
             (registration, reminder)
             for registration in registrations
-            for reminder in reminders_for(_utc(registration["confirmed_at"] or registration["created_at"]), due, now)
+            for reminder in reminders_for(as_utc(registration["confirmed_at"] or registration["created_at"]), due, now)
         ]
         existing = await _existing_keys([_key(r["id"], reminder, event) for r, reminder in wanted])
         queued = 0
@@ -155,7 +149,7 @@ async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datet
                 send_after=max(reminder.moment, now),
                 to_address=registration["email"],
                 event_id=event["id"],
-                event_starts_at=_utc(event["starts_at"]),
+                event_starts_at=as_utc(event["starts_at"]),
             )
         return queued
 

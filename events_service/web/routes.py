@@ -33,6 +33,7 @@ from events_service.events import service as events
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.service import EventError
 from events_service.events.tables import Event
+from events_service.languages import LANGUAGES
 from events_service.mail import outbox
 from events_service.mail.outbox import MailError
 from events_service.mail.schemas import OutboxStatus
@@ -43,7 +44,7 @@ from events_service.rate_limit import SIGN_IN_LIMIT, count_colleagues, public_re
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.registrations.service import RegistrationError
-from events_service.settings import Settings
+from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.validation import normalise_email, zone
 from events_service.web import service as web
 from events_service.web.service import FormErrors
@@ -53,7 +54,6 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 #: The paths CSRF protection leaves alone: machine clients with their own credentials.
 CSRF_EXCLUDE = ["^/api(/|$)", "^/calendar/", "^/events/", "^/schema"]
-EDITOR_ROLES = ("admin", "organiser")
 COLLEAGUE_SLOTS = (1, 2, 3)
 
 
@@ -93,7 +93,7 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
         status_code=status_code,
         headers={"Cache-Control": "no-store"} if name.startswith("console") or name.startswith("manage") else None,
     )
-    if request.query_params.get("lang") in web.LANGUAGES:
+    if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(web.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
     return response
 
@@ -369,13 +369,13 @@ def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[s
     payload: dict[str, Any] = {}
     for name in ("kind", "title", "description", "language", "mode"):
         payload[name] = values[name]
-    timezone_name = values["timezone"] or "Europe/Rome"
+    timezone_name = values["timezone"] or DEFAULT_TIMEZONE
     payload["timezone"] = timezone_name
     try:
         tz = zone(timezone_name)
     except DomainError as error:
         errors.add("timezone", error.detail)
-        tz = ZoneInfo("Europe/Rome")
+        tz = ZoneInfo(DEFAULT_TIMEZONE)
     for name in ("starts_at", "ends_at", "registration_closes_at"):
         try:
             payload[name] = web.parse_local(values[name], tz)
@@ -515,7 +515,7 @@ class Console(Controller):
     async def new_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
         await console_user(request, settings, "organiser")
         values = dict.fromkeys(EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
-                                                    "timezone": "Europe/Rome", "capacity": "100",
+                                                    "timezone": DEFAULT_TIMEZONE, "capacity": "100",
                                                     "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": web.offsets_text(_default_reminders())}
         return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors(), form_key=web.new_form_key())

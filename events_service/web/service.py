@@ -23,9 +23,10 @@ import segno
 from babel.dates import format_datetime, format_time
 
 from events_service.errors import DomainError
+from events_service.languages import LANGUAGES
 from events_service.settings import Settings
+from events_service.validation import MAX_REMINDER_MINUTES, MAX_REMINDERS
 
-LANGUAGES = ("it", "en")
 LANG_COOKIE = "lang"
 SESSION_COOKIE = "console_session"
 SESSION_HOURS = 12
@@ -886,8 +887,6 @@ _DECIMAL_COMMA = re.compile(r"(\d),(\d+\s*[a-z])")
 _OFFSET_UNITS = {"": 1, "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuto": 1, "minuti": 1,
                  "h": 60, "hour": 60, "hours": 60, "ora": 60, "ore": 60,
                  "d": 1440, "g": 1440, "day": 1440, "days": 1440, "giorno": 1440, "giorni": 1440}
-MAX_OFFSET_MINUTES = 60 * 24 * 60
-MAX_OFFSETS = 6
 
 
 class OffsetError(ValueError):
@@ -916,10 +915,10 @@ def parse_offsets(text: str) -> list[int]:
         if amount != amount.to_integral_value():
             raise OffsetError("format", piece)  # reminders go out on whole minutes
         value = int(amount)
-        if not 1 <= value <= MAX_OFFSET_MINUTES:
+        if not 1 <= value <= MAX_REMINDER_MINUTES:
             raise OffsetError("range", piece)
         minutes.add(value)
-    if len(minutes) > MAX_OFFSETS:
+    if len(minutes) > MAX_REMINDERS:
         raise OffsetError("count")
     return sorted(minutes, reverse=True)
 

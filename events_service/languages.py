@@ -1,0 +1,9 @@
+"""The languages the service speaks: one list for pages, emails and the API's schemas."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+#: The API's `language` fields; the tuple below is derived from it so the two cannot drift.
+Language = Literal["it", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
