@@ -40,7 +40,8 @@ from events_service.registrations.routes import (
 from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
 from events_service.web.headers import security_headers
-from events_service.web.routes import CSRF_EXCLUDE, static_files_router, template_config, web_router
+from events_service.web.pages import static_files_router, template_config
+from events_service.web.routes import CSRF_EXCLUDE, web_router
 
 
 @asynccontextmanager

@@ -19,7 +19,7 @@ from events_service.organisers import service as organisers
 from events_service.organisers.service import create_organiser
 from events_service.organisers.sign_in import FREE_FAILURES
 from events_service.settings import Settings
-from events_service.web import service as web
+from events_service.web import session as console_session
 from tests.serving import served
 from tests.web.support import PASSWORD, post_form
 
@@ -65,7 +65,7 @@ async def test_an_account_backs_off_after_failed_sign_ins_and_an_unknown_email_a
             async with new_client() as browser:
                 page = await post_form(browser, "/console/login", {"email": email, "password": PASSWORD})
             assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
-            assert web.SESSION_COOKIE not in page.cookies
+            assert console_session.SESSION_COOKIE not in page.cookies
         known, unknown = answers[ACCOUNT][-1], answers["nobody@programme.example"][-1]
         assert known.json() == unknown.json()  # the answer does not tell which email has an account
         assert known.headers["retry-after"] == unknown.headers["retry-after"]

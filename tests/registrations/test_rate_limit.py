@@ -7,7 +7,7 @@ from events_service.organisers.service import create_organiser
 from events_service.rate_limit import SIGN_IN_ATTEMPTS_PER_MINUTE
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
-from events_service.web import service as web
+from events_service.web import session as console_session
 from tests.conftest import token_headers
 from tests.factories import partita_iva, published_event, registration_payload
 from tests.web.support import PASSWORD, post_form
@@ -80,7 +80,7 @@ async def test_signing_in_is_limited_per_client_across_the_api_and_the_console(s
             assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
             page = await post_form(attacker, "/console/login", right)
             assert page.status_code == 429 and "Too many attempts" in page.text
-            assert web.SESSION_COOKIE not in page.cookies
+            assert console_session.SESSION_COOKIE not in page.cookies
         other_transport = httpx.ASGITransport(app=app, client=("198.51.100.5", 40000))
         async with httpx.AsyncClient(transport=other_transport, base_url="http://events.test") as organiser:
             assert (await organiser.post("/api/auth/token", json=right)).status_code == 200

@@ -23,7 +23,7 @@ from events_service.organisers.tables import Organiser
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token
 from events_service.settings import MIN_SECRET_KEY_LENGTH, Settings
-from events_service.web import service as web
+from events_service.web import session as console_session
 from tests.conftest import token_headers
 from tests.factories import published_event, registration_payload
 
@@ -72,13 +72,13 @@ async def test_links_signed_with_a_former_key_still_open_after_a_rotation(
         assert await _opens(after, event_id, links, organiser) == [200, 200, 200, 200]
         fresh = await after.get(f"/api/public/registrations/{links['manage']}")
         assert fresh.status_code == 200
-        session = web.make_session(settings, 1)
-        assert web.read_session(rotated, session) == 1
+        session = console_session.make_session(settings, 1)
+        assert console_session.read_session(rotated, session) == 1
     forgotten = dataclasses.replace(settings, secret_key=NEW_KEY)
     async with app_with(forgotten) as without:
         headers = await token_headers(without)  # signed with the new key: the 404s are the links'
         assert await _opens(without, event_id, links, headers) == [404, 404, 404, 404]
-        assert web.read_session(forgotten, web.make_session(settings, 1)) is None
+        assert console_session.read_session(forgotten, console_session.make_session(settings, 1)) is None
 
 
 async def test_new_links_are_signed_with_the_current_key_only(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
@@ -118,8 +118,8 @@ async def test_a_token_with_a_non_ascii_digit_is_an_unknown_link(
     signature_too = links["manage"].rsplit(".", 1)[0] + "." + digit * 24
     assert (await client.get(f"/api/public/registrations/{signature_too}")).status_code == 404
     cookie = f"1.{digit}9999999999.{'A' * 43}"
-    assert web.read_session(settings, cookie) is None
-    assert web.read_session(settings, "1.9999999999." + digit * 43) is None
+    assert console_session.read_session(settings, cookie) is None
+    assert console_session.read_session(settings, "1.9999999999." + digit * 43) is None
     assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
 
 

@@ -23,6 +23,7 @@ from events_service.organisers.schemas import Role
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.web import service as web
+from events_service.web import session as console_session
 from tests.attendance.support import TALK_ENDS, TALK_STARTS, ZOOM_PEOPLE, load, move_event
 from tests.attendance.support import register as api_register
 from tests.factories import published_event, registration_payload
@@ -54,16 +55,16 @@ async def test_console_needs_a_session(client: httpx.AsyncClient, settings: Sett
     for path in ("/console", "/console/events", "/console/outbox", "/console/checkin"):
         answer = await client.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/console/login"), path
-    forged = web.make_session(Settings(secret_key="another-secret-key-of-some-length-xx"), 1)
-    client.cookies.set(web.SESSION_COOKIE, forged, path="/console")
+    forged = console_session.make_session(Settings(secret_key="another-secret-key-of-some-length-xx"), 1)
+    client.cookies.set(console_session.SESSION_COOKIE, forged, path="/console")
     assert (await client.get("/console")).status_code == 303
-    expired = web.make_session(settings, 1, now=datetime.now(UTC).timestamp() - 13 * 3600)
-    assert web.read_session(settings, expired) is None
+    expired = console_session.make_session(settings, 1, now=datetime.now(UTC).timestamp() - 13 * 3600)
+    assert console_session.read_session(settings, expired) is None
 
 
 async def test_login_logout_and_wrong_password(client: httpx.AsyncClient) -> None:
     email = await console_login(client)
-    cookie = next(c for c in client.cookies.jar if c.name == web.SESSION_COOKIE)
+    cookie = next(c for c in client.cookies.jar if c.name == console_session.SESSION_COOKIE)
     assert cookie.path == "/console" and cookie.has_nonstandard_attr("HttpOnly")
     dashboard = await client.get("/console")
     assert dashboard.status_code == 200 and "Dashboard" in dashboard.text and "No published events yet." in dashboard.text

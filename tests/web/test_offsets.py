@@ -2,7 +2,7 @@
 
 import pytest
 
-from events_service.web.service import OffsetError, offsets_text, parse_offsets
+from events_service.web.event_form import OffsetError, offsets_text, parse_offsets
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,290 @@
+"""The organisers' console: dashboard, events, registrations, check-in, attendance import,
+outbox. Each page turns a form into a service call and renders the answer."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie, UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from events_service.attendance import reports
+from events_service.attendance import service as attendance
+from events_service.errors import DomainError
+from events_service.events import service as events
+from events_service.events.schemas import EventCreate, EventPatch
+from events_service.events.tables import Event
+from events_service.mail import outbox
+from events_service.mail.schemas import OutboxStatus
+from events_service.organisers.schemas import CurrentOrganiser
+from events_service.organisers.service import OrganiserError, authenticate, get_organiser
+from events_service.params import RowId
+from events_service.rate_limit import SIGN_IN_LIMIT
+from events_service.registrations import service as registrations
+from events_service.settings import DEFAULT_TIMEZONE, Settings
+from events_service.web import event_form, forms, session
+from events_service.web import service as web
+from events_service.web.chart import registrations_chart
+from events_service.web.forms import FormErrors
+from events_service.web.pages import LoginRequired, page_language, render
+
+
+async def console_user(request: Request[Any, Any, Any], settings: Settings, *roles: str) -> CurrentOrganiser:
+    """The signed-in organiser; a missing or forged session goes to the login page, a role
+    that may not see the page gets 403."""
+    organiser_id = session.read_session(settings, request.cookies.get(session.SESSION_COOKIE))
+    user = await get_organiser(organiser_id) if organiser_id is not None else None
+    if user is None:
+        raise LoginRequired()
+    request.scope["console_user"] = user  # type: ignore[typeddict-unknown-key]
+    if roles and user.role not in ("admin", *roles):
+        raise PermissionDeniedException("role not allowed")
+    return user
+
+
+def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
+    return Cookie(key=session.SESSION_COOKIE, value=value, path="/console", max_age=max_age, httponly=True,
+                  samesite="lax", secure=settings.base_url.startswith("https://"))
+
+
+class Console(Controller):
+    path = "/console"
+    include_in_schema = False
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None) -> Template:
+        return render(request, "console/login.html", next_path=next_path or "", email="", error=None)
+
+    @post("/login", middleware=[SIGN_IN_LIMIT])
+    async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        form = await request.form()
+        email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+        next_path = str(form.get("next", ""))
+        try:
+            user = await authenticate(email, password)
+        except OrganiserError:
+            return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
+                          error=web.translator(page_language(request))("login_failed"))
+        target = "/console" if user.role != "checkin" else "/console/checkin"
+        if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
+            target = next_path
+        cookie = _session_cookie(settings, session.make_session(settings, user.id), session.SESSION_HOURS * 3600)
+        return Redirect(path=target, status_code=303, cookies=[cookie])
+
+    @post("/logout")
+    async def logout(self, settings: NamedDependency[Settings]) -> Redirect:
+        return Redirect(path="/console/login", status_code=303, cookies=[_session_cookie(settings, "", 0)])
+
+    @get("/")
+    async def dashboard(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        user = await console_user(request, settings)
+        if user.role == "checkin":
+            return Redirect(path="/console/checkin", status_code=303)
+        summary = await reports.summary(None, None)
+        rows = []
+        for event in await events.list_events():
+            if event.status == "draft":
+                continue
+            stats = await registrations.event_stats(event.id)
+            rate = round(100 * stats.attended / stats.confirmed) if stats.confirmed else None
+            rows.append({"id": event.id, "title": event.title, "kind": event.kind, "starts_at": event.starts_at,
+                         "timezone": event.timezone, "status": event.status, "confirmed": stats.confirmed,
+                         "waitlisted": stats.waitlisted, "attended": stats.attended,
+                         "capacity": stats.capacity + (stats.online_capacity or 0),
+                         "rate": rate})
+        chart = registrations_chart([row for row in rows if row["status"] == "published"][:12])
+        return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
+
+    @get("/events")
+    async def events_list(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        return render(request, "console/events.html", events=await events.list_events())
+
+    @get("/events/new")
+    async def new_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
+                                                    "timezone": DEFAULT_TIMEZONE, "capacity": "100",
+                                                    "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
+                                                    "reminder_offsets": event_form.offsets_text(event_form.default_reminders())}
+        return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors(), form_key=forms.new_form_key())
+
+    @post("/events/new")
+    async def create_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        form = await request.form()
+        # The form's one-time key: sent twice (a double click, a resend), it makes one event.
+        form_key = forms.form_key_of(form.get("form_key"))
+        values, data, follow_up, errors = event_form.checked_event_form(form, EventCreate, web.translator(page_language(request)))
+        if data is not None and follow_up is not None:
+            try:
+                event = await events.create_event(data, once_key=form_key)
+                await attendance.update_follow_up(event.id, follow_up)
+                return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
+            except DomainError as error:
+                errors.add(None, forms.error_text(error, web.translator(page_language(request))))
+        return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors,
+                      form_key=form_key or forms.new_form_key())
+
+    @get("/events/{event_id:int}")
+    async def edit_event(
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], saved: FromQuery[str | None] = None
+    ) -> Template:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        follow_up = await attendance.get_follow_up(event_id)
+        return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
+                      follow_up=follow_up, notice="saved" if saved else None)
+
+    @post("/events/{event_id:int}")
+    async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        values, data, follow_up, errors = event_form.checked_event_form(await request.form(), EventPatch, web.translator(page_language(request)))
+        if data is not None and follow_up is not None:
+            try:
+                # Both are checked above: the event is saved first, so a rule it breaks
+                # leaves the links as they were too.
+                await events.update_event(event_id, data, settings)
+                await attendance.update_follow_up(event_id, follow_up)
+                return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+            except DomainError as error:
+                errors.add(None, forms.error_text(error, web.translator(page_language(request))))
+        return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors,
+                      follow_up=await attendance.get_follow_up(event_id))
+
+    @post("/events/{event_id:int}/publish")
+    async def publish(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        try:
+            await events.publish_event(event_id)
+        except DomainError as error:
+            event = await events.get_event(event_id)
+            follow_up = await attendance.get_follow_up(event_id)
+            errors = FormErrors(general=[forms.error_text(error, web.translator(page_language(request)))])
+            return render(request, "console/event_form.html", status_code=error.status_code, event=event,
+                          values=event_form.event_values(event, follow_up), errors=errors, follow_up=follow_up)
+        return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+
+    @post("/events/{event_id:int}/cancel")
+    async def cancel_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Redirect:
+        await console_user(request, settings, "organiser")
+        await events.cancel_event(event_id, settings)
+        return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
+
+    @get("/events/{event_id:int}/registrations")
+    async def registrations_page(
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+    ) -> Template:
+        await console_user(request, settings, "organiser")
+        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        event = await events.get_event(event_id)
+        rows = await registrations.list_registrations(event_id, status=status)
+        stats = await registrations.event_stats(event_id)
+        return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "")
+
+    @get("/events/{event_id:int}/registrations.csv")
+    async def registrations_csv(
+        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+    ) -> Response[str]:
+        await console_user(request, settings, "organiser")
+        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        body = await registrations.registrations_csv(event_id, status=status)
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
+
+    @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel")
+    async def cancel_registration(
+        self, request: Request[Any, Any, Any], event_id: RowId, registration_id: RowId, settings: NamedDependency[Settings]
+    ) -> Redirect:
+        await console_user(request, settings, "organiser")
+        rows = await registrations.list_registrations(event_id)
+        if registration_id not in {row.id for row in rows}:
+            raise NotFoundException("no such registration for this event")
+        await registrations.cancel(registration_id, settings, cancelled_by="organiser")
+        return Redirect(path=f"/console/events/{event_id}/registrations", status_code=303)
+
+    @get("/checkin")
+    async def checkin_events(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser", "checkin")
+        listed = [e for e in await events.list_events(status="published") if e.mode in ("in_person", "hybrid")]
+        return render(request, "console/checkin_events.html", events=listed)
+
+    @get("/events/{event_id:int}/checkin")
+    async def checkin_page(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser", "checkin")
+        event = await events.get_event(event_id)
+        return render(request, "console/checkin.html", event=event, result=None, error=None,
+                      stats=await registrations.event_stats(event_id))
+
+    @post("/events/{event_id:int}/checkin")
+    async def checkin(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        user = await console_user(request, settings, "organiser", "checkin")
+        event = await events.get_event(event_id)
+        code = str((await request.form()).get("code", "")).strip()
+        result = error = None
+        status_code = 200
+        t = web.translator(page_language(request))
+        if not code:
+            error, status_code = t("checkin_empty"), 422
+        else:
+            try:
+                result = await attendance.check_in(event_id, code, user.id, settings)
+            except DomainError as failure:
+                # an unknown code has a fixed message; a conflict names the person or the event
+                error = t("checkin_unknown") if failure.status_code == 404 else failure.detail
+                status_code = failure.status_code
+        return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
+                      stats=await registrations.event_stats(event_id))
+
+    @get("/events/{event_id:int}/attendance")
+    async def attendance_form(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        return render(request, "console/attendance.html", event=await events.get_event(event_id), result=None, error=None)
+
+    @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024)
+    async def attendance_import(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        await console_user(request, settings, "organiser")
+        event = await events.get_event(event_id)
+        form = await request.form()
+        upload = form.get("file")
+        platform = str(form.get("platform", "auto"))
+        result = error = None
+        status_code = 200
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            error, status_code = web.translator(page_language(request))("choose_report"), 422
+        else:
+            try:
+                content = await upload.read()
+            finally:
+                await upload.close()
+            try:
+                result = await attendance.import_report(
+                    event_id, content, platform if platform in ("zoom", "teams", "webex") else "auto"
+                )
+            except DomainError as failure:
+                error, status_code = failure.detail, failure.status_code
+        return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
+
+    @get("/outbox")
+    async def outbox_page(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], status: FromQuery[str | None] = None) -> Template:
+        await console_user(request, settings, "organiser")
+        statuses = get_args(OutboxStatus)
+        status = status if status in statuses else None
+        items = await outbox.list_outbox(status, limit=200)  # type: ignore[arg-type]
+        return render(request, "console/outbox.html", items=items, status=status or "", statuses=statuses, error=None)
+
+    @post("/outbox/{message_id:int}/retry")
+    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
+        await console_user(request, settings, "organiser")
+        try:
+            await outbox.retry(message_id)
+        except DomainError as error:
+            items = await outbox.list_outbox(None, limit=200)
+            return render(request, "console/outbox.html", status_code=error.status_code, items=items, status="",
+                          statuses=get_args(OutboxStatus), error=error.detail)
+        return Redirect(path="/console/outbox", status_code=303)

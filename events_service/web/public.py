@@ -1,0 +1,127 @@
+"""The public site: the events, an event's page, the registration form and the registrant's
+own page (by the manage link). Each page turns a form or a URL into a domain service call."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import msgspec
+import segno
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from events_service.errors import DomainError, TooManyRequests
+from events_service.events import service as events
+from events_service.rate_limit import count_colleagues, public_registration_limit
+from events_service.registrations import service as registrations
+from events_service.registrations.schemas import RegistrationCreate
+from events_service.settings import Settings
+from events_service.web import forms
+from events_service.web import service as web
+from events_service.web.forms import FormErrors
+from events_service.web.pages import page_language, render
+
+
+def qr_svg(data: str) -> str:
+    """A QR code as inline SVG markup (segno: pure Python)."""
+    buffer = io.BytesIO()
+    segno.make_qr(data, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR")
+    return buffer.getvalue().decode()
+
+
+def registration_form_controller(settings: Settings) -> type[Controller]:
+    """The registration form's POST: public registration, rate limited per client address
+    with the same count as the API's (rate_limit.py)."""
+
+    class RegistrationForm(Controller):
+        path = "/"
+        include_in_schema = False
+
+        @post("/e/{slug:str}/register", middleware=[public_registration_limit(settings)])
+        async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
+            event = await events.public_event(slug, settings.base_url)
+            lang = page_language(request)
+            t = web.translator(lang)
+            form = await request.form()
+            values = forms.form_values(form, forms.REGISTRATION_FIELDS)
+            values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
+            values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
+            errors = forms.check_registration_form(values, form, t)
+            created = None
+            if not errors:
+                try:
+                    data = msgspec.convert(forms.registration_payload(values, form, lang), RegistrationCreate)
+                    await count_colleagues(request, settings, len(data.colleagues))
+                    created = await registrations.register(event.id, data, settings)
+                except msgspec.ValidationError as error:
+                    errors.add(forms.field_of_validation_error(error), str(error))
+                except TooManyRequests:
+                    raise  # a page of its own (html_error), with Retry-After
+                except DomainError as error:
+                    name, key = forms.registration_error_key(error.code)
+                    errors.add(name, t(key) if key else error.detail)
+            if created is None:
+                return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
+            return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)
+
+    return RegistrationForm
+
+
+class PublicPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/", name="web.home")
+    async def home(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], kind: FromQuery[str | None] = None, topic: FromQuery[str | None] = None
+    ) -> Template:
+        kind = kind if kind in ("tech_talk", "tech_day") else None
+        everything = await events.public_events(settings.base_url)
+        topics = sorted({name for event in everything for name in event.topics})
+        listed = [e for e in everything if (not kind or e.kind == kind) and (not topic or topic in e.topics)]
+        return render(request, "index.html", events=listed, topics=topics, kind=kind or "", topic=topic or "")
+
+    @get("/privacy")
+    async def privacy(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        return render(request, "privacy.html", programme=settings.programme_name, contact=settings.mail_from)
+
+    @get("/e/{slug:str}")
+    async def event_page(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        event = await events.public_event(slug, settings.base_url)
+        stats = await registrations.event_stats(event.id)
+        return render(request, "event.html", event=event, stats=stats)
+
+    @get("/e/{slug:str}/register")
+    async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        event = await events.public_event(slug, settings.base_url)
+        return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors())
+
+    @get("/r/{token:str}")
+    async def manage(
+        self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings],
+        welcome: FromQuery[str | None] = None, cancelled: FromQuery[str | None] = None,
+    ) -> Template:
+        registration = await registrations.public_registration(token, settings)
+        qr = qr_svg(registration.checkin_code) if registration.checkin_code else None
+        return render(request, "manage.html", registration=registration, token=token, qr=qr,
+                      welcome=bool(welcome), just_cancelled=bool(cancelled))
+
+    @get("/r/{token:str}/cancel")
+    async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
+        registration = await registrations.public_registration(token, settings)
+        if registration.status == "cancelled":
+            return Redirect(path=f"/r/{token}", status_code=303)
+        return render(request, "cancel.html", registration=registration, token=token)
+
+    @post("/r/{token:str}/cancel")
+    async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Redirect:
+        await registrations.cancel_by_token(token, settings)
+        return Redirect(path=f"/r/{token}", query_params={"cancelled": "1"}, status_code=303)
+
+    @get("/registrations/{token:str}")
+    async def manage_link_from_email(self, token: FromPath[str]) -> Redirect:
+        """The emails link to /registrations/<token>: the page lives at /r/<token>."""
+        return Redirect(path=f"/r/{token}", status_code=302)
