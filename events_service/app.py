@@ -42,6 +42,7 @@ from events_service.settings import Settings
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
 from events_service.web.routes import CSRF_EXCLUDE, web_router
+from events_service.web.session import SESSION_STORE, session_store
 
 
 @asynccontextmanager
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The HTML pages (web/): public site, registrant's page, organisers' console.
         route_handlers=[api, CalendarController, web_router(settings), static_files_router()],
         template_config=template_config(),
+        # The console's sessions (web/session.py: which store, and why).
+        stores={SESSION_STORE: session_store(settings)},
         # CSRF protects the HTML forms only; /api, calendar and .ics clients carry no cookie.
         csrf_config=CSRFConfig(secret=settings.secret_key, exclude=CSRF_EXCLUDE, cookie_samesite="lax",
                                cookie_httponly=False, cookie_secure=settings.base_url.startswith("https://")),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -20,38 +20,25 @@ from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.tables import Event
 from events_service.mail import outbox
 from events_service.mail.schemas import OutboxStatus
+from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
 from events_service.organisers.schemas import CurrentOrganiser
-from events_service.organisers.service import OrganiserError, authenticate, get_organiser
+from events_service.organisers.service import OrganiserError, authenticate
 from events_service.params import RowId
 from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import service as registrations
 from events_service.settings import DEFAULT_TIMEZONE, Settings
-from events_service.web import event_form, forms, session
+from events_service.web import event_form, forms
 from events_service.web import service as web
 from events_service.web.chart import registrations_chart
 from events_service.web.forms import FormErrors
-from events_service.web.pages import LoginRequired, page_language, render
-
-
-async def console_user(request: Request[Any, Any, Any], settings: Settings, *roles: str) -> CurrentOrganiser:
-    """The signed-in organiser; a missing or forged session goes to the login page, a role
-    that may not see the page gets 403."""
-    organiser_id = session.read_session(settings, request.cookies.get(session.SESSION_COOKIE))
-    user = await get_organiser(organiser_id) if organiser_id is not None else None
-    if user is None:
-        raise LoginRequired()
-    request.scope["console_user"] = user  # type: ignore[typeddict-unknown-key]
-    if roles and user.role not in ("admin", *roles):
-        raise PermissionDeniedException("role not allowed")
-    return user
-
-
-def _session_cookie(settings: Settings, value: str, max_age: int) -> Cookie:
-    return Cookie(key=session.SESSION_COOKIE, value=value, path="/console", max_age=max_age, httponly=True,
-                  samesite="lax", secure=settings.base_url.startswith("https://"))
+from events_service.web.pages import page_language, render
+from events_service.web.session import end_session, start_session
 
 
 class Console(Controller):
+    """Every page needs a signed-in organiser (the router's session auth, web/session.py) but
+    the sign-in form and signing out; the guards say which roles may see a page."""
+
     path = "/console"
     include_in_schema = False
 
@@ -60,7 +47,7 @@ class Console(Controller):
         return render(request, "console/login.html", next_path=next_path or "", email="", error=None)
 
     @post("/login", middleware=[SIGN_IN_LIMIT])
-    async def login(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
         form = await request.form()
         email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
         next_path = str(form.get("next", ""))
@@ -72,16 +59,17 @@ class Console(Controller):
         target = "/console" if user.role != "checkin" else "/console/checkin"
         if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
             target = next_path
-        cookie = _session_cookie(settings, session.make_session(settings, user.id), session.SESSION_HOURS * 3600)
-        return Redirect(path=target, status_code=303, cookies=[cookie])
+        start_session(request, user)
+        return Redirect(path=target, status_code=303)
 
     @post("/logout")
-    async def logout(self, settings: NamedDependency[Settings]) -> Redirect:
-        return Redirect(path="/console/login", status_code=303, cookies=[_session_cookie(settings, "", 0)])
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        end_session(request)
+        return Redirect(path="/console/login", status_code=303)
 
     @get("/")
-    async def dashboard(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
-        user = await console_user(request, settings)
+    async def dashboard(self, request: Request[CurrentOrganiser, Any, Any]) -> Response[Any]:
+        user = request.user
         if user.role == "checkin":
             return Redirect(path="/console/checkin", status_code=303)
         summary = await reports.summary(None, None)
@@ -99,23 +87,20 @@ class Console(Controller):
         chart = registrations_chart([row for row in rows if row["status"] == "published"][:12])
         return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
 
-    @get("/events")
-    async def events_list(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser")
+    @get("/events", guards=[EDITORS])
+    async def events_list(self, request: Request[Any, Any, Any]) -> Template:
         return render(request, "console/events.html", events=await events.list_events())
 
-    @get("/events/new")
-    async def new_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser")
+    @get("/events/new", guards=[EDITORS])
+    async def new_event(self, request: Request[Any, Any, Any]) -> Template:
         values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
                                                     "timezone": DEFAULT_TIMEZONE, "capacity": "100",
                                                     "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": event_form.offsets_text(event_form.default_reminders())}
         return render(request, "console/event_form.html", event=None, values=values, errors=FormErrors(), form_key=forms.new_form_key())
 
-    @post("/events/new")
-    async def create_event(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
-        await console_user(request, settings, "organiser")
+    @post("/events/new", guards=[EDITORS])
+    async def create_event(self, request: Request[Any, Any, Any]) -> Response[Any]:
         form = await request.form()
         # The form's one-time key: sent twice (a double click, a resend), it makes one event.
         form_key = forms.form_key_of(form.get("form_key"))
@@ -130,19 +115,17 @@ class Console(Controller):
         return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors,
                       form_key=form_key or forms.new_form_key())
 
-    @get("/events/{event_id:int}")
+    @get("/events/{event_id:int}", guards=[EDITORS])
     async def edit_event(
-        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], saved: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, saved: FromQuery[str | None] = None
     ) -> Template:
-        await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
         follow_up = await attendance.get_follow_up(event_id)
         return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
                       follow_up=follow_up, notice="saved" if saved else None)
 
-    @post("/events/{event_id:int}")
+    @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
-        await console_user(request, settings, "organiser")
         event = await events.get_event(event_id)
         values, data, follow_up, errors = event_form.checked_event_form(await request.form(), EventPatch, web.translator(page_language(request)))
         if data is not None and follow_up is not None:
@@ -157,9 +140,8 @@ class Console(Controller):
         return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors,
                       follow_up=await attendance.get_follow_up(event_id))
 
-    @post("/events/{event_id:int}/publish")
-    async def publish(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
-        await console_user(request, settings, "organiser")
+    @post("/events/{event_id:int}/publish", guards=[EDITORS])
+    async def publish(self, request: Request[Any, Any, Any], event_id: RowId) -> Response[Any]:
         try:
             await events.publish_event(event_id)
         except DomainError as error:
@@ -170,60 +152,54 @@ class Console(Controller):
                           values=event_form.event_values(event, follow_up), errors=errors, follow_up=follow_up)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
-    @post("/events/{event_id:int}/cancel")
+    @post("/events/{event_id:int}/cancel", guards=[EDITORS])
     async def cancel_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Redirect:
-        await console_user(request, settings, "organiser")
         await events.cancel_event(event_id, settings)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
-    @get("/events/{event_id:int}/registrations")
+    @get("/events/{event_id:int}/registrations", guards=[EDITORS])
     async def registrations_page(
-        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Template:
-        await console_user(request, settings, "organiser")
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
         event = await events.get_event(event_id)
         rows = await registrations.list_registrations(event_id, status=status)
         stats = await registrations.event_stats(event_id)
         return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "")
 
-    @get("/events/{event_id:int}/registrations.csv")
+    @get("/events/{event_id:int}/registrations.csv", guards=[EDITORS])
     async def registrations_csv(
-        self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings], status: FromQuery[str | None] = None
+        self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[str]:
-        await console_user(request, settings, "organiser")
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
         body = await registrations.registrations_csv(event_id, status=status)
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
 
-    @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel")
+    @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel", guards=[EDITORS])
     async def cancel_registration(
         self, request: Request[Any, Any, Any], event_id: RowId, registration_id: RowId, settings: NamedDependency[Settings]
     ) -> Redirect:
-        await console_user(request, settings, "organiser")
         rows = await registrations.list_registrations(event_id)
         if registration_id not in {row.id for row in rows}:
             raise NotFoundException("no such registration for this event")
         await registrations.cancel(registration_id, settings, cancelled_by="organiser")
         return Redirect(path=f"/console/events/{event_id}/registrations", status_code=303)
 
-    @get("/checkin")
-    async def checkin_events(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser", "checkin")
+    @get("/checkin", guards=[CHECKIN_STAFF])
+    async def checkin_events(self, request: Request[Any, Any, Any]) -> Template:
         listed = [e for e in await events.list_events(status="published") if e.mode in ("in_person", "hybrid")]
         return render(request, "console/checkin_events.html", events=listed)
 
-    @get("/events/{event_id:int}/checkin")
-    async def checkin_page(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser", "checkin")
+    @get("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])
+    async def checkin_page(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
         event = await events.get_event(event_id)
         return render(request, "console/checkin.html", event=event, result=None, error=None,
                       stats=await registrations.event_stats(event_id))
 
-    @post("/events/{event_id:int}/checkin")
-    async def checkin(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
-        user = await console_user(request, settings, "organiser", "checkin")
+    @post("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])
+    async def checkin(self, request: Request[CurrentOrganiser, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        user = request.user
         event = await events.get_event(event_id)
         code = str((await request.form()).get("code", "")).strip()
         result = error = None
@@ -241,14 +217,12 @@ class Console(Controller):
         return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
                       stats=await registrations.event_stats(event_id))
 
-    @get("/events/{event_id:int}/attendance")
-    async def attendance_form(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser")
+    @get("/events/{event_id:int}/attendance", guards=[EDITORS])
+    async def attendance_form(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
         return render(request, "console/attendance.html", event=await events.get_event(event_id), result=None, error=None)
 
-    @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024)
-    async def attendance_import(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
-        await console_user(request, settings, "organiser")
+    @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024, guards=[EDITORS])
+    async def attendance_import(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
         event = await events.get_event(event_id)
         form = await request.form()
         upload = form.get("file")
@@ -270,17 +244,15 @@ class Console(Controller):
                 error, status_code = failure.detail, failure.status_code
         return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
 
-    @get("/outbox")
-    async def outbox_page(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], status: FromQuery[str | None] = None) -> Template:
-        await console_user(request, settings, "organiser")
+    @get("/outbox", guards=[EDITORS])
+    async def outbox_page(self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> Template:
         statuses = get_args(OutboxStatus)
         status = status if status in statuses else None
         items = await outbox.list_outbox(status, limit=200)  # type: ignore[arg-type]
         return render(request, "console/outbox.html", items=items, status=status or "", statuses=statuses, error=None)
 
-    @post("/outbox/{message_id:int}/retry")
-    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
-        await console_user(request, settings, "organiser")
+    @post("/outbox/{message_id:int}/retry", guards=[EDITORS])
+    async def outbox_retry(self, request: Request[Any, Any, Any], message_id: RowId) -> Response[Any]:
         try:
             await outbox.retry(message_id)
         except DomainError as error:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response, Router
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -57,7 +57,7 @@ def page_language(request: Request[Any, Any, Any]) -> str:
 
 def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any) -> Template:
     lang = page_language(request)
-    context.setdefault("user", request.scope.get("console_user"))
+    context.setdefault("user", request.scope.get("user"))  # the console's organiser (session auth)
     response = Template(
         template_name=name,
         context={"lang": lang, "t": web.translator(lang), "path": request.url.path,
@@ -75,12 +75,8 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
 # ---------------------------------------------------------------- errors as pages
 
 
-class LoginRequired(Exception):
-    pass
-
-
 def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    if isinstance(error, LoginRequired):
+    if isinstance(error, NotAuthorizedException):  # the console's session auth: no session, or an ended one
         return Redirect(path="/console/login", query_params={"next_path": request.url.path}, status_code=303)
     if isinstance(error, (DomainError, HTTPException)):
         status, detail = error.status_code, error.detail
@@ -106,6 +102,6 @@ def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
 
 WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
     cls: html_error
-    for cls in (LoginRequired, HTTPException, DomainError, EventError, RegistrationError, AttendanceError,
+    for cls in (HTTPException, DomainError, EventError, RegistrationError, AttendanceError,
                 MailError, CompanyError, OrganiserError, CalendarError)
 }

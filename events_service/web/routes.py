@@ -8,11 +8,13 @@ from events_service.settings import Settings
 from events_service.web.console import Console
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
 from events_service.web.public import PublicPages, registration_form_controller
+from events_service.web.session import console_auth
 
 #: The paths CSRF protection leaves alone: machine clients with their own credentials.
 CSRF_EXCLUDE = ["^/api(/|$)", "^/calendar/", "^/events/", "^/schema"]
 
 
 def web_router(settings: Settings) -> Router:
-    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), Console],
+    console = Router(path="/", route_handlers=[Console], middleware=[console_auth(settings).middleware])
+    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), console],
                   exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)

@@ -1,41 +1,128 @@
-"""The console's session cookie."""
+"""The console's session: Litestar's SessionAuth over a server-side session store.
+
+The cookie carries only a random session id (32 bytes); what it stands for (which organiser,
+until when) lives in the store, so signing out deletes it there and a copied cookie stops
+working at once. Nothing in the cookie is signed, so a secret key rotation
+(EVENTS_SECRET_KEY_FALLBACKS) neither opens nor closes a session.
+
+The store is `session_store()`: on the embedded default a Litestar FileStore under
+`var/console_sessions`, which every process of `serve --workers N` on the machine shares and
+which outlives a restart (as the signed cookie did). A store shared between machines (Redis)
+replaces that one line.
+
+A session is written once, when it starts, and lasts SESSION_MAX_AGE from then whatever its
+use (the store forgets it then, and `signed_in_organiser` refuses it past its `expires_at`
+should a store keep it longer). Its id is always new at sign-in, never one the browser
+brought, so a planted cookie cannot be signed in (session fixation).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
+from pathlib import Path
+from typing import Any
 
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.security.session_auth import SessionAuth
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.types import Empty, Message, ScopeSession
+
+from events_service.organisers.schemas import CurrentOrganiser
+from events_service.organisers.service import get_organiser
 from events_service.settings import Settings
 
 SESSION_COOKIE = "console_session"
-SESSION_HOURS = 12
+SESSION_MAX_AGE = 12 * 3600
+#: The name the store is registered under in the app (Litestar(stores=...)).
+SESSION_STORE = "console_sessions"
+#: The paths that need no session: the sign-in form, and signing out (which ends whatever is there).
+OPEN_PATHS = ["^/console/login$", "^/console/logout$"]
+
+_ORGANISER, _EXPIRES_AT, _STARTING = "organiser", "expires_at", "starting"
 
 
-def _session_signature(secret: str, organiser_id: int, expires: int) -> str:
-    digest = hmac.new(secret.encode(), f"console:{organiser_id}:{expires}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+def session_store(settings: Settings) -> Store:
+    """Where console sessions live (see the module's docstring)."""
+    path = settings.var_dir / "console_sessions"
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return FileStore(path)
 
 
-def make_session(settings: Settings, organiser_id: int, now: float | None = None) -> str:
-    expires = int((now or time.time()) + SESSION_HOURS * 3600)
-    return f"{organiser_id}.{expires}.{_session_signature(settings.secret_key, organiser_id, expires)}"
+def start_session(request: Request[Any, Any, Any], organiser: CurrentOrganiser) -> None:
+    """Sign `organiser` in: the answer carries the cookie of a new session."""
+    request.set_session({_ORGANISER: organiser.id, _EXPIRES_AT: _now() + SESSION_MAX_AGE, _STARTING: True})
 
 
-def read_session(settings: Settings, value: str | None, now: float | None = None) -> int | None:
-    """The organiser id a well-signed, unexpired session cookie carries, or None."""
-    parts = (value or "").split(".")
-    # ASCII digits only: str.isdigit() is also true for '²', which int() refuses.
-    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts[:2]) or len(parts[0]) > 12 or len(parts[1]) > 12:
+def end_session(request: Request[Any, Any, Any]) -> None:
+    """Sign out: the session is deleted from the store and the cookie cleared."""
+    request.clear_session()
+
+
+def _now() -> float:
+    return time.time()
+
+
+async def signed_in_organiser(session: dict[str, Any], _: ASGIConnection[Any, Any, Any, Any]) -> CurrentOrganiser | None:
+    """The organiser of an open session, read afresh (a changed role counts at once; a deleted
+    account ends its sessions); None ends the session."""
+    organiser_id, expires_at = session.get(_ORGANISER), session.get(_EXPIRES_AT)
+    if not isinstance(organiser_id, int) or not isinstance(expires_at, (int, float)) or expires_at <= _now():
         return None
-    organiser_id, expires = int(parts[0]), int(parts[1])
-    # Bytes: compare_digest raises on a non-ASCII str. Every key is tried (a former key,
-    # EVENTS_SECRET_KEY_FALLBACKS, keeps a session open across a rotation).
-    signature = parts[2].encode()
-    signed = [hmac.compare_digest(signature, _session_signature(key, organiser_id, expires).encode()) for key in settings.verification_keys]
-    if not any(signed):
-        return None
-    if expires < (now or time.time()):
-        return None
-    return organiser_id
+    return await get_organiser(organiser_id)
+
+
+class ConsoleSessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side backend writes the session back, and sets its cookie, on every
+    answer: it would store an empty session for every visitor of the sign-in form, extend a
+    session for as long as it is used, and keep the id a browser brought at sign-in. Here a
+    session is stored only when it starts, under a new id; an ended or unknown one is deleted
+    and its cookie cleared; otherwise the answer leaves both alone."""
+
+    async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        store = self.config.get_store_from_app(connection.scope["app"])
+        brought = connection.cookies.get(self.config.key)
+        brought = brought if brought and brought != "null" else None
+        if scope_session is Empty or not scope_session:
+            if brought:
+                await self.delete(brought, store=store)
+                self._set_cookie(message, "null", max_age=0)
+            return
+        if not isinstance(scope_session, dict) or not scope_session.pop(_STARTING, False):
+            return  # an open session, unchanged: written once, when it started
+        if brought:
+            await self.delete(brought, store=store)
+        session_id = self.generate_session_id()
+        await self.set(session_id, self.serialize_data(scope_session, connection.scope), store=store)
+        self._set_cookie(message, session_id, max_age=self.config.max_age)
+
+    def _set_cookie(self, message: Message, value: str, max_age: int) -> None:
+        cookie = Cookie(key=self.config.key, value=value, max_age=max_age, path=self.config.path, secure=self.config.secure,
+                        httponly=self.config.httponly, samesite=self.config.samesite)
+        MutableScopeHeaders.from_message(message).add("Set-Cookie", cookie.to_header(header=""))
+
+
+class ConsoleSessionConfig(ServerSideSessionConfig):
+    _backend_class = ConsoleSessionBackend  # type: ignore[assignment]
+
+
+def console_auth(settings: Settings) -> SessionAuth[CurrentOrganiser, ConsoleSessionBackend]:
+    """Session auth for the console's router: every page but OPEN_PATHS needs a signed-in
+    organiser (NotAuthorizedException otherwise, shown as the sign-in page); roles are
+    the handlers' guards (organisers/auth.py)."""
+    return SessionAuth[CurrentOrganiser, ConsoleSessionBackend](
+        session_backend_config=ConsoleSessionConfig(
+            key=SESSION_COOKIE, max_age=SESSION_MAX_AGE, path="/console", store=SESSION_STORE,
+            secure=settings.base_url.startswith("https://"), httponly=True, samesite="lax",
+        ),
+        retrieve_user_handler=signed_in_organiser,
+        exclude=OPEN_PATHS,
+        # Every method but OPTIONS (which Litestar answers itself) is checked.
+        exclude_http_methods=["OPTIONS"],
+    )

@@ -21,7 +21,6 @@ from events_service.mail.schemas import OutboxStatus
 from events_service.mail.tables import OutboxMessage
 from events_service.organisers.schemas import Role
 from events_service.registrations.tables import Registration
-from events_service.settings import Settings
 from events_service.web import service as web
 from events_service.web import session as console_session
 from tests.attendance.support import TALK_ENDS, TALK_STARTS, ZOOM_PEOPLE, load, move_event
@@ -51,15 +50,12 @@ def event_form(**overrides: str) -> dict[str, str]:
     return data
 
 
-async def test_console_needs_a_session(client: httpx.AsyncClient, settings: Settings) -> None:
+async def test_console_needs_a_session(client: httpx.AsyncClient) -> None:
     for path in ("/console", "/console/events", "/console/outbox", "/console/checkin"):
         answer = await client.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/console/login"), path
-    forged = console_session.make_session(Settings(secret_key="another-secret-key-of-some-length-xx"), 1)
-    client.cookies.set(console_session.SESSION_COOKIE, forged, path="/console")
+    client.cookies.set(console_session.SESSION_COOKIE, "0" * 64, path="/console")  # an id no sign-in gave
     assert (await client.get("/console")).status_code == 303
-    expired = console_session.make_session(settings, 1, now=datetime.now(UTC).timestamp() - 13 * 3600)
-    assert console_session.read_session(settings, expired) is None
 
 
 async def test_login_logout_and_wrong_password(client: httpx.AsyncClient) -> None:
