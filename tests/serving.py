@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,22 +36,35 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, s
     raise AssertionError(f"{url} did not answer within {seconds}s")
 
 
+#: `events-service` as this checkout runs it.
+CHECKOUT_CLI = (sys.executable, "-m", "events_service.cli")
+
+
 @contextmanager
 def served(
-    env: dict[str, str], workers: int = 1, seconds: float = 60, app_factory: str | None = None, ready_path: str = "/schema/openapi.json"
+    env: dict[str, str],
+    workers: int = 1,
+    seconds: float = 60,
+    app_factory: str | None = None,
+    ready_path: str = "/schema/openapi.json",
+    *,
+    cli: Sequence[str] = CHECKOUT_CLI,
+    cwd: Path | None = None,
+    inherit_environment: bool = True,
 ) -> Iterator[str]:
-    """Yields the base URL of a running server (`events-service serve`, or uvicorn serving
-    `app_factory`); stops it afterwards."""
+    """Yields the base URL of a running server (`cli serve`, or uvicorn serving `app_factory`);
+    stops it afterwards. Without `inherit_environment` the server sees `env` only."""
     port = free_port()
     if app_factory:
         command = [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     else:
-        command = [sys.executable, "-m", "events_service.cli", "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
+        command = [*cli, "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
     # The server's output goes to a file: a pipe nobody reads fills up after ~64 KiB of access
     # log lines, and then the server stops in the middle of a request.
     log = Path(tempfile.mkstemp(prefix="events-serve-", suffix=".log")[1])
+    environment = {**os.environ, **env} if inherit_environment else env
     with log.open("wb") as output:
-        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(f"{base_url}{ready_path}", process, log, seconds)
