@@ -42,13 +42,13 @@ from events_service import db
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import Event
 from events_service.mail import outbox
-from events_service.mail.dispatcher import Dispatcher
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import SmtpTransport
 from events_service.registrations.messages import render_outbox_intents
 from events_service.registrations.tables import Registration
 from events_service.reminders.service import schedule_due
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 
 MAIL_FROM = "events@programme.example"
 TARGET_RATIO = 0.7
@@ -239,7 +239,7 @@ async def run_engine(engine_name: str, db_url: str, var_dir: Path, sink: Sink, c
 async def dispatch(settings: Settings, sink: Sink, count: int, connections: int) -> float:
     """Time the Dispatcher draining the outbox: claim, render, store, send, record."""
     transport = SmtpTransport.from_url(sink.url(connections))
-    dispatcher = Dispatcher(settings, transport, "bench")
+    dispatcher = new_dispatcher(settings, transport, "bench")
     before = sink.count
     started = time.perf_counter()
     stats = await dispatcher.drain(batch_size=50)

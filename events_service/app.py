@@ -18,31 +18,24 @@ from events_service.attendance.routes import (
     PrivacyController,
     ReportController,
 )
-from events_service.attendance.service import AttendanceError
 from events_service.calendar.routes import CalendarController, forget_feed_etags_after_writes
-from events_service.calendar.service import CalendarError
 from events_service.companies.routes import CompanyController
-from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
-from events_service.events.service import EventError
-from events_service.mail.outbox import MailError
 from events_service.mail.routes import OutboxController
-from events_service.mail.worker import running_worker
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import AuthController
-from events_service.organisers.service import OrganiserError
 from events_service.params import refuse_control_characters
 from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
 )
-from events_service.registrations.service import RegistrationError
 from events_service.settings import Settings
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
 from events_service.web.routes import CSRF_EXCLUDE, web_router
 from events_service.web.session import SESSION_STORE, session_store
+from events_service.worker import running_worker
 
 
 @asynccontextmanager
@@ -105,13 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers={
             ValidationException: validation_error_response,
-            OrganiserError: domain_error_response,
-            CompanyError: domain_error_response,
-            EventError: domain_error_response,
-            MailError: domain_error_response,
-            CalendarError: domain_error_response,
-            RegistrationError: domain_error_response,
-            AttendanceError: domain_error_response,
+            # Every domain's errors: Litestar looks handlers up along the exception's class hierarchy.
             DomainError: domain_error_response,
         },
         openapi_config=OpenAPIConfig(

@@ -158,7 +158,7 @@ def import_companies_command(csv_file: Path) -> None:
 def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
     """Send queued mail and run the periodic jobs, until SIGTERM/SIGINT (or --once)."""
     from events_service.mail.dispatcher import DispatchStats
-    from events_service.mail.worker import Worker
+    from events_service.worker import Worker
 
     settings = _settings()
 

@@ -1,7 +1,8 @@
 """The base of every domain error, and how one becomes an HTTP answer.
 
 Each domain defines its own error class (CompanyError, EventError, …) with subclasses that set
-`status_code`; app.py registers one handler per domain error class.
+`status_code`; app.py registers one handler for DomainError, which Litestar finds for every
+subclass (it looks handlers up along the exception's class hierarchy).
 """
 
 from __future__ import annotations
@@ -35,10 +36,6 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status_code = 422
-
-
-class Forbidden(DomainError):
-    status_code = 403
 
 
 class TooManyRequests(DomainError):

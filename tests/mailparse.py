@@ -45,7 +45,10 @@ async def rendered(outbox_row: dict, settings: object) -> str:
         return outbox_row["message"]
     import email.policy as policy
 
-    from events_service.registrations.messages import render_outbox_intent
+    from events_service.worker import MESSAGE_RENDERERS
 
-    message = await render_outbox_intent(outbox_row["id"], settings)  # type: ignore[arg-type]
+    intent = (outbox_row["id"], outbox_row["kind"])
+    message = (await MESSAGE_RENDERERS.render([intent], settings))[outbox_row["id"]]  # type: ignore[arg-type]
+    if isinstance(message, Exception):
+        raise message
     return message.as_string(policy=policy.SMTP)

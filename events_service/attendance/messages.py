@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from events_service.mail.compose import ComposedEmail, build_email, render_message
+from events_service.mail.compose import render_message
+from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import enqueue
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.tokens import make_token

@@ -589,8 +589,7 @@ async def finalise_ended_events(settings: Settings, now: datetime | None = None)
     imported report) and was not finalised yet (follow_up_sent_at is
     set at the end, so an event interrupted half-way is picked up again). Safe in several
     workers at once: the idempotency keys decide. Returns the number of emails queued.
-    For mail.worker.PERIODIC_JOBS:
-    PeriodicJob("attendance-follow-up", finalise_ended_events, every_seconds=600)."""
+    Run every ten minutes by the worker (attendance/background.py)."""
     moment = now or now_utc()
     due = await Event.select(Event.id).where(
         (Event.status == "published")

@@ -19,9 +19,11 @@ Sending
 
 Rendering
     A row may be only an intent (kind + payload, no message yet): the request that wrote it
-    kept its transaction short. Such rows are rendered right after they are claimed and the
-    message is stored before the first send, so a retry sends the very same message (same
-    Message-ID). A row that cannot be rendered (its registration erased, say) is ``failed``.
+    kept its transaction short. Such rows are rendered right after they are claimed, by the
+    renderer registered for their kind (``renderers``, handed in by the wiring: mail knows no
+    domain), and the message is stored before the first send, so a retry sends the very same
+    message (same Message-ID). A row that cannot be rendered (its registration erased, say)
+    is ``failed``; one whose kind's check says it no longer holds is ``withdrawn``.
 
 Results
     ``sent``; ``retry`` (4xx, timeout, connection trouble: exponential back-off with jitter);
@@ -43,15 +45,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Literal
 
 from piccolo.columns.combination import Combinable
 
 from events_service import db
 from events_service.clock import now_utc
-from events_service.mail.compose import ComposedEmail
 from events_service.mail.outbox import PENDING, Withdrawn, stored_text
+from events_service.mail.renderers import MessageRenderers
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from events_service.settings import Settings
@@ -61,12 +62,6 @@ __all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worke
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-#: Builds the emails outbox intents stand for, given the rows' ids: an email or the exception
-#: that stopped it, per id.
-Renderer = Callable[[list[int]], Awaitable[dict[int, EmailMessage | ComposedEmail | Exception]]]
-#: Of the given outbox rows (messages about a registration), those that have lost their
-#: point since they were written, each with the reason: they are withdrawn, not sent.
-OutdatedCheck = Callable[[list[int]], Awaitable[dict[int, str]]]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
@@ -136,8 +131,8 @@ class _Claimed:
     to_address: str
     message: str
     attempts: int
+    kind: str
     expires_at: datetime | None = None
-    registration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -204,8 +199,10 @@ class _GroupCommit:
 class Dispatcher:
     """Claims due outbox rows and sends them through `transport`.
 
-    ``now`` is injectable so tests can move time forward (back-off, leases). One Dispatcher
-    is used by one task at a time; run several processes (or Dispatchers) for more.
+    ``renderers`` knows, per message kind, how its intents become emails and whether a
+    message written earlier still holds (the wiring's ``worker.MESSAGE_RENDERERS``). ``now``
+    is injectable so tests can move time forward (back-off, leases). One Dispatcher is used
+    by one task at a time; run several processes (or Dispatchers) for more.
     """
 
     def __init__(
@@ -214,13 +211,12 @@ class Dispatcher:
         transport: Transport,
         worker_id: str | None = None,
         *,
+        renderers: MessageRenderers,
         now: Clock = now_utc,
         lease_seconds: float = 60.0,
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
         max_in_flight: int | None = None,
-        render: Renderer | None = None,
-        outdated: OutdatedCheck | None = None,
     ) -> None:
         if lease_seconds <= 2 * transport.max_send_seconds:
             raise ValueError(
@@ -240,8 +236,7 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self._clock = now
         self._rng = rng or random.Random()
-        self._render = render or self._render_registration_intents
-        self._outdated = outdated or self._outdated_registration_messages
+        self.renderers = renderers
 
     def _now(self) -> datetime:
         # SQLite compares timestamps as text: only ever write and compare UTC.
@@ -365,9 +360,9 @@ class Dispatcher:
                 return []
             rows = await o.update(
                 {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
-            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.send_after, o.expires_at, o.registration_id)
+            ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.kind, o.send_after, o.expires_at)
         rows.sort(key=lambda row: (row["send_after"], row["id"]))
-        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["expires_at"], r["registration_id"]) for r in rows]
+        return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["kind"], r["expires_at"]) for r in rows]
 
     def _ours(self, ids: Sequence[int]) -> Combinable:
         o = OutboxMessage
@@ -427,18 +422,6 @@ class Dispatcher:
                     released += len(rows)
         return released
 
-    async def _render_registration_intents(self, outbox_ids: list[int]) -> dict[int, EmailMessage | ComposedEmail | Exception]:
-        # The registrations domain knows what its intents say; mail only knows how to send.
-        from events_service.registrations.messages import render_outbox_intents
-
-        return await render_outbox_intents(outbox_ids, self.settings)
-
-    async def _outdated_registration_messages(self, outbox_ids: list[int]) -> dict[int, str]:
-        # Only the registrations domain knows which state a message was written for.
-        from events_service.registrations.messages import outdated_messages
-
-        return await outdated_messages(outbox_ids)
-
     async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
         """Withdraw what has expired or lost its point; render the claimed intents and store
         their messages before any is sent."""
@@ -452,12 +435,11 @@ class Dispatcher:
         rows = [row for row in rows if row.expires_at is None or row.expires_at > now]
         # Checked at every attempt, rendered or not: a confirmation stored with its join link
         # and retried (by back-off or by an organiser) after the person cancelled must not go.
-        about_registrations = [row.id for row in rows if row.registration_id is not None]
-        outdated = await self._outdated(about_registrations) if about_registrations else {}
+        outdated = await self.renderers.outdated([(row.id, row.kind) for row in rows]) if rows else {}
         failed += [_Outcome(row, "withdrawn", now, error=outdated[row.id]) for row in rows if row.id in outdated]
         rows = [row for row in rows if row.id not in outdated]
-        intents = [row.id for row in rows if not row.message]
-        results = await self._render(intents) if intents else {}
+        intents = [(row.id, row.kind) for row in rows if not row.message]
+        results = await self.renderers.render(intents, self.settings) if intents else {}
         for row in rows:
             if row.message:
                 ready.append(row)

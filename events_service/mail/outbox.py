@@ -20,7 +20,7 @@ from piccolo.utils.encoding import dump_json
 from events_service.clock import now_utc
 from events_service.db import run_sql
 from events_service.errors import Conflict, DomainError, NotFound
-from events_service.mail.compose import ComposedEmail
+from events_service.mail.mime import ComposedEmail
 from events_service.mail.schemas import OutboxItem, OutboxStatus
 from events_service.mail.tables import OutboxMessage
 

@@ -15,9 +15,11 @@ from events_service.companies.tables import Contact
 from events_service.db import write_transaction
 from events_service.events.service import agenda_by_event
 from events_service.events.tables import Event
-from events_service.mail.compose import ComposedEmail, build_email, qr_png, render_message
+from events_service.mail.compose import render_message
+from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
+from events_service.qr import qr_png
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token
 from events_service.settings import Settings
@@ -200,15 +202,6 @@ async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, se
     """The event's own SEQUENCE rose when it was cancelled, so the CANCEL outranks every REQUEST."""
     await _intent("event_cancelled", registration_id, f"event_cancelled:{registration_id}", {"was_confirmed": was_confirmed})
 
-
-async def render_outbox_intent(outbox_id: int, settings: Settings) -> ComposedEmail:
-    """The email one intent stands for; raises what `render_outbox_intents` reports."""
-    result = (await render_outbox_intents([outbox_id], settings)).get(outbox_id)
-    if result is None:
-        raise ValueError(f"outbox message {outbox_id} is not a registration's intent")
-    if isinstance(result, Exception):
-        raise result
-    return result
 
 #: The registration status each kind of message is written for. One whose registration has
 #: left that status (cancelled, promoted, erased) is withdrawn when a dispatcher claims it,

@@ -17,7 +17,6 @@ from uvicorn.logging import AccessFormatter
 
 from events_service.app import create_app
 from events_service.events.tables import Event, Speaker
-from events_service.mail.dispatcher import Dispatcher
 from events_service.mail.outbox import PENDING
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import FileTransport
@@ -26,6 +25,7 @@ from events_service.registrations.service import send_due_event_updates
 from events_service.registrations.tables import Registration
 from events_service.reminders.service import schedule_due
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.attendance.support import move_event, register
 from tests.attendance.test_privacy import _everything
 from tests.conftest import token_headers
@@ -163,7 +163,7 @@ async def test_erase_removes_the_persons_sent_mail_files(client: httpx.AsyncClie
     await register(client, talk["id"], ADA, "Ada", "Lovelace", company=1)
     await register(client, day["id"], BOB, "Bob", "Babbage", company=2)
     mail_dir = settings.mail_dir
-    stats = await Dispatcher(settings, FileTransport(mail_dir)).drain()
+    stats = await new_dispatcher(settings, FileTransport(mail_dir)).drain()
     assert stats.sent == 3
     assert len(_mail_files_mentioning(mail_dir, "Lovelace")) == 2
     # Files whose outbox rows are gone already (history pruned, another process's copy): only

@@ -13,9 +13,9 @@ import pytest
 from icalendar import Calendar
 
 from events_service.calendar import service as calendar_service
-from events_service.mail.dispatcher import Dispatcher
 from events_service.mail.transport import transport_from_settings
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.mail.support import SmtpSink
 from tests.mailparse import calendar_part, parse
 
@@ -76,7 +76,7 @@ class Mailbox:
     async def dispatch(self) -> list[Mail]:
         transport = transport_from_settings(self.settings)
         try:
-            stats = await Dispatcher(self.settings, transport, "calendar-tests").drain()
+            stats = await new_dispatcher(self.settings, transport, "calendar-tests").drain()
         finally:
             await transport.close()
         assert stats.failed == stats.retried == 0, stats

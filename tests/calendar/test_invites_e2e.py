@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 from icalendar import Calendar
 
-from events_service.mail.compose import QR_CONTENT_ID
 from events_service.mail.formatting import format_time_range
+from events_service.mail.mime import QR_CONTENT_ID
 from events_service.registrations.service import UPDATE_SETTLE_TIME, send_due_event_updates
 from events_service.settings import Settings
 from tests.calendar.conftest import Mail, Mailbox

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from events_service.mail.compose import RenderedMessage, build_email
+from events_service.mail.mime import RenderedMessage, build_email
 
 
 def free_port() -> int:

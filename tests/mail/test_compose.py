@@ -19,12 +19,8 @@ from PIL import Image
 
 from events_service.mail.compose import (
     KINDS,
-    QR_CONTENT_ID,
     MissingContextError,
-    RenderedMessage,
-    build_email,
     get_environment,
-    qr_png,
     render_message,
 )
 from events_service.mail.formatting import (
@@ -32,6 +28,8 @@ from events_service.mail.formatting import (
     format_event_datetime,
     format_time_range,
 )
+from events_service.mail.mime import QR_CONTENT_ID, RenderedMessage, build_email
+from events_service.qr import qr_png
 
 WINTER_START = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
 HOSTILE_TITLE = "<script>alert(1)</script> \"&' Caffè ☕\r\nBcc: evil@example.com"

@@ -14,9 +14,10 @@ import pytest
 
 from events_service.app import running_service
 from events_service.calendar.ics import CalendarEntry, build_invite
+from events_service.jobs import PeriodicJob
 from events_service.mail import outbox
-from events_service.mail.compose import RenderedMessage, build_email
 from events_service.mail.dispatcher import Dispatcher, DispatchStats, RetryPolicy
+from events_service.mail.mime import RenderedMessage, build_email
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import (
     FileTransport,
@@ -26,8 +27,8 @@ from events_service.mail.transport import (
     TemporaryFailure,
     classify,
 )
-from events_service.mail.worker import PeriodicJob
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.mail.support import Fault, ManualClock, SmtpSink, address, make_message
 
 SHORT_TIMEOUT = 0.5
@@ -87,7 +88,7 @@ async def test_every_message_arrives_exactly_once_through_every_fault(
     handler.add_fault(address(12), Fault("reply", times=-1, reply="550 5.1.1 No such user here"))
     handler.add_fault(address(30), Fault("reply", times=-1, reply="554 5.7.1 Message rejected"), at="DATA")
     transport = smtp(sink)
-    dispatcher = Dispatcher(service, transport, "test-worker", now=clock)
+    dispatcher = new_dispatcher(service, transport, "test-worker", now=clock)
 
     # The server refuses connections for a while: the batch goes back, nothing is lost.
     sink.stop()
@@ -129,7 +130,7 @@ async def test_a_550_fails_at_once_and_is_never_retried(service: Settings, sink:
     await enqueue_many(1)
     sink.handler.add_fault(address(0), Fault("reply", times=-1, reply="550 5.1.1 Unknown user"))
     transport = smtp(sink)
-    dispatcher = Dispatcher(service, transport, "w", now=clock)
+    dispatcher = new_dispatcher(service, transport, "w", now=clock)
     stats = await dispatcher.run_once()
     assert (stats.failed, stats.retried, stats.sent) == (1, 0, 0)
     for _ in range(3):
@@ -148,7 +149,7 @@ async def test_a_message_past_its_expiry_is_withdrawn_not_sent(service: Settings
         assert await outbox.enqueue(make_message(n), kind="reminder", idempotency_key=f"reminder:{n}:60:0", expires_at=expires)
     sink.handler.add_fault(address(1), Fault("reply", times=1, reply="451 4.3.0 Try later"))
     transport = smtp(sink)
-    dispatcher = Dispatcher(service, transport, "w", now=clock)
+    dispatcher = new_dispatcher(service, transport, "w", now=clock)
     assert (await dispatcher.run_once()).sent == 1
     clock.advance(hours=1)  # the retry falls due after the expiry
     stats = await dispatcher.run_once()
@@ -168,7 +169,7 @@ async def test_temporary_failures_back_off_exponentially_then_give_up(
     sink.handler.add_fault(address(0), Fault("reply", times=-1, reply="451 4.4.1 Try later"))
     transport = smtp(sink, connections=1)
     policy = RetryPolicy(max_attempts=5, base_delay=30, max_delay=200, jitter=0.2)
-    dispatcher = Dispatcher(service, transport, "w", now=clock, policy=policy, rng=random.Random(7))
+    dispatcher = new_dispatcher(service, transport, "w", now=clock, policy=policy, rng=random.Random(7))
     delays = []
     for attempt in range(1, 5):
         assert (await dispatcher.run_once()).retried == 1
@@ -195,11 +196,11 @@ async def test_a_dead_workers_rows_are_taken_over_once_the_lease_ends(
 ) -> None:
     await enqueue_many(5)
     transport = smtp(sink)
-    dead = Dispatcher(service, transport, "dead-worker", now=clock, lease_seconds=60)
+    dead = new_dispatcher(service, transport, "dead-worker", now=clock, lease_seconds=60)
     claimed = await dead._claim(3, clock(), clock() + timedelta(seconds=60))  # then SIGKILL
     assert len(claimed) == 3
 
-    other = Dispatcher(service, transport, "other-worker", now=clock, lease_seconds=60)
+    other = new_dispatcher(service, transport, "other-worker", now=clock, lease_seconds=60)
     first = await other.run_once()
     assert (first.claimed, first.sent) == (2, 2)  # the leased rows are not touched
     clock.advance(seconds=59)
@@ -216,7 +217,7 @@ async def test_a_dead_workers_rows_are_taken_over_once_the_lease_ends(
 async def test_a_result_for_a_row_taken_over_is_not_written(service: Settings, sink: SmtpSink, clock: ManualClock) -> None:
     """A worker that lost its lease (paused too long) does not overwrite the new owner's row."""
     await enqueue_many(1)
-    slow = Dispatcher(service, smtp(sink), "paused-worker", now=clock)
+    slow = new_dispatcher(service, smtp(sink), "paused-worker", now=clock)
     row = (await slow._claim(1, clock(), clock() + timedelta(seconds=60)))[0]
     await OutboxMessage.update({OutboxMessage.claimed_by: "new-owner"}).where(OutboxMessage.id == row.id)
     outcome = await slow._attempt(row)
@@ -229,7 +230,7 @@ async def test_a_result_for_a_row_taken_over_is_not_written(service: Settings, s
 async def test_stop_hands_the_unsent_rest_back_untouched(service: Settings, sink: SmtpSink, clock: ManualClock) -> None:
     await enqueue_many(6)
     transport = smtp(sink)
-    dispatcher = Dispatcher(service, transport, "w", now=clock)
+    dispatcher = new_dispatcher(service, transport, "w", now=clock)
     stop = asyncio.Event()
     stop.set()
     stats = await dispatcher.run_once(stop=stop)
@@ -252,7 +253,7 @@ async def test_one_connection_is_reused_for_a_whole_batch(service: Settings, sin
 
     sink.handler.handle_RCPT = counting_rcpt  # type: ignore[method-assign]
     transport = smtp(sink, connections=1)
-    stats = await Dispatcher(service, transport, "w", now=clock).drain(batch_size=10)
+    stats = await new_dispatcher(service, transport, "w", now=clock).drain(batch_size=10)
     await transport.close()
     assert stats.sent == 25
     assert len(sessions) == 1
@@ -288,7 +289,7 @@ async def test_file_transport_writes_parseable_eml_files(service: Settings, cloc
     await outbox.enqueue(invite, kind="confirmed", idempotency_key="confirmed:9")
     await enqueue_many(2)
     transport = FileTransport(service.mail_dir)
-    stats = await Dispatcher(service, transport, "w", now=clock).drain()
+    stats = await new_dispatcher(service, transport, "w", now=clock).drain()
     assert stats.sent == 3
 
     files = sorted(service.mail_dir.iterdir())
@@ -315,7 +316,7 @@ async def test_the_worker_runs_inside_the_service_and_stops_with_it(settings: Se
         ran.set()
 
     with_worker = dataclasses.replace(settings, run_worker=True)
-    from events_service.mail import worker as worker_module
+    from events_service import worker as worker_module
 
     worker_module.PERIODIC_JOBS.append(PeriodicJob("test-job", job, every_seconds=60))
     try:
@@ -350,8 +351,8 @@ def test_smtp_urls() -> None:
 def test_a_lease_must_outlast_a_send(settings: Settings) -> None:
     transport = SmtpTransport.from_url("smtp://relay.internal?timeout=10")
     with pytest.raises(ValueError, match="lease_seconds"):
-        Dispatcher(settings, transport, lease_seconds=15)
-    assert Dispatcher(settings, transport, lease_seconds=60).lease == timedelta(seconds=60)
+        new_dispatcher(settings, transport, lease_seconds=15)
+    assert new_dispatcher(settings, transport, lease_seconds=60).lease == timedelta(seconds=60)
 
 
 def test_failures_are_classified_temporary_or_permanent() -> None:

@@ -9,10 +9,11 @@ import asyncio
 import httpx
 
 from events_service.mail import outbox
-from events_service.mail.dispatcher import Dispatcher, RetryPolicy
+from events_service.mail.dispatcher import RetryPolicy
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.factories import published_event, registration_payload
 from tests.mail.support import Fault, ManualClock, SmtpSink
 
@@ -41,7 +42,7 @@ async def test_a_failed_confirmation_retried_after_a_cancellation_is_withdrawn(
 ) -> None:
     clock = ManualClock()
     transport = SmtpTransport.from_url(sink.url(timeout=0.5))
-    dispatcher = Dispatcher(settings, transport, "w", now=clock, policy=RetryPolicy(max_attempts=1))
+    dispatcher = new_dispatcher(settings, transport, "w", now=clock, policy=RetryPolicy(max_attempts=1))
     try:
         confirmation, token = await _confirmed_online(client, organiser)
         sink.handler.add_fault(ADA, Fault("reply", times=1, reply="451 4.3.0 Mailbox busy, try later"))
@@ -68,7 +69,7 @@ async def test_a_confirmation_in_flight_while_the_person_cancels_is_not_sent_on_
     `sending`: it cannot be withdrawn then); the server answers 451; the retry must not send."""
     clock = ManualClock()
     transport = SmtpTransport.from_url(sink.url(timeout=5))
-    dispatcher = Dispatcher(settings, transport, "w", now=clock)
+    dispatcher = new_dispatcher(settings, transport, "w", now=clock)
     try:
         confirmation, token = await _confirmed_online(client, organiser)
         # The server takes its time over the message, then refuses it for now.

@@ -16,10 +16,10 @@ import pytest
 
 from events_service.db import write_transaction
 from events_service.mail import outbox
-from events_service.mail.dispatcher import Dispatcher
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.mail.support import SmtpSink, make_message
 
 CONNECTIONS = 4  # SMTP connections per worker
@@ -116,7 +116,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(postgres_only: Settings, 
     arrived = sink.handler.counts()
     assert set(arrived) == message_ids, "a message was lost"
     duplicates = sum(count - 1 for count in arrived.values())
-    in_flight = Dispatcher(postgres_only, SmtpTransport.from_url(sink.url(connections=CONNECTIONS))).max_in_flight
+    in_flight = new_dispatcher(postgres_only, SmtpTransport.from_url(sink.url(connections=CONNECTIONS))).max_in_flight
     print(f"\nSIGKILL mid-batch: {orphaned} rows orphaned in 'sending', {duplicates} sent twice (bound {in_flight})")
     # Sent but not yet recorded when the worker died: at most what one worker has in flight.
     assert duplicates <= in_flight

@@ -390,8 +390,8 @@ async def test_cancellations_racing_the_scheduler_leave_no_reminder_behind(
 async def test_a_reminder_still_queued_when_the_event_starts_is_withdrawn_not_sent(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, tmp_path: Any
 ) -> None:
-    from events_service.mail.dispatcher import Dispatcher
     from events_service.mail.transport import FileTransport
+    from events_service.worker import new_dispatcher
 
     event = await published_event(client, organiser, starts=future(days=3))
     registration = await _register(client, event["id"], "late.worker@x.example")
@@ -402,7 +402,7 @@ async def test_a_reminder_still_queued_when_the_event_starts_is_withdrawn_not_se
     # The worker was down until after the start: the reminder has lost its point.
     after_start = _start(event) + MINUTE
     mail_dir = tmp_path / "mail"
-    stats = await Dispatcher(settings, FileTransport(mail_dir), now=lambda: after_start).drain()
+    stats = await new_dispatcher(settings, FileTransport(mail_dir), now=lambda: after_start).drain()
     assert stats.withdrawn == 1 and stats.sent == 1  # the confirmation went; the reminder did not
     row = (await _reminders(registration["id"]))[0]
     assert row["status"] == "withdrawn" and "expired" in row["last_error"]

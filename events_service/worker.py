@@ -1,4 +1,7 @@
-"""The background worker: the mail dispatcher plus the periodic jobs (reminders, …).
+"""Wiring of the background worker: the mail dispatcher, with every domain's message
+renderers, plus every domain's periodic jobs (reminders, event-update notices, attendance
+follow-up). Each domain lists its own in its ``background`` module; this module only
+collects them, so mail/ and the domains below know nothing of each other.
 
 It runs inside ``events-service serve`` (when EVENTS_RUN_WORKER is on, the default) or on
 its own as ``events-service worker``. Any number of workers may run against PostgreSQL;
@@ -10,40 +13,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
 
-from events_service.attendance.service import finalise_ended_events
+from events_service.attendance import background as attendance
 from events_service.clock import now_utc
+from events_service.jobs import PeriodicJob
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
+from events_service.mail.renderers import MessageRenderers
 from events_service.mail.transport import Transport, transport_from_settings
-from events_service.registrations.service import send_due_event_updates
-from events_service.reminders.service import schedule_due
+from events_service.registrations import background as registrations
+from events_service.reminders import background as reminders
 from events_service.settings import Settings
 
-__all__ = ["PERIODIC_JOBS", "PeriodicJob", "Worker", "running_worker"]
+__all__ = ["MESSAGE_RENDERERS", "PERIODIC_JOBS", "Worker", "new_dispatcher", "running_worker"]
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    """``run(settings)`` every ``every_seconds``. A job must be safe to run in several
-    workers at once (e.g. outbox idempotency keys): no worker is the only one."""
-
-    name: str
-    run: Callable[[Settings], Awaitable[object]]
-    every_seconds: float
-
+#: How every kind of outbox intent becomes an email, whichever domain wrote it.
+MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS])
 
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
-PERIODIC_JOBS: list[PeriodicJob] = [
-    # The look-ahead (15 min) is longer than the period: each reminder is queued before its moment.
-    PeriodicJob("reminders", schedule_due, every_seconds=60),
-    PeriodicJob("event-updates", send_due_event_updates, every_seconds=30),
-    PeriodicJob("attendance-follow-up", finalise_ended_events, every_seconds=600),
-]
+PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS]
+
+
+def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:
+    """A Dispatcher that renders every domain's intents (tests and benchmarks use it too)."""
+    return Dispatcher(settings, transport, worker_id, renderers=MESSAGE_RENDERERS, **options)  # type: ignore[arg-type]
 
 
 class Worker:
@@ -64,9 +60,7 @@ class Worker:
         self.jobs = list(PERIODIC_JOBS if jobs is None else jobs)
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
-        self.dispatcher = Dispatcher(
-            settings, self.transport, worker_id, now=now, lease_seconds=lease_seconds
-        )
+        self.dispatcher = new_dispatcher(settings, self.transport, worker_id, now=now, lease_seconds=lease_seconds)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set; then the batch in hand is finished and connections closed."""
