@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from litestar import Litestar, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import ValidationException
 from litestar.logging.config import LoggingConfig
@@ -33,7 +32,7 @@ from events_service.registrations.routes import (
 from events_service.settings import Settings
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
-from events_service.web.routes import CSRF_EXCLUDE, web_router
+from events_service.web.routes import web_router
 from events_service.web.session import SESSION_STORE, session_store
 from events_service.worker import running_worker
 
@@ -85,9 +84,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         # The console's sessions (web/session.py: which store, and why).
         stores={SESSION_STORE: session_store(settings)},
-        # CSRF protects the HTML forms only; /api, calendar and .ics clients carry no cookie.
-        csrf_config=CSRFConfig(secret=settings.secret_key, exclude=CSRF_EXCLUDE, cookie_samesite="lax",
-                               cookie_httponly=False, cookie_secure=settings.base_url.startswith("https://")),
         # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings)],

@@ -6,15 +6,13 @@ from litestar import Router
 
 from events_service.settings import Settings
 from events_service.web.console import Console
+from events_service.web.csrf import csrf_middleware
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
 from events_service.web.public import PublicPages, registration_form_controller
 from events_service.web.session import console_auth
-
-#: The paths CSRF protection leaves alone: machine clients with their own credentials.
-CSRF_EXCLUDE = ["^/api(/|$)", "^/calendar/", "^/events/", "^/schema"]
 
 
 def web_router(settings: Settings) -> Router:
     console = Router(path="/", route_handlers=[Console], middleware=[console_auth(settings).middleware])
     return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), console],
-                  exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
+                  middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
