@@ -108,6 +108,29 @@ def organiser_create(email: str, name: str, password: str, role: str) -> None:
     click.echo(f"organiser {created.id} created: {created.email} ({created.role})")
 
 
+@organiser.command("sign-out")
+@click.argument("email")
+def organiser_sign_out(email: str) -> None:
+    """End every console session the organiser has open, on every device (their next page
+    asks them to sign in again)."""
+    from events_service.organisers.schemas import CurrentOrganiser
+    from events_service.organisers.service import find_organiser
+    from events_service.web.session import end_sessions_of, session_store
+
+    settings = _settings()
+
+    async def work() -> CurrentOrganiser | None:
+        found = await find_organiser(email)
+        if found is not None:
+            await end_sessions_of(session_store(settings), found.id)
+        return found
+
+    found = _run(settings, work)
+    if found is None:
+        raise click.ClickException(f"no organiser with email {email}")
+    click.echo(f"every console session of {found.email} is ended")
+
+
 @main.command()
 @click.option("--if-empty", is_flag=True, help="load only into a database without events or companies")
 def demo(if_empty: bool) -> None:

@@ -69,3 +69,8 @@ def _password_matches(password_hash: str, password: str) -> bool:
 async def get_organiser(organiser_id: int) -> CurrentOrganiser | None:
     row = await Organiser.select().where(Organiser.id == organiser_id).first()
     return _current(row) if row else None
+
+
+async def find_organiser(email: str) -> CurrentOrganiser | None:
+    row = await Organiser.select().where(Organiser.email == email.strip().lower()).first()
+    return _current(row) if row else None

@@ -14,6 +14,10 @@ A session is written once, when it starts, and lasts SESSION_MAX_AGE from then w
 use (the store forgets it then, and `signed_in_organiser` refuses it past its `expires_at`
 should a store keep it longer). Its id is always new at sign-in, never one the browser
 brought, so a planted cookie cannot be signed in (session fixation).
+
+Ending every session of one organiser (`events-service organiser sign-out EMAIL`, an
+administrator's tool: a lost laptop, a colleague who left) records when they were ended, in a
+namespace of the store of its own; a session started before that is refused.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionConfig,
 )
 from litestar.security.session_auth import SessionAuth
-from litestar.stores.base import Store
+from litestar.stores.base import NamespacedStore, Store
 from litestar.stores.file import FileStore
 from litestar.types import Empty, Message, ScopeSession
 
@@ -45,19 +49,33 @@ SESSION_STORE = "console_sessions"
 #: The paths that need no session: the sign-in form, and signing out (which ends whatever is there).
 OPEN_PATHS = ["^/console/login$", "^/console/logout$"]
 
-_ORGANISER, _EXPIRES_AT, _STARTING = "organiser", "expires_at", "starting"
+_ORGANISER, _SIGNED_IN_AT, _EXPIRES_AT, _STARTING = "organiser", "signed_in_at", "expires_at", "starting"
 
 
-def session_store(settings: Settings) -> Store:
+def session_store(settings: Settings) -> NamespacedStore:
     """Where console sessions live (see the module's docstring)."""
     path = settings.var_dir / "console_sessions"
     Path(path).mkdir(parents=True, exist_ok=True)
     return FileStore(path)
 
 
+def _ended(store: Store) -> Store:
+    """When each organiser's sessions were last ended, apart from the sessions themselves (a
+    session's id cannot name one of these)."""
+    if not isinstance(store, NamespacedStore):
+        raise TypeError("the console's session store must have namespaces (session_store)")
+    return store.with_namespace("ended")
+
+
+async def end_sessions_of(store: Store, organiser_id: int) -> None:
+    """End every session `organiser_id` has open now (a sign-in afterwards starts afresh)."""
+    await _ended(store).set(str(organiser_id), repr(_now()), expires_in=SESSION_MAX_AGE)
+
+
 def start_session(request: Request[Any, Any, Any], organiser: CurrentOrganiser) -> None:
     """Sign `organiser` in: the answer carries the cookie of a new session."""
-    request.set_session({_ORGANISER: organiser.id, _EXPIRES_AT: _now() + SESSION_MAX_AGE, _STARTING: True})
+    now = _now()
+    request.set_session({_ORGANISER: organiser.id, _SIGNED_IN_AT: now, _EXPIRES_AT: now + SESSION_MAX_AGE, _STARTING: True})
 
 
 def end_session(request: Request[Any, Any, Any]) -> None:
@@ -69,11 +87,16 @@ def _now() -> float:
     return time.time()
 
 
-async def signed_in_organiser(session: dict[str, Any], _: ASGIConnection[Any, Any, Any, Any]) -> CurrentOrganiser | None:
+async def signed_in_organiser(session: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentOrganiser | None:
     """The organiser of an open session, read afresh (a changed role counts at once; a deleted
     account ends its sessions); None ends the session."""
-    organiser_id, expires_at = session.get(_ORGANISER), session.get(_EXPIRES_AT)
-    if not isinstance(organiser_id, int) or not isinstance(expires_at, (int, float)) or expires_at <= _now():
+    organiser_id, signed_in_at, expires_at = session.get(_ORGANISER), session.get(_SIGNED_IN_AT), session.get(_EXPIRES_AT)
+    if not isinstance(organiser_id, int) or not isinstance(signed_in_at, float) or not isinstance(expires_at, float):
+        return None
+    if expires_at <= _now():
+        return None
+    ended = await _ended(connection.app.stores.get(SESSION_STORE)).get(str(organiser_id))
+    if ended is not None and signed_in_at <= float(ended):
         return None
     return await get_organiser(organiser_id)
 
