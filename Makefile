@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser translations translations-compile
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,21 @@ browser:
 
 test: $(INSTALLED) lint browser
 	$(BIN)/python -m pytest -W error::DeprecationWarning:events_service -q $(PYTEST_ARGS)
+
+# The words of the pages and emails are gettext catalogs (events_service/locale/<lang>/LC_MESSAGES).
+# `make translations` extracts them from the code and templates (babel.cfg) into messages.pot and
+# merges that into every language's .po: translate the new, empty msgstr there. A language is a
+# new catalog (pybabel init -l <code> -i events_service/locale/messages.pot -d events_service/locale)
+# plus its code in events_service/languages.py.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project events-service \
+		-o events_service/locale/messages.pot .
+	$(BIN)/pybabel update -i events_service/locale/messages.pot -d events_service/locale -D messages \
+		--ignore-obsolete --no-fuzzy-matching --ignore-pot-creation-date
+
+# The .mo files a build ships (the service compiles a missing or older one itself at first use).
+translations-compile: $(INSTALLED)
+	$(BIN)/pybabel compile -d events_service/locale -D messages --statistics
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -5,5 +5,5 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 #: The API's `language` fields; the tuple below is derived from it so the two cannot drift.
-Language = Literal["it", "en"]
+Language = Literal["it", "en", "de"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)

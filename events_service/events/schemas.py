@@ -3,11 +3,11 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from events_service.languages import Language
 from events_service.validation import MULTI_LINE, SINGLE_LINE, moments_in_window
 
 Kind = Literal["tech_talk", "tech_day"]
 Mode = Literal["online", "in_person", "hybrid"]
-Language = Literal["it", "en"]
 Status = Literal["draft", "published", "cancelled"]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with an offset")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]

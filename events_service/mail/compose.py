@@ -1,7 +1,8 @@
 """Compose outgoing emails: render the jinja2 templates of one message (no network, no database).
 
 ``render_message(kind, language, context)`` -> :class:`~events_service.mail.mime.RenderedMessage`
-(subject, plain text, HTML) from ``events_service/email_templates/<language>/<kind>.{subject,txt,html}.j2``.
+(subject, plain text, HTML) from ``events_service/email_templates/<kind>.{subject,txt,html}.j2``,
+one set of templates whose words come from the language's gettext catalog (i18n.py).
 ``mail/mime.py`` then makes the bytes (``build_email``), with the invite and the QR code.
 
 Context (one shape for every kind)
@@ -72,6 +73,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from events_service.i18n import install_gettext
 from events_service.mail.formatting import (
     format_duration_until,
     format_event_date,
@@ -191,6 +193,7 @@ def get_environment() -> Environment:
         keep_trailing_newline=False,
         auto_reload=False,
     )
+    install_gettext(env, "language")  # {% trans %} and _() speak the context's `language`
     env.filters.update(
         event_datetime=format_event_datetime,
         event_date=format_event_date,
@@ -258,7 +261,7 @@ def _tidy_text(value: str) -> str:
 def render_message(kind: str, language: str, context: Mapping[str, Any]) -> RenderedMessage:
     """Render the subject, plain-text and HTML bodies of one message.
 
-    ``language`` is ``"it"`` or ``"en"`` (anything else -> ``"en"``). The context keys
+    ``language`` is one of LANGUAGES (anything else -> ``"en"``). The context keys
     each kind needs are listed in this module's docstring. Raises ``ValueError`` for an
     unknown kind and :class:`MissingContextError` (a ``KeyError``) for a missing key.
     The subject is a single stripped line: CR/LF in a title cannot add a header.
@@ -283,9 +286,9 @@ def render_message(kind: str, language: str, context: Mapping[str, Any]) -> Rend
         ctx["changes"] = [str(line) for line in ctx["changes"]]
 
     env = get_environment()
-    subject = env.get_template(f"{lang}/{kind}.subject.j2").render(ctx)
-    text = env.get_template(f"{lang}/{kind}.txt.j2").render(ctx)
-    html = env.get_template(f"{lang}/{kind}.html.j2").render(ctx)
+    subject = env.get_template(f"{kind}.subject.j2").render(ctx)
+    text = env.get_template(f"{kind}.txt.j2").render(ctx)
+    html = env.get_template(f"{kind}.html.j2").render(ctx)
     return RenderedMessage(
         subject=single_line(subject),
         text=_tidy_text(text),

@@ -1,8 +1,8 @@
 """Locale-aware formatting of dates, times and durations for emails (Babel).
 
-Only two languages exist: ``it`` and ``en`` (anything else falls back to ``en``).
-English uses the British (``en_GB``) CLDR patterns - "Tuesday, 24 November 2026" and a
-24-hour clock - which is what a European audience expects.
+The languages are LANGUAGES (languages.py; anything else falls back to ``en``), each written
+with its own CLDR patterns. English uses the British (``en_GB``) ones - "Tuesday, 24 November
+2026" and a 24-hour clock - which is what a European audience expects; German the Swiss ones.
 
 The timezone abbreviation is the IANA one for the event's zone *at that instant*
 (``CET`` in winter, ``CEST`` in summer for Europe/Rome). Babel's own ``z`` pattern is not
@@ -30,7 +30,8 @@ __all__ = [
     "normalise_language",
 ]
 
-_LOCALES = {"it": "it_IT", "en": "en_GB"}
+#: The CLDR locale of a language where its region matters; any other language is its own code.
+_LOCALES = {"en": "en_GB", "de": "de_CH"}
 _TIME_PATTERN = "HH:mm"
 _EN_DASH = "\u2013"
 
@@ -43,7 +44,8 @@ def normalise_language(language: str | None) -> str:
 
 @lru_cache(maxsize=8)
 def _locale(language: str) -> Locale:
-    return Locale.parse(_LOCALES[normalise_language(language)])
+    code = normalise_language(language)
+    return Locale.parse(_LOCALES.get(code, code))
 
 
 @lru_cache(maxsize=64)

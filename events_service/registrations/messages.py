@@ -15,6 +15,7 @@ from events_service.companies.tables import Contact
 from events_service.db import write_transaction
 from events_service.events.service import agenda_by_event
 from events_service.events.tables import Event
+from events_service.i18n import N_, translator
 from events_service.mail.compose import render_message
 from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
@@ -306,16 +307,8 @@ def _render_intent(
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 
 
-_CHANGE_LABELS = {
-    "it": {"time": "Nuovo orario: {value}", "place": "Nuovo luogo: {value}", "link": "Nuovo link per partecipare: {value}",
-           "mode": "Nuova modalità: {value}", "online": "online"},
-    "en": {"time": "New time: {value}", "place": "New place: {value}", "link": "New joining link: {value}",
-           "mode": "New format: {value}", "online": "online"},
-}
-_MODE_NAMES = {
-    "it": {"online": "online", "in_person": "in presenza", "hybrid": "ibrida"},
-    "en": {"online": "online", "in_person": "in person", "hybrid": "hybrid"},
-}
+#: An event's mode inside an email's sentence (lower case, unlike the pages' labels).
+_MODE_NAMES = {"online": N_("online"), "in_person": N_("in person"), "hybrid": N_("hybrid")}
 
 
 def change_lines(changed: list[str], event: dict[str, Any], registration: dict[str, Any]) -> list[str]:
@@ -323,18 +316,18 @@ def change_lines(changed: list[str], event: dict[str, Any], registration: dict[s
     from events_service.calendar.service import venue_text
     from events_service.mail.formatting import format_time_range
 
-    language = registration["language"] if registration["language"] in _CHANGE_LABELS else "en"
-    labels = _CHANGE_LABELS[language]
+    language = registration["language"]
+    _ = translator(language)
     lines = []
     if {"starts_at", "ends_at"} & set(changed):
         when = format_time_range(event["starts_at"], event["ends_at"], event["timezone"], language)
-        lines.append(labels["time"].format(value=when))
+        lines.append(_("New time: {value}").format(value=when))
     if "mode" in changed:
-        lines.append(labels["mode"].format(value=_MODE_NAMES[language][event["mode"]]))
+        lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event["mode"]])))
     if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration["attendance_mode"] == "in_person":
-        lines.append(labels["place"].format(value=venue_text(event) or "—"))
+        lines.append(_("New place: {value}").format(value=venue_text(event) or "—"))
     if "online_url" in changed and _sees_join_link(registration) and event["online_url"]:
-        lines.append(labels["link"].format(value=event["online_url"]))
+        lines.append(_("New joining link: {value}").format(value=event["online_url"]))
     return lines
 
 

@@ -4,11 +4,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from events_service.events.schemas import PublicEventOut
+from events_service.languages import Language
 from events_service.validation import SINGLE_LINE
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
 AttendanceMode = Literal["in_person", "online"]
-Language = Literal["it", "en"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320), SINGLE_LINE]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100), SINGLE_LINE]
 

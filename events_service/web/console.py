@@ -28,10 +28,9 @@ from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import service as registrations
 from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
-from events_service.web import service as web
 from events_service.web.chart import registrations_chart
 from events_service.web.forms import FormErrors
-from events_service.web.pages import page_language, render
+from events_service.web.pages import page_translator, render
 from events_service.web.session import end_session, start_session
 
 
@@ -54,8 +53,9 @@ class Console(Controller):
         try:
             user = await authenticate(email, password)
         except OrganiserError:
+            _ = page_translator(request)
             return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
-                          error=web.translator(page_language(request))("login_failed"))
+                          error=_("Wrong email or password."))
         target = "/console" if user.role != "checkin" else "/console/checkin"
         if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
             target = next_path
@@ -104,14 +104,14 @@ class Console(Controller):
         form = await request.form()
         # The form's one-time key: sent twice (a double click, a resend), it makes one event.
         form_key = forms.form_key_of(form.get("form_key"))
-        values, data, follow_up, errors = event_form.checked_event_form(form, EventCreate, web.translator(page_language(request)))
+        values, data, follow_up, errors = event_form.checked_event_form(form, EventCreate, page_translator(request))
         if data is not None and follow_up is not None:
             try:
                 event = await events.create_event(data, once_key=form_key)
                 await attendance.update_follow_up(event.id, follow_up)
                 return Redirect(path=f"/console/events/{event.id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
-                errors.add(None, forms.error_text(error, web.translator(page_language(request))))
+                errors.add(None, forms.error_text(error, page_translator(request)))
         return render(request, "console/event_form.html", status_code=422, event=None, values=values, errors=errors,
                       form_key=form_key or forms.new_form_key())
 
@@ -127,7 +127,7 @@ class Console(Controller):
     @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
         event = await events.get_event(event_id)
-        values, data, follow_up, errors = event_form.checked_event_form(await request.form(), EventPatch, web.translator(page_language(request)))
+        values, data, follow_up, errors = event_form.checked_event_form(await request.form(), EventPatch, page_translator(request))
         if data is not None and follow_up is not None:
             try:
                 # Both are checked above: the event is saved first, so a rule it breaks
@@ -136,7 +136,7 @@ class Console(Controller):
                 await attendance.update_follow_up(event_id, follow_up)
                 return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
-                errors.add(None, forms.error_text(error, web.translator(page_language(request))))
+                errors.add(None, forms.error_text(error, page_translator(request)))
         return render(request, "console/event_form.html", status_code=422, event=event, values=values, errors=errors,
                       follow_up=await attendance.get_follow_up(event_id))
 
@@ -147,7 +147,7 @@ class Console(Controller):
         except DomainError as error:
             event = await events.get_event(event_id)
             follow_up = await attendance.get_follow_up(event_id)
-            errors = FormErrors(general=[forms.error_text(error, web.translator(page_language(request)))])
+            errors = FormErrors(general=[forms.error_text(error, page_translator(request))])
             return render(request, "console/event_form.html", status_code=error.status_code, event=event,
                           values=event_form.event_values(event, follow_up), errors=errors, follow_up=follow_up)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
@@ -204,15 +204,15 @@ class Console(Controller):
         code = str((await request.form()).get("code", "")).strip()
         result = error = None
         status_code = 200
-        t = web.translator(page_language(request))
+        _ = page_translator(request)
         if not code:
-            error, status_code = t("checkin_empty"), 422
+            error, status_code = _("scan or type a code"), 422
         else:
             try:
                 result = await attendance.check_in(event_id, code, user.id, settings)
             except DomainError as failure:
                 # an unknown code has a fixed message; a conflict names the person or the event
-                error = t("checkin_unknown") if failure.status_code == 404 else failure.detail
+                error = _("unknown check-in code: it is not a code of this programme, or it has been replaced") if failure.status_code == 404 else failure.detail
                 status_code = failure.status_code
         return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
                       stats=await registrations.event_stats(event_id))
@@ -230,7 +230,8 @@ class Console(Controller):
         result = error = None
         status_code = 200
         if not isinstance(upload, UploadFile) or not upload.filename:
-            error, status_code = web.translator(page_language(request))("choose_report"), 422
+            _ = page_translator(request)
+            error, status_code = _("choose the participant report (CSV) to upload"), 422
         else:
             try:
                 content = await upload.read()

@@ -17,6 +17,7 @@ import msgspec
 from events_service.attendance.schemas import FollowUpPatch
 from events_service.errors import DomainError
 from events_service.events.schemas import EventCreate
+from events_service.i18n import N_, Translate
 from events_service.settings import DEFAULT_TIMEZONE
 from events_service.validation import MAX_REMINDER_MINUTES, MAX_REMINDERS, zone
 from events_service.web.forms import ERROR_PATH, FormErrors, form_values
@@ -137,20 +138,20 @@ _EVENT_FORM_FIELDS = {"reminder_offsets_minutes": "reminder_offsets"}
 
 def event_form_error(error: msgspec.ValidationError) -> tuple[str | None, str]:
     """The console's event form field a msgspec error is about (`$.venue.name` -> venue_name),
-    and the key of a translated message for it."""
+    and the message for it (English, translated where it is shown)."""
     text = str(error)
     match = ERROR_PATH.search(text)
     name = None
     if match:
-        top, _, sub = match.groups()
+        top, _index, sub = match.groups()
         name = f"venue_{sub}" if top == "venue" and sub else _EVENT_FORM_FIELDS.get(top, top)
     if "matching regex" in text:
-        return name, "error_url"
+        return name, N_("a full address starting with http:// or https://")
     if "length" in text:
-        return name, "error_text_length"
+        return name, N_("too long (or empty)")
     if ">=" in text or "<=" in text:
-        return name, "error_number_range"
-    return name, "error_invalid"
+        return name, N_("a number out of range")
+    return name, N_("this value is not valid")
 
 
 _OFFSET = re.compile(r"^(\d{1,6}(?:\.\d{1,3})?)\s*([a-z]*)$")
@@ -250,7 +251,7 @@ def _int_or_none(text: str) -> int | None:
     return int(text) if text.strip() else None
 
 
-def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[str, Any]:
+def _event_payload(values: dict[str, str], errors: FormErrors, _: Translate) -> dict[str, Any]:
     """The event form as the API's JSON would carry it; what cannot be read is an error next
     to its field."""
     payload: dict[str, Any] = {}
@@ -267,20 +268,20 @@ def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[s
         try:
             payload[name] = parse_local(values[name], tz)
         except ValueError:
-            errors.add(name, t("error_datetime"))
+            errors.add(name, _("date and time like 2026-12-01T09:30"))
     for name in ("starts_at", "ends_at", "title", "capacity"):
         if not values[name]:
-            errors.add(name, t("error_required"))
+            errors.add(name, _("required"))
     for name in ("capacity", "online_capacity", "max_per_company"):
         try:
             payload[name] = _int_or_none(values[name])
         except ValueError:
-            errors.add(name, t("error_whole_number"))
+            errors.add(name, _("a whole number"))
     try:
         payload["reminder_offsets_minutes"] = parse_offsets(values["reminder_offsets"])
     except OffsetError as error:
-        message = {"range": t("error_offsets_range"), "count": t("error_offsets_count")}.get(error.reason)
-        errors.add("reminder_offsets", message or t("error_offsets").format(text=error.text))
+        message = {"range": _("each reminder between 1 minute and 60 days before the event"), "count": _("at most 6 reminders")}.get(error.reason)
+        errors.add("reminder_offsets", message or _("“{text}” is not a reminder time: write e.g. 1d, 3h, 30m").format(text=error.text))
     venue = {part: values[f"venue_{part}"] for part in ("name", "address", "city")}
     payload["venue"] = venue if any(venue.values()) else None
     payload["online_url"] = values["online_url"] or None
@@ -291,29 +292,29 @@ def _event_payload(values: dict[str, str], errors: FormErrors, t: Any) -> dict[s
         try:
             payload["agenda"] = parse_agenda(values["agenda"], payload["starts_at"], tz)
         except AgendaLineError as error:
-            errors.add("agenda", t("error_agenda_line").format(line=error.line))
+            errors.add("agenda", _("agenda line {line}: write it as 09:00-09:30 | Title | Speaker").format(line=error.line))
         except AgendaTooLong:
-            errors.add("agenda", t("error_agenda_too_long").format(items=MAX_AGENDA_ITEMS, chars=MAX_AGENDA_LINE))
+            errors.add("agenda", _("The agenda is too long: at most {items} sessions, one a line of at most {chars} characters.").format(items=MAX_AGENDA_ITEMS, chars=MAX_AGENDA_LINE))
     return payload
 
 
-def _add_validation_error(errors: FormErrors, error: msgspec.ValidationError, t: Any) -> None:
+def _add_validation_error(errors: FormErrors, error: msgspec.ValidationError, _: Translate) -> None:
     """A msgspec error next to the form's field it is about, translated; one about no field
     of the form is shown above the form as msgspec words it."""
-    name, key = event_form_error(error)
+    name, message = event_form_error(error)
     if name in EVENT_FIELDS:
-        errors.add(name, t(key))
+        errors.add(name, _(message))
     else:
         errors.add(None, str(error))
 
 
-def checked_event_form(form: Any, struct: type[Any], t: Any) -> tuple[dict[str, str], Any, FollowUpPatch | None, FormErrors]:
+def checked_event_form(form: Any, struct: type[Any], _: Translate) -> tuple[dict[str, str], Any, FollowUpPatch | None, FormErrors]:
     """The event form read and checked as a whole before anything is saved: what was typed,
     the event as `struct` (EventCreate or EventPatch) and the follow-up links, or the errors.
     Reminders or links a form does not carry at all are left as they are (or the default)."""
     values = form_values(form, EVENT_FIELDS)
     errors = FormErrors()
-    payload = _event_payload(values, errors, t)
+    payload = _event_payload(values, errors, _)
     if "reminder_offsets" not in form:
         payload.pop("reminder_offsets_minutes", None)
     event = None
@@ -328,12 +329,12 @@ def checked_event_form(form: Any, struct: type[Any], t: Any) -> tuple[dict[str, 
             try:
                 value = int(value)
             except ValueError:
-                errors.add(name, t("error_whole_number"))
+                errors.add(name, _("a whole number"))
                 continue
         try:
             links[name] = getattr(msgspec.convert({name: value}, FollowUpPatch), name)
         except msgspec.ValidationError as error:
-            _add_validation_error(errors, error, t)
+            _add_validation_error(errors, error, _)
     follow_up = None if errors else FollowUpPatch(**links)
     if not errors:
         if struct is EventCreate:
@@ -341,5 +342,5 @@ def checked_event_form(form: Any, struct: type[Any], t: Any) -> tuple[dict[str, 
         try:
             event = msgspec.convert(payload, struct)
         except msgspec.ValidationError as error:
-            _add_validation_error(errors, error, t)
+            _add_validation_error(errors, error, _)
     return values, event, follow_up, errors

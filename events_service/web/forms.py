@@ -15,7 +15,9 @@ import msgspec
 
 from events_service.companies.service import checked_vat_id
 from events_service.errors import DomainError
+from events_service.i18n import N_, Translate
 from events_service.validation import normalise_email
+from events_service.web.labels import SERVICE_ERRORS, label_of
 
 COLLEAGUE_SLOTS = (1, 2, 3)
 
@@ -54,33 +56,38 @@ def field_of_validation_error(error: msgspec.ValidationError) -> str | None:
     return top
 
 
-#: Registration error codes (DomainError.code) → the form field they are about and the key of
-#: the page's own translated message.
+_VAT_INVALID = N_("This VAT number is not valid: check the digits (Italy IT + 11 digits, Switzerland CHE-123.456.789).")
+_EMAIL_INVALID = N_("This email address is not valid.")
+_REQUIRED = N_("This field is required.")
+_CONSENT_NEEDED = N_("We cannot register you without your consent to the privacy notice.")
+
+#: Registration error codes (DomainError.code) → the form field they are about and the page's
+#: own message for it (English, translated where it is shown).
 REGISTRATION_ERROR_FIELDS: dict[str, tuple[str, str]] = {
-    "already_registered": ("email", "already_registered"),
-    "company_name_needed": ("company_name", "company_name_needed"),
-    "company_full": ("company_vat", "company_full"),
-    "consent_required": ("consent_privacy", "consent_needed"),
-    "invalid_vat_id": ("company_vat", "vat_invalid"),
-    "invalid_email": ("email", "email_invalid"),
+    "already_registered": ("email", N_("This email is already registered for this event.")),
+    "company_name_needed": ("company_name", N_("Your company is new to us: please give its name.")),
+    "company_full": ("company_vat", N_("Your company already holds all the seats one company may take at this event.")),
+    "consent_required": ("consent_privacy", _CONSENT_NEEDED),
+    "invalid_vat_id": ("company_vat", _VAT_INVALID),
+    "invalid_email": ("email", _EMAIL_INVALID),
 }
 
 
-def error_text(error: DomainError, t: Any) -> str:
+def error_text(error: DomainError, _: Translate) -> str:
     """A service's refusal in the page's language when the console has words for its code,
     with its figures filled in; otherwise as the service worded it (in English)."""
-    template = t(f"error_{error.code}", "") if error.code else ""
-    if not template:
+    message = SERVICE_ERRORS.get(error.code or "")
+    if message is None:
         return error.detail
     values = dict(error.extra or {})
-    if "missing" in values:  # the event's fields, as the form labels them ("venue.name" -> venue_name)
-        values["missing"] = ", ".join(t(name.replace(".", "_")) for name in values["missing"])
-    return template.format(**values)
+    if "missing" in values:  # the event's fields, as the form labels them
+        values["missing"] = ", ".join(label_of(_, "event_field", name) for name in values["missing"])
+    return _(message).format(**values)
 
 
-def registration_error_key(code: str | None) -> tuple[str | None, str | None]:
-    """Which field a registration service error is about, and a translated message for it;
-    (None, None) for an error the form shows as the service worded it."""
+def registration_error_message(code: str | None) -> tuple[str | None, str | None]:
+    """Which field a registration service error is about, and the page's message for it (to
+    translate); (None, None) for an error the form shows as the service worded it."""
     return REGISTRATION_ERROR_FIELDS.get(code or "", (None, None))
 
 
@@ -111,37 +118,37 @@ REGISTRATION_FIELDS = ["email", "first_name", "last_name", "company_vat", "compa
 ]
 
 
-def check_registration_form(values: dict[str, str], form: Any, t: Any) -> FormErrors:
+def check_registration_form(values: dict[str, str], form: Any, _: Translate) -> FormErrors:
     """What the form itself can tell: blanks, and the email and VAT id checked with the same
     functions the service uses, so the error sits next to its field."""
     errors = FormErrors()
     for name in ("email", "first_name", "last_name", "company_vat"):
         if not values[name]:
-            errors.add(name, t("required"))
+            errors.add(name, _(_REQUIRED))
     if form.get("consent_privacy") != "yes":
-        errors.add("consent_privacy", t("consent_needed"))
+        errors.add("consent_privacy", _(_CONSENT_NEEDED))
     if values["email"]:
         try:
             normalise_email(values["email"])
         except DomainError:
-            errors.add("email", t("email_invalid"))
+            errors.add("email", _(_EMAIL_INVALID))
     if values["company_vat"]:
         try:
             checked_vat_id(values["company_vat"], values["company_country"] or None)
         except DomainError:
-            errors.add("company_vat", t("vat_invalid"))
+            errors.add("company_vat", _(_VAT_INVALID))
     for slot in COLLEAGUE_SLOTS:
         parts = {part: values[f"colleague_{part}_{slot}"] for part in ("email", "first_name", "last_name")}
         if not any(parts.values()):
             continue
         for part, value in parts.items():
             if not value:
-                errors.add(f"colleague_{part}_{slot}", t("required"))
+                errors.add(f"colleague_{part}_{slot}", _(_REQUIRED))
         if parts["email"]:
             try:
                 normalise_email(parts["email"])
             except DomainError:
-                errors.add(f"colleague_email_{slot}", t("email_invalid"))
+                errors.add(f"colleague_email_{slot}", _(_EMAIL_INVALID))
     return errors
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar import Request, Response, Router
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -20,11 +21,13 @@ from events_service.calendar.service import CalendarError
 from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, TooManyRequests
 from events_service.events.service import EventError
+from events_service.i18n import Translate, install_gettext, language_name, translator
 from events_service.languages import LANGUAGES
 from events_service.mail.outbox import MailError
 from events_service.organisers.service import OrganiserError
 from events_service.registrations.service import RegistrationError
-from events_service.web import service as web
+from events_service.web import labels
+from events_service.web.language import LANG_COOKIE, choose_language, clock, when
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -41,8 +44,21 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(when=web.when, clock=web.clock)
+    install_gettext(environment, "lang")
+    environment.globals.update(when=when, clock=clock, languages=LANGUAGES, language_name=language_name,
+                               label_of=_label_of, language_options=_language_options)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
+
+
+@pass_context
+def _label_of(context: Context, group: str, code: str) -> str:
+    """`{{ label_of("kind", event.kind) }}`: the word for a code, in the page's language."""
+    return labels.label_of(translator(context["lang"]), group, code)
+
+
+def _language_options(lang: str) -> list[tuple[str, str]]:
+    """The choices of a language field, each named in the page's language."""
+    return [(code, language_name(code, lang)) for code in LANGUAGES]
 
 
 def static_files_router() -> Router:
@@ -50,9 +66,14 @@ def static_files_router() -> Router:
 
 
 def page_language(request: Request[Any, Any, Any]) -> str:
-    return web.choose_language(
-        request.query_params.get("lang"), request.cookies.get(web.LANG_COOKIE), request.headers.get("accept-language")
+    return choose_language(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
     )
+
+
+def page_translator(request: Request[Any, Any, Any]) -> Translate:
+    """`_ = page_translator(request)`: the page's gettext, for words chosen in Python."""
+    return translator(page_language(request))
 
 
 def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any) -> Template:
@@ -60,7 +81,7 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
     context.setdefault("user", request.scope.get("user"))  # the console's organiser (session auth)
     response = Template(
         template_name=name,
-        context={"lang": lang, "t": web.translator(lang), "path": request.url.path,
+        context={"lang": lang, "path": request.url.path,
                  # the page's other query parameters, kept by the language switch's links
                  "lang_query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"]),
                  **context},
@@ -68,7 +89,7 @@ def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, *
         headers={"Cache-Control": "no-store"} if name.startswith("console") or name.startswith("manage") else None,
     )
     if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie(web.LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
     return response
 
 
@@ -83,17 +104,19 @@ def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     else:  # pragma: no cover - only the classes registered below arrive here
         status, detail = 500, "internal error"
     lang = page_language(request)
-    t = web.translator(lang)
+    _ = translator(lang)
     if status == 404:
-        title, message = t("not_found"), t("not_found_text")
+        title, message = _("Not found"), _("This page does not exist, or the link is no longer valid.")
     elif status == 403 and "CSRF" in detail:
-        title, message = t("forbidden"), t("csrf_text")
+        title, message = _("Not allowed"), _("The form expired. Please go back, reload the page and try again.")
     elif status == 403:
-        title, message = t("forbidden"), t("forbidden_text")
+        title, message = _("Not allowed"), _("Your role does not allow this page.")
     elif status == 429:
-        title, message = t("too_many_requests"), t("too_many_requests_text")
+        title, message = _("Too many attempts"), _(
+            "Too many attempts from your address in the last minute. Please wait a moment and try again."
+        )
     else:
-        title, message = t("error"), detail
+        title, message = _("Something went wrong"), detail
     page = render(request, "error.html", status_code=status, title=title, message=message)
     if status == 429 and isinstance(error, (HTTPException, TooManyRequests)) and error.headers:
         page.headers.update(error.headers)  # Retry-After

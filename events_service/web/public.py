@@ -15,12 +15,12 @@ from litestar.response import Redirect, Template
 
 from events_service.errors import DomainError, TooManyRequests
 from events_service.events import service as events
+from events_service.i18n import translator
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from events_service.web import forms
-from events_service.web import service as web
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_language, render
 
@@ -44,12 +44,12 @@ def registration_form_controller(settings: Settings) -> type[Controller]:
         async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
             event = await events.public_event(slug, settings.base_url)
             lang = page_language(request)
-            t = web.translator(lang)
+            _ = translator(lang)
             form = await request.form()
             values = forms.form_values(form, forms.REGISTRATION_FIELDS)
             values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
             values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
-            errors = forms.check_registration_form(values, form, t)
+            errors = forms.check_registration_form(values, form, _)
             created = None
             if not errors:
                 try:
@@ -61,8 +61,8 @@ def registration_form_controller(settings: Settings) -> type[Controller]:
                 except TooManyRequests:
                     raise  # a page of its own (html_error), with Retry-After
                 except DomainError as error:
-                    name, key = forms.registration_error_key(error.code)
-                    errors.add(name, t(key) if key else error.detail)
+                    name, message = forms.registration_error_message(error.code)
+                    errors.add(name, _(message) if message else error.detail)
             if created is None:
                 return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
             return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)

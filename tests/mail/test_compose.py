@@ -199,7 +199,7 @@ def test_online_event_says_online_and_omits_venue() -> None:
 
 
 def test_unknown_language_falls_back_to_english() -> None:
-    rendered = render_message("confirmed", "de", make_context())
+    rendered = render_message("confirmed", "fr", make_context())  # German is a catalog now
     assert rendered.subject == "Registration confirmed: Intelligenza artificiale per le PMI"
     assert render_message("confirmed", "it-CH", make_context()).subject.startswith(
         "Iscrizione confermata: "

@@ -224,3 +224,26 @@ async def test_closed_registration_shows_no_form(client: httpx.AsyncClient, orga
     assert page.status_code == 200 and "Questo evento è stato annullato." in page.text and "<form" not in page.text.split("</header>")[1]
     answer = await register(client, talk["slug"])
     assert answer.status_code == 422 and "annullato" in answer.text.lower() or "cancelled" in answer.text
+
+
+async def test_german_is_a_catalog_for_the_public_pages(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    """German (for the Swiss partners) from ?lang=de or the browser's de-CH: the public pages'
+    words come from its catalog; the switch names each language in its own words."""
+    day = await published_event(client, organiser, tech_day=True)
+    swiss = await client.get("/privacy", headers={"Accept-Language": "de-CH,de;q=0.9,en;q=0.5"})
+    assert '<html lang="de">' in swiss.text and "Datenschutzerklärung" in swiss.text
+    page = await client.get(f"/e/{day['slug']}", params={"lang": "de"})
+    assert '<html lang="de">' in page.text
+    assert "Programm" in page.text and "freie Plätze" in page.text and "Zum Kalender hinzufügen" in page.text
+    assert ">Italiano</a>" in page.text and ">English</a>" in page.text and ">Deutsch</a>" in page.text
+    assert "lang=de" in page.headers["set-cookie"]  # the registration below speaks German
+
+    answer = await register(client, day["slug"], email="")
+    assert answer.status_code == 422
+    assert field_error(answer.text, "email") == "Dieses Feld ist erforderlich."
+    registered = await register(client, day["slug"])
+    assert registered.status_code == 303, registered.text
+    manage = await client.get(registered.headers["location"])
+    assert "Sie sind angemeldet" in manage.text and 'id="status">Bestätigt<' in manage.text
+    (row,) = await Registration.select(Registration.language)
+    assert row["language"] == "de"  # so its emails are German too (tests/calendar/test_languages_e2e.py)

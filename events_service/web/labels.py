@@ -1,0 +1,67 @@
+"""Words the pages choose by a code: an event's kind, a status, a role, a service's refusal.
+
+Each is an English message marked for the catalogs (N_) and translated where it is shown;
+a code without a word here is shown as it is.
+"""
+
+from __future__ import annotations
+
+from events_service.i18n import N_, Translate
+
+LABELS: dict[str, dict[str, str]] = {
+    "kind": {"tech_talk": N_("Tech Talk"), "tech_day": N_("Tech Day")},
+    "mode": {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")},
+    "registration_status": {"confirmed": N_("Confirmed"), "waitlisted": N_("Waiting list"), "cancelled": N_("Cancelled")},
+    "event_status": {"draft": N_("draft"), "published": N_("published"), "cancelled": N_("cancelled")},
+    "outbox_status": {
+        "queued": N_("queued"),
+        "sending": N_("sending"),
+        "sent": N_("sent"),
+        "retry": N_("retry"),
+        "failed": N_("failed"),
+        "withdrawn": N_("withdrawn"),
+    },
+    "mail_kind": {
+        "confirmed": N_("confirmation"),
+        "waitlisted": N_("waiting list"),
+        "promoted": N_("seat from the waiting list"),
+        "cancelled": N_("cancellation"),
+        "event_updated": N_("event changed"),
+        "event_cancelled": N_("event cancelled"),
+        "reminder": N_("reminder"),
+        "thank_you": N_("thank you"),
+        "missed_you": N_("we missed you"),
+        "broadcast": N_("message to registrants"),
+    },
+    "role": {"admin": N_("administrator"), "organiser": N_("organiser"), "checkin": N_("check-in staff")},
+    # the event's fields a refusal names (missing_for_publication), as the event form labels them
+    "event_field": {
+        "venue.name": N_("Venue name"),
+        "venue.address": N_("Venue address"),
+        "venue.city": N_("City"),
+        "online_url": N_("Join link (online / hybrid)"),
+    },
+}
+
+#: A service's refusal (DomainError.code) in the console's words; {names} come from its extra.
+SERVICE_ERRORS: dict[str, str] = {
+    "ends_before_start": N_("The event must end after it starts."),
+    "closes_after_end": N_("Registration must close before the event ends."),
+    "hybrid_needs_online_capacity": N_(
+        "A hybrid event needs its online seats too (the capacity counts the seats in the room)."
+    ),
+    "online_capacity_not_hybrid": N_("Online seats are only for hybrid events: use the capacity."),
+    "agenda_only_tech_day": N_("Only a Tech Day has an agenda."),
+    "event_cancelled": N_("This event has been cancelled: it can no longer be changed or published."),
+    "missing_for_publication": N_("Before people can register, the event needs: {missing}."),
+    "event_ended": N_("This event has already ended: it cannot be published."),
+    "capacity_below_confirmed": N_("The capacity cannot go below the {confirmed} seats already confirmed."),
+    "online_capacity_below_confirmed": N_("The online seats cannot go below the {confirmed} already confirmed."),
+}
+
+
+def label_of(_: Translate, group: str, code: str) -> str:
+    """The word for `code` in `group` (see LABELS), or the code itself."""
+    message = LABELS.get(group, {}).get(code)
+    return _(message) if message else code
+
