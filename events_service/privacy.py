@@ -27,12 +27,12 @@ from events_service.attendance.service import ERASED_DOMAIN, name_key
 from events_service.attendance.tables import AttendanceInterval
 from events_service.clock import now_utc
 from events_service.companies.tables import Company, Contact
-from events_service.db import write_transaction
+from events_service.db import with_retry, write_transaction
 from events_service.errors import DomainError, NotFound
 from events_service.events.tables import EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import eml_name, remove_mail_files
-from events_service.registrations.service import cancel, with_retry
+from events_service.registrations.service import cancel
 from events_service.registrations.tables import Registration
 from events_service.registrations.tokens import make_token, new_nonce
 from events_service.settings import Settings

@@ -40,7 +40,7 @@ from events_service.attendance.schemas import (
 )
 from events_service.attendance.tables import AttendanceInterval
 from events_service.clock import now_utc
-from events_service.db import is_unique_violation, write_transaction
+from events_service.db import is_unique_violation, with_retry, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.service import event_row
 from events_service.events.tables import Event
@@ -199,12 +199,12 @@ async def walk_in(event_id: int, data: WalkInCreate, organiser_id: int | None) -
             return WalkInResult(outcome=outcome, checkin=checkin)  # type: ignore[arg-type]
 
     try:
-        return await registrations.with_retry(attempt)
+        return await with_retry(attempt)
     except Exception as error:
         if not is_unique_violation(error):
             raise
     # The same person entered at two desks at once: the other one created them; find them.
-    return await registrations.with_retry(attempt)
+    return await with_retry(attempt)
 
 
 # ---------------------------------------------------------------- importing a platform report
@@ -431,7 +431,7 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
             await recompute_event(current)
             return matches, added, await _attended_count(event_id), current["attendance_threshold_percent"]
 
-    matches, added, attended, threshold = await registrations.with_retry(attempt)
+    matches, added, attended, threshold = await with_retry(attempt)
     unmatched = [
         UnmatchedParticipant(name=p.name, email=p.email, minutes=p.minutes)
         for p, match in zip(report.participants, matches, strict=True)
@@ -537,7 +537,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
             await recompute_event(event)
             return event
 
-    event = await registrations.with_retry(settle)
+    event = await with_retry(settle)
     rows = await _follow_up_rows(event_id)
     attended = sum(1 for row in rows if row["attended"])
     no_show = sum(1 for row in rows if not row["attended"] and row["status"] == "confirmed")
@@ -562,7 +562,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
                         written[kind] += 1
             return written
 
-        for kind, count in (await registrations.with_retry(write)).items():
+        for kind, count in (await with_retry(write)).items():
             queued[kind] += count
     await Event.update({Event.follow_up_sent_at: now}).where((Event.id == event_id) & Event.follow_up_sent_at.is_null())
     sent_at = (await Event.select(Event.follow_up_sent_at).where(Event.id == event_id).first())["follow_up_sent_at"]

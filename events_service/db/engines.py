@@ -1,5 +1,11 @@
-"""The database engine: chosen by URL, bound to every table, migrated, and transactions
-that behave the same on SQLite and PostgreSQL."""
+"""The database engine: chosen by URL, held in one place that Piccolo and the service both
+read, opened and closed; on SQLite, kept read connections and writers taking turns.
+
+The engine in use lives here (`current_engine`, `use_engine`). Piccolo finds it through
+`piccolo_conf.DB`, which reads it from here (Piccolo's `engine_finder`: tables on first use,
+the migration runner); a switch makes every table read it again the way Piccolo's own test
+runner switches engines (`TABLE_REGISTRY`, `refresh_db`). Nothing here imports piccolo_conf.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +25,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
-from piccolo.querystring import QueryString
+from piccolo.table import TABLE_REGISTRY
 
-from events_service.settings import redacted_url
+from events_service.settings import database_url_from_env, redacted_url
 
-# Piccolo's migration runner finds its engine through this module.
+# Where Piccolo's engine_finder() looks (tables, the migration runner): piccolo_conf.DB, which
+# is current_engine().
 os.environ.setdefault("PICCOLO_CONF", "events_service.piccolo_conf")
-
-APP_NAME = "events_service"
 
 
 class WalSQLiteEngine(SQLiteEngine):
@@ -177,22 +182,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.engine_type == "sqlite"
 
 
-def current_engine() -> Engine:
-    from events_service import piccolo_conf
+_engine_in_use: Engine | None = None
 
-    return piccolo_conf.DB
+
+def current_engine() -> Engine:
+    """The engine in use: the one use_engine() was given, else the one EVENTS_DB names."""
+    global _engine_in_use
+    if _engine_in_use is None:
+        _engine_in_use = engine_from_url(database_url_from_env())
+    return _engine_in_use
 
 
 def use_engine(engine: Engine) -> None:
-    """Point Piccolo (tables, migration runner) at one engine; the app calls this at start-up."""
-    from piccolo.apps.migrations.tables import Migration
-
-    from events_service import piccolo_conf
-    from events_service.piccolo_app import APP_CONFIG
-
-    piccolo_conf.DB = engine
-    for table in [*APP_CONFIG.table_classes, Migration]:
-        table._meta.db = engine
+    """Make `engine` the one in use, for the service and for Piccolo (tables, migration
+    runner); the app calls this at start-up."""
+    global _engine_in_use
+    _engine_in_use = engine
+    for table in TABLE_REGISTRY:  # every Table subclass defined so far; later ones ask on first use
+        table._meta.refresh_db()
 
 
 async def open_engine(engine: Engine, pool_size: int = 10) -> None:
@@ -221,28 +228,6 @@ async def close_engine(engine: Engine) -> None:
         await _close_kept_connections(engine)
     elif isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
-
-
-async def run_migrations() -> None:
-    """Apply pending migrations; on PostgreSQL an advisory lock keeps concurrent starters in line."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    engine = current_engine()
-    if isinstance(engine, PostgresEngine):
-        # A session-level lock needs one connection for lock, migrate and unlock.
-        import asyncpg
-
-        connection = await asyncpg.connect(**engine.config)
-        try:
-            await connection.execute("SELECT pg_advisory_lock(784512)")
-            result = await run_forwards(APP_NAME)
-            await connection.execute("SELECT pg_advisory_unlock(784512)")
-        finally:
-            await connection.close()
-    else:
-        result = await run_forwards(APP_NAME)
-    if not result.success:
-        raise RuntimeError(f"migrations failed: {result.message}")
 
 
 # A writer waiting for its turn blocks a thread in flock(); a pool of their own keeps them from
@@ -349,6 +334,14 @@ def _abandon_turn(taking: asyncio.Future[int], connection: _TurnConnection, lock
 
 
 @asynccontextmanager
+async def sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[None]:
+    """A write transaction on SQLite: this writer's turn (below), seen by Piccolo as the
+    current transaction, committed at the end or rolled back on an exception."""
+    async with _sqlite_writer_turn(engine) as connection, _TurnTransaction(engine, connection):
+        yield
+
+
+@asynccontextmanager
 async def _sqlite_writer_turn(engine: SQLiteEngine) -> AsyncIterator[_TurnConnection]:
     """This writer's turn, among all writers of all processes on this database file: yields
     the process's write connection, in a transaction begun IMMEDIATE.
@@ -430,53 +423,3 @@ async def _close_kept_connections(engine: SQLiteEngine) -> None:
     readers = _forget(_kept_readers, engine)
     if readers is not None:
         await readers.close()
-
-
-@asynccontextmanager
-async def write_transaction() -> AsyncIterator[None]:
-    """A transaction that may read then write.
-
-    SQLite has one writer at a time: writers take turns (_sqlite_writer_turn) on the process's
-    write connection with BEGIN IMMEDIATE, so none fails half-way with 'database is locked'.
-    PostgreSQL needs none of this.
-    """
-    engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        if engine.current_transaction.get() is not None:
-            yield  # already inside a write transaction: join it
-            return
-        async with _sqlite_writer_turn(engine) as connection, _TurnTransaction(engine, connection):
-            yield
-    else:
-        async with engine.transaction():
-            yield
-
-
-def is_unique_violation(error: BaseException) -> bool:
-    if isinstance(error, sqlite3.IntegrityError):
-        return "UNIQUE" in str(error)
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover - asyncpg is a dependency
-        return False
-    return isinstance(error, asyncpg.exceptions.UniqueViolationError)
-
-
-def contains_text(column: Any, text: str) -> Any:
-    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already so) on SQLite."""
-    pattern = f"%{text}%"
-    return column.like(pattern) if is_sqlite(current_engine()) else column.ilike(pattern)
-
-
-async def run_sql(statement: str, *values: Any) -> list[dict[str, Any]]:
-    """Run one statement given as SQL text, with `{}` standing for each value, in the current
-    transaction if there is one, and return its rows as dicts.
-
-    For the few statements a registration rush runs thousands of times a minute: Piccolo's
-    query builder spends 0.2-0.5 ms of CPU building each statement, more than the database
-    takes to run it. The text must mean the same on SQLite and PostgreSQL (both take
-    `ON CONFLICT … DO …` and `RETURNING`), and must name every timestamp column it inserts:
-    SQLite's `DEFAULT current_timestamp` is not in the format Piccolo writes and compares.
-    """
-    rows = await current_engine().run_querystring(QueryString(statement, *values))
-    return [row if isinstance(row, dict) else dict(row) for row in rows or ()]
