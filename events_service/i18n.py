@@ -5,9 +5,9 @@ The catalogs live in ``events_service/locale/<lang>/LC_MESSAGES/messages.po`` (e
 checkout that has not been built (or whose ``.po`` is newer than its ``.mo``) compiles the
 ``.po`` in memory at first use, so an edited catalog is never silently ignored.
 
-A message a catalog lacks is shown in English: that is how the console, translated into
-Italian only, reads in German. Adding a language is a new catalog plus its code in
-``languages.py``.
+A message a catalog lacks is shown in English, so a new language can start with the public
+pages and the emails (tests/test_translations.py asks that of German) and the console later.
+Adding a language is a new catalog plus its code in ``languages.py``.
 """
 
 from __future__ import annotations
