@@ -49,13 +49,22 @@ def catalog_path(language: str, suffix: str = ".po") -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
 
 
+#: A .po written this long after its .mo was edited since the build. Files installed together
+#: (pip writes a wheel's files one after the other, .mo before .po) are within it.
+_BUILT_TOGETHER_SECONDS = 2.0
+
+
+def _edited_since(po: Path, mo: Path) -> bool:
+    return po.exists() and po.stat().st_mtime > mo.stat().st_mtime + _BUILT_TOGETHER_SECONDS
+
+
 @lru_cache(maxsize=16)
 def translations(language: str) -> Translations:
     """The catalog of `language` (an unknown code gets English, i.e. the message ids)."""
     if language not in LANGUAGES:
         language = "en"
     po, mo = catalog_path(language), catalog_path(language, ".mo")
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+    if mo.exists() and not _edited_since(po, mo):
         with mo.open("rb") as compiled:
             return Translations(compiled, domain=DOMAIN)
     if not po.exists():

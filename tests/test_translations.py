@@ -8,6 +8,7 @@ and the emails (the console falls back to English)."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,6 +149,15 @@ def test_a_po_newer_than_its_mo_is_compiled_at_first_use(tmp_path: Path, monkeyp
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     i18n.translations.cache_clear()
     try:
+        assert i18n.translator("it")("Register") == "Iscriviti ora"  # no .mo
+        catalog.get("Register").string = "Iscriviti (dal .mo)"
+        with (folder / "messages.mo").open("wb") as out:
+            write_mo(out, catalog)
+        i18n.translations.cache_clear()
+        assert i18n.translator("it")("Register") == "Iscriviti (dal .mo)"  # built with its .po
+        later = (folder / "messages.mo").stat().st_mtime + 60
+        os.utime(folder / "messages.po", (later, later))  # the .po edited since the build
+        i18n.translations.cache_clear()
         assert i18n.translator("it")("Register") == "Iscriviti ora"
     finally:
         i18n.translations.cache_clear()
