@@ -42,10 +42,12 @@ from litestar import Litestar, get
 
 from bench.common import fresh_database
 from events_service.app import create_app, running_service
-from events_service.calendar import service as calendar
+from events_service.calendar.entries import public_entry
 from events_service.calendar.ics import CalendarEntry
-from events_service.events.service import agenda_by_event
+from events_service.events.queries import PUBLIC_COLUMNS, agenda_by_event
+from events_service.events.records import public_event_from_row
 from events_service.events.tables import AgendaSession, Event
+from events_service.feeds import service as calendar
 from events_service.settings import Settings
 
 FEED_TARGET = 1.5
@@ -107,9 +109,10 @@ async def seed(count: int) -> None:
 async def entries_in_memory(settings: Settings) -> list[CalendarEntry]:
     """The feed's entries, read and built once, for the icalendar-only baseline."""
     query = calendar.FeedQuery.of(None, None)
-    rows = await Event.select().where(calendar._feed_condition(query)).order_by(Event.starts_at).output(load_json=True)
-    agenda = await agenda_by_event(row["id"] for row in rows)
-    return [calendar.public_entry(row, agenda[row["id"]], settings) for row in rows]
+    rows = await Event.select(*PUBLIC_COLUMNS).where(calendar._feed_condition(query)).order_by(Event.starts_at).output(load_json=True)
+    events = [public_event_from_row(row) for row in rows]
+    agenda = await agenda_by_event(event.id for event in events)
+    return [public_entry(event, agenda[event.id], settings.base_url) for event in events]
 
 
 def icalendar_alone(entries: list[CalendarEntry], stamp: datetime) -> bytes:

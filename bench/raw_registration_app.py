@@ -1,5 +1,5 @@
 """The database's own limit for a registration: the service's registration statements (the
-very same SQL texts, imported from registrations/service.py and mail/outbox.py) run with the
+very same SQL texts, imported from registrations/ and mail/outbox.py) run with the
 raw driver (asyncpg, or the standard library's sqlite3) in one transaction, from a bare
 Litestar handler. No Piccolo, no rules beyond what picks the next statement.
 
@@ -27,7 +27,7 @@ from litestar.params import JSONBody
 # db imports Piccolo's SQLite engine, which registers the sqlite3 adapters: timestamps are stored as the service stores them.
 from events_service import db
 from events_service.mail import outbox
-from events_service.registrations import service
+from events_service.registrations import queries, seats, service
 from events_service.settings import Settings
 
 Run = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -74,7 +74,7 @@ async def register_with(run: Run, event_id: int, data: RegistrationIn, wait_for_
     follows the seat UPDATE."""
     now = datetime.now(UTC)
     vat = data.company.vat_id.replace(" ", "").upper()
-    event = (await run(service._REGISTERING_NEEDS, vat, event_id))[0]
+    event = (await run(seats._REGISTERING_NEEDS, vat, event_id))[0]
     company_id = event["known_company_id"]
     if company_id is None:
         created = await run(_INSERT_COMPANY, data.company.name or vat, vat, data.company.country or "IT", now)
@@ -86,15 +86,15 @@ async def register_with(run: Run, event_id: int, data: RegistrationIn, wait_for_
     registration_id = registration[0]["id"]
     payload: dict[str, Any] = {}
     if guess == "waitlisted":
-        ahead = await run(service._WAITING_AHEAD, event_id, "online", registration_id)
-        payload["waitlist_position"] = ahead[0]["ahead"] + 1
+        queue = await run(queries._WAITLIST_POSITION, event_id, registration_id)
+        payload["waitlist_position"] = queue[0]["position"]
     await run(
         outbox._INSERT_QUEUED, f"{guess}:{registration_id}", guess, email, "", "", json.dumps(payload), now, None, event_id, registration_id, now
     )
     await wait_for_seats()
-    took_seat = bool(await run(service._TAKE_SEAT, event_id))
+    took_seat = bool(await run(seats._TAKE_SEAT, event_id))
     if took_seat and event["max_per_company"] is not None:
-        await run(service._TAKE_COMPANY_SEAT, event_id, company_id, event["max_per_company"])
+        await run(seats._TAKE_COMPANY_SEAT, event_id, company_id, event["max_per_company"])
     return RegisteredOut(id=registration_id, status="confirmed" if took_seat else "waitlisted")
 
 

@@ -17,10 +17,10 @@ from events_service.attendance.routes import (
     PrivacyController,
     ReportController,
 )
-from events_service.calendar.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.companies.routes import CompanyController
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
+from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import AuthController
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config(),
         # The console's sessions (web/session.py: which store, and why).
         stores={SESSION_STORE: session_store(settings)},
-        # Feed ETags are remembered for a moment (calendar/service.py); writes make them be asked again.
+        # Feed ETags are remembered for a moment (feeds/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings)],
         before_request=refuse_control_characters,

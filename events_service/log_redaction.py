@@ -25,7 +25,7 @@ _SECRET_SEGMENT = re.compile(
 )
 #: Query parameters whose value is a secret.
 _SECRET_PARAMETER = re.compile(r"(?P<name>[?&](?:token|code|feed|key|manage_token|checkin_code)=)[^&#\s\"']+", re.IGNORECASE)
-#: A signed token anywhere (`<id>.<nonce>.<signature>`, registrations/tokens.py).
+#: A signed token anywhere (`<id>.<nonce>.<signature>`, registrations/links.py).
 _SIGNED_TOKEN = re.compile(r"\b\d{1,12}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_=-]{16,}")
 
 REDACTED = "…"

@@ -32,9 +32,9 @@ from events_service.errors import DomainError, NotFound
 from events_service.events.tables import EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import eml_name, remove_mail_files
+from events_service.registrations.links import make_token, new_nonce
 from events_service.registrations.service import cancel
 from events_service.registrations.tables import Registration
-from events_service.registrations.tokens import make_token, new_nonce
 from events_service.settings import Settings
 
 

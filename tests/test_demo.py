@@ -15,7 +15,7 @@ from events_service.demo import (
     demo_events,
     load_demo,
 )
-from events_service.events.service import list_events
+from events_service.events.queries import list_events
 from events_service.events.tables import Event, Speaker
 from events_service.settings import Settings
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from events_service.calendar.entries import event_page_url
+from events_service.events.records import EventRecord
 from events_service.mail.compose import render_message
 from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import enqueue
 from events_service.mail.tables import OutboxMessage
-from events_service.registrations.tokens import make_token
+from events_service.registrations.links import manage_url
 from events_service.settings import Settings
 
 FOLLOW_UP_KINDS = ("thank_you", "missed_you")
@@ -31,23 +33,22 @@ async def follow_ups_queued(registration_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def compose_follow_up(kind: str, event: dict[str, Any], registration: dict[str, Any], settings: Settings) -> ComposedEmail:
+def compose_follow_up(kind: str, event: EventRecord, registration: dict[str, Any], settings: Settings) -> ComposedEmail:
     """`registration` carries id, language, token_nonce, its names and the contact's email.
     Pure CPU work, no database: the caller runs it outside any transaction (in a thread)."""
-    manage = make_token(settings.secret_key, "manage", registration["id"], registration["token_nonce"])
     context = {
         # The join link is never repeated after the event.
-        "event": {**{name: event[name] for name in _EVENT_FIELDS}, "online_url": None},
+        "event": {**{name: getattr(event, name) for name in _EVENT_FIELDS}, "online_url": None},
         "person": {
             "first_name": registration["first_name"],
             "last_name": registration["last_name"],
             "email": registration["email"],
         },
         "programme_name": settings.programme_name,
-        "manage_url": f"{settings.base_url}/registrations/{manage}",
-        "event_url": f"{settings.base_url}/e/{event['slug']}",
-        "recording_url": event["recording_url"],
-        "slides_url": event["slides_url"],
+        "manage_url": manage_url(settings, registration["id"], registration["token_nonce"]),
+        "event_url": event_page_url(settings.base_url, event.slug),
+        "recording_url": event.recording_url,
+        "slides_url": event.slides_url,
     }
     rendered = render_message(kind, registration["language"], context)
     return build_email(

@@ -42,9 +42,12 @@ from events_service.attendance.tables import AttendanceInterval
 from events_service.clock import now_utc
 from events_service.db import is_unique_violation, with_retry, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
-from events_service.events.service import event_row
+from events_service.events.queries import event_row
+from events_service.events.records import EventRecord
 from events_service.events.tables import Event
 from events_service.registrations import service as registrations
+from events_service.registrations.errors import RegistrationNotFound
+from events_service.registrations.links import registration_by_token
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -92,8 +95,8 @@ async def _registration_for_code(code: str, settings: Settings) -> dict[str, Any
     """The QR code carries the check-in token; a registrant may also show the manage link."""
     for purpose in ("checkin", "manage"):
         try:
-            return await registrations.registration_by_token(settings, code.strip(), purpose)  # type: ignore[arg-type]
-        except registrations.RegistrationNotFound:
+            return await registration_by_token(settings, code.strip(), purpose)  # type: ignore[arg-type]
+        except RegistrationNotFound:
             continue
     raise AttendanceNotFound("unknown check-in code: it is not a code of this programme, or it has been replaced")
 
@@ -267,16 +270,16 @@ def match_participants(participants: Sequence[Participant], candidates: Sequence
     return matches
 
 
-def _check_report_day(event: dict[str, Any], participants: Iterable[Participant]) -> None:
+def _check_report_day(event: EventRecord, participants: Iterable[Participant]) -> None:
     intervals = [interval for p in participants for interval in p.intervals]
     if not intervals:
         return
     first = min(i.joined for i in intervals)
     last = max(i.left for i in intervals)
-    if last < event["starts_at"] - REPORT_SLACK or first > event["ends_at"] + REPORT_SLACK:
+    if last < event.starts_at - REPORT_SLACK or first > event.ends_at + REPORT_SLACK:
         raise InvalidReport(
             f"this report covers {first:%Y-%m-%d %H:%M}–{last:%H:%M} UTC, but the event runs "
-            f"{event['starts_at']:%Y-%m-%d %H:%M}–{event['ends_at']:%H:%M} UTC: is it the report of another event?"
+            f"{event.starts_at:%Y-%m-%d %H:%M}–{event.ends_at:%H:%M} UTC: is it the report of another event?"
         )
 
 
@@ -342,10 +345,10 @@ async def _link_earlier_intervals(event_id: int, participants: Sequence[Particip
             )
 
 
-def attends(minutes: int, event: dict[str, Any]) -> bool:
+def attends(minutes: int, event: EventRecord) -> bool:
     """At least the threshold share of the event's length (exact integer arithmetic)."""
-    length_seconds = int((event["ends_at"] - event["starts_at"]).total_seconds())
-    return minutes * 60 * 100 >= event["attendance_threshold_percent"] * length_seconds
+    length_seconds = int((event.ends_at - event.starts_at).total_seconds())
+    return minutes * 60 * 100 >= event.attendance_threshold_percent * length_seconds
 
 
 def _attended_sql(present: bool) -> QueryString:
@@ -360,19 +363,19 @@ def _source_sql(imported: bool) -> QueryString:
     return QueryString("CASE WHEN checked_in_at IS NOT NULL THEN 'checkin' ELSE NULL END")
 
 
-async def recompute_event(event: dict[str, Any]) -> int:
+async def recompute_event(event: EventRecord) -> int:
     """Minutes (union of each registration's intervals) and attended for every live
     registration of the event; writes only what changed, one UPDATE per distinct outcome.
     Returns how many registrations changed."""
     intervals = await AttendanceInterval.select(
         AttendanceInterval.registration, AttendanceInterval.joined_at, AttendanceInterval.left_at
-    ).where((AttendanceInterval.event == event["id"]) & AttendanceInterval.registration.is_not_null())
+    ).where((AttendanceInterval.event == event.id) & AttendanceInterval.registration.is_not_null())
     by_registration: dict[int, list[Interval]] = defaultdict(list)
     for row in intervals:
         by_registration[row["registration"]].append(Interval(row["joined_at"], row["left_at"]))
     current = await Registration.select(
         Registration.id, Registration.checked_in_at, Registration.attended, Registration.minutes_attended, Registration.attendance_source
-    ).where((Registration.event == event["id"]) & (Registration.status != "cancelled"))
+    ).where((Registration.event == event.id) & (Registration.status != "cancelled"))
     changes: dict[tuple[int, bool, bool], list[int]] = defaultdict(list)
     for row in current:
         imported = row["id"] in by_registration
@@ -411,11 +414,11 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
     if len(data) > MAX_REPORT_BYTES:
         raise ReportTooLarge(f"the report is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_REPORT_BYTES // (1024 * 1024)} MB")
     event = await event_row(event_id)
-    if event["status"] != "published":
-        raise AttendanceConflict(f"a {event['status']} event has no attendance to import")
+    if event.status != "published":
+        raise AttendanceConflict(f"a {event.status} event has no attendance to import")
     try:
         # A large report takes a moment to parse: keep the event loop free meanwhile.
-        report = await asyncio.to_thread(parse_report, data, platform, default_timezone=event["timezone"])
+        report = await asyncio.to_thread(parse_report, data, platform, default_timezone=event.timezone)
     except ReportFormatError as error:
         raise InvalidReport(str(error)) from None
     if not report.participants and report.errors:
@@ -429,7 +432,7 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
             added = await _store_intervals(event_id, report.platform, report.participants, matches)
             await _link_earlier_intervals(event_id, report.participants, matches)
             await recompute_event(current)
-            return matches, added, await _attended_count(event_id), current["attendance_threshold_percent"]
+            return matches, added, await _attended_count(event_id), current.attendance_threshold_percent
 
     matches, added, attended, threshold = await with_retry(attempt)
     unmatched = [
@@ -453,13 +456,13 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
 # ---------------------------------------------------------------- follow-up
 
 
-def _follow_up_out(row: dict[str, Any]) -> FollowUpOut:
+def _follow_up_out(event: EventRecord) -> FollowUpOut:
     return FollowUpOut(
-        event_id=row["id"],
-        recording_url=row["recording_url"],
-        slides_url=row["slides_url"],
-        attendance_threshold_percent=row["attendance_threshold_percent"],
-        follow_up_sent_at=row["follow_up_sent_at"],
+        event_id=event.id,
+        recording_url=event.recording_url,
+        slides_url=event.slides_url,
+        attendance_threshold_percent=event.attendance_threshold_percent,
+        follow_up_sent_at=event.follow_up_sent_at,
     )
 
 
@@ -475,10 +478,10 @@ async def update_follow_up(event_id: int, patch: FollowUpPatch) -> FollowUpOut:
         changes: dict[Any, Any] = {}
         for field in ("recording_url", "slides_url", "attendance_threshold_percent"):
             value = getattr(patch, field)
-            if value is not msgspec.UNSET and value != event[field]:
+            if value is not msgspec.UNSET and value != getattr(event, field):
                 changes[getattr(Event, field)] = value
         if changes:
-            threshold_changed = patch.attendance_threshold_percent not in (msgspec.UNSET, event["attendance_threshold_percent"])
+            threshold_changed = patch.attendance_threshold_percent not in (msgspec.UNSET, event.attendance_threshold_percent)
             changes[Event.updated_at] = now_utc()
             await Event.update(changes).where(Event.id == event_id)
             if threshold_changed:
@@ -514,7 +517,7 @@ def _follow_up_kind(row: dict[str, Any]) -> str | None:
     return None  # waitlisted and absent: they never had a seat
 
 
-def _compose_batch(batch: list[tuple[str, dict[str, Any]]], event: dict[str, Any], settings: Settings) -> list[Any]:
+def _compose_batch(batch: list[tuple[str, dict[str, Any]]], event: EventRecord, settings: Settings) -> list[Any]:
     from events_service.attendance import messages
 
     return [messages.compose_follow_up(kind, event, row, settings) for kind, row in batch]
@@ -527,13 +530,13 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     is finished by the next run, and two workers at once send nothing twice."""
     from events_service.attendance import messages
 
-    async def settle() -> dict[str, Any]:
+    async def settle() -> EventRecord:
         async with write_transaction():
             event = await event_row(event_id)
-            if manual and event["status"] != "published":
-                raise AttendanceConflict(f"a {event['status']} event has no attendance to finalise")
-            if manual and event["ends_at"] > now:
-                raise AttendanceConflict(f"the event has not ended yet (it ends {event['ends_at']:%Y-%m-%d %H:%M} UTC)")
+            if manual and event.status != "published":
+                raise AttendanceConflict(f"a {event.status} event has no attendance to finalise")
+            if manual and event.ends_at > now:
+                raise AttendanceConflict(f"the event has not ended yet (it ends {event.ends_at:%Y-%m-%d %H:%M} UTC)")
             await recompute_event(event)
             return event
 

@@ -17,6 +17,8 @@ from urllib.parse import quote, urlencode
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
+from events_service.clock import now_utc
+
 PRODID = "-//events_service//Tech Talks and Tech Days//EN"
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
@@ -258,7 +260,7 @@ def _address(
 
 def _stamp(now: datetime | None) -> datetime:
     if now is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        return now_utc().replace(microsecond=0)
     _require_aware("now", now)
     return _utc(now).replace(microsecond=0)
 

@@ -4,7 +4,8 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from events_service.events import service
+from events_service import event_changes
+from events_service.events import queries, service
 from events_service.events.schemas import (
     EventCreate,
     EventOut,
@@ -29,15 +30,15 @@ class EventController(Controller):
 
     @get("/", summary="All events, soonest first")
     async def find(self, status: FromQuery[Status | None] = None, kind: FromQuery[Kind | None] = None) -> list[EventOut]:
-        return await service.list_events(status=status, kind=kind)
+        return await queries.list_events(status=status, kind=kind)
 
     @get("/{event_id:int}")
     async def read(self, event_id: RowId) -> EventOut:
-        return await service.get_event(event_id)
+        return await queries.get_event(event_id)
 
     @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence")
     async def update(self, event_id: RowId, data: JSONBody[EventPatch], settings: NamedDependency[Settings]) -> EventOut:
-        event, _ = await service.update_event(event_id, data, settings)
+        event, _ = await event_changes.update_event(event_id, data, settings)
         return event
 
     @post("/{event_id:int}/publish", status_code=200)
@@ -46,7 +47,7 @@ class EventController(Controller):
 
     @post("/{event_id:int}/cancel", status_code=200)
     async def cancel(self, event_id: RowId, settings: NamedDependency[Settings]) -> EventOut:
-        return await service.cancel_event(event_id, settings)
+        return await event_changes.cancel_event(event_id, settings)
 
 
 class PublicEventController(Controller):
@@ -60,8 +61,8 @@ class PublicEventController(Controller):
         kind: FromQuery[Kind | None] = None,
         topic: FromQuery[str | None] = None,
     ) -> list[PublicEventOut]:
-        return await service.public_events(settings.base_url, kind=kind, topic=topic)
+        return await queries.public_events(settings.base_url, kind=kind, topic=topic)
 
     @get("/{id_or_slug:str}")
     async def read(self, id_or_slug: FromPath[str], settings: NamedDependency[Settings]) -> PublicEventOut:
-        return await service.public_event(id_or_slug, settings.base_url)
+        return await queries.public_event(id_or_slug, settings.base_url)

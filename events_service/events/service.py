@@ -1,227 +1,50 @@
-"""Events: the rules of creating, changing, publishing and cancelling Tech Talks and Tech Days."""
+"""Events: the rules of creating, changing, publishing and cancelling Tech Talks and Tech Days.
+
+Nothing here knows of registrations: a change and a cancellation are applied in the caller's
+write transaction and returned, and event_changes.py hands them on to registrations.
+Reading events is in queries.py; the facts about one event in records.py."""
 
 from __future__ import annotations
 
 import re
 import secrets
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
-from events_service.calendar.service import public_calendar_links
-from events_service.db import current_engine, is_sqlite, write_transaction
-from events_service.errors import Conflict, DomainError, Invalid, NotFound
+from events_service.clock import now_utc
+from events_service.db import write_transaction
+from events_service.events.errors import EventStateConflict, InvalidEvent
+from events_service.events.queries import (
+    agenda_by_event,
+    get_event,
+    locked_event_row,
+    speakers_by_event,
+)
+from events_service.events.records import EventRecord, schedule_changes
 from events_service.events.schemas import (
     AgendaItemIn,
-    AgendaItemOut,
     EventCreate,
     EventOut,
     EventPatch,
-    PublicEventOut,
-    PublicSpeakerOut,
     SpeakerIn,
-    SpeakerOut,
     Venue,
 )
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
-from events_service.settings import Settings
-from events_service.validation import as_row_id, normalise_email, zone
-
-# A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
-SCHEDULE_FIELDS = ("starts_at", "ends_at", "mode", "venue_name", "venue_address", "venue_city", "online_url")
+from events_service.validation import normalise_email, zone
 
 
-class EventError(DomainError):
-    pass
+@dataclass(frozen=True)
+class EventChange:
+    """A patch applied: the event before and after, and the schedule fields that changed
+    (SCHEDULE_FIELDS: what moves attendees' calendar entries)."""
 
-
-class EventNotFound(EventError, NotFound):
-    pass
-
-
-class InvalidEvent(EventError, Invalid):
-    pass
-
-
-class EventStateConflict(EventError, Conflict):
-    pass
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-# ---------------------------------------------------------------- reading
-
-
-async def event_row(event_id: int) -> dict[str, Any]:
-    row = await Event.select().where(Event.id == event_id).output(load_json=True).first()
-    if row is None:
-        raise EventNotFound(f"no event with id {event_id}")
-    return row
-
-
-async def locked_event_row(event_id: int, strength: Literal["UPDATE", "NO KEY UPDATE"] = "UPDATE") -> dict[str, Any]:
-    """The event row, read to change it in the caller's write transaction, and as it is now.
-
-    On PostgreSQL the row stays locked until the commit: FOR UPDATE waits for, and then
-    holds off, every other change of the event, seat claims included, and every transaction
-    that has inserted a registration of it (the registration's foreign key holds a KEY SHARE
-    lock on the event row from the insert to the commit); FOR NO KEY UPDATE only the changes.
-    SQLite's writers run one at a time anyway (db.write_transaction)."""
-    query = Event.select().where(Event.id == event_id).output(load_json=True)
-    if not is_sqlite(current_engine()):
-        query = query.lock_rows(strength)
-    row = await query.first()
-    if row is None:
-        raise EventNotFound(f"no event with id {event_id}")
-    return row
-
-
-async def speakers_by_event(event_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    ids = list(event_ids)
-    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not ids:
-        return result
-    rows = await (
-        EventSpeaker.select(
-            EventSpeaker.event.as_alias("event_id"),
-            EventSpeaker.speaker.id.as_alias("id"),
-            EventSpeaker.speaker.name.as_alias("name"),
-            EventSpeaker.speaker.email.as_alias("email"),
-            EventSpeaker.speaker.bio.as_alias("bio"),
-        )
-        .where(EventSpeaker.event.is_in(ids))
-        .order_by(EventSpeaker.position)
-    )
-    for row in rows:
-        result[row.pop("event_id")].append(row)
-    return result
-
-
-async def agenda_by_event(event_ids: Iterable[int]) -> dict[int, list[AgendaItemOut]]:
-    ids = list(event_ids)
-    result: dict[int, list[AgendaItemOut]] = defaultdict(list)
-    if not ids:
-        return result
-    rows = await (
-        AgendaSession.select(
-            AgendaSession.event.as_alias("event_id"),
-            AgendaSession.id,
-            AgendaSession.title,
-            AgendaSession.starts_at,
-            AgendaSession.ends_at,
-            AgendaSession.speaker.name.as_alias("speaker"),
-        )
-        .where(AgendaSession.event.is_in(ids))
-        .order_by(AgendaSession.starts_at)
-        .order_by(AgendaSession.position)
-    )
-    for row in rows:
-        result[row.pop("event_id")].append(AgendaItemOut(**row))
-    return result
-
-
-def _venue(row: dict[str, Any]) -> Venue | None:
-    if not (row["venue_name"] or row["venue_address"] or row["venue_city"]):
-        return None
-    return Venue(name=row["venue_name"] or "", address=row["venue_address"] or "", city=row["venue_city"] or "")
-
-
-def _event_out(row: dict[str, Any], speakers: list[dict[str, Any]], agenda: list[AgendaItemOut]) -> EventOut:
-    fields = {name: row[name] for name in EventOut.__struct_fields__ if name in row}
-    fields.update(
-        venue=_venue(row),
-        reminder_offsets_minutes=list(row["reminder_offsets"] or []),
-        topics=list(row["topics"] or []),
-        speakers=[SpeakerOut(**speaker) for speaker in speakers],
-        agenda=agenda,
-    )
-    return EventOut(**fields)
-
-
-def registration_closes_at(row: dict[str, Any]) -> datetime:
-    return row["registration_closes_at"] or row["starts_at"]
-
-
-def public_event_out(row: dict[str, Any], speakers: list[dict[str, Any]], agenda: list[AgendaItemOut], base_url: str) -> PublicEventOut:
-    closes = registration_closes_at(row)
-    google_calendar_url, outlook_calendar_url = public_calendar_links(row, agenda, base_url)
-    return PublicEventOut(
-        id=row["id"],
-        slug=row["slug"],
-        kind=row["kind"],
-        title=row["title"],
-        description=row["description"],
-        language=row["language"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        timezone=row["timezone"],
-        mode=row["mode"],
-        venue=_venue(row),
-        registration_closes_at=closes,
-        registration_open=row["status"] == "published" and now_utc() < closes,
-        status=row["status"],
-        topics=list(row["topics"] or []),
-        speakers=[PublicSpeakerOut(name=s["name"], bio=s["bio"]) for s in speakers],
-        agenda=agenda,
-        ics_url=f"{base_url}/events/{row['id']}.ics",
-        google_calendar_url=google_calendar_url,
-        outlook_calendar_url=outlook_calendar_url,
-    )
-
-
-async def get_event(event_id: int) -> EventOut:
-    row = await event_row(event_id)
-    speakers = await speakers_by_event([event_id])
-    agenda = await agenda_by_event([event_id])
-    return _event_out(row, speakers[event_id], agenda[event_id])
-
-
-async def list_events(status: str | None = None, kind: str | None = None) -> list[EventOut]:
-    query = Event.select().order_by(Event.starts_at).output(load_json=True)
-    if status:
-        query = query.where(Event.status == status)
-    if kind:
-        query = query.where(Event.kind == kind)
-    rows = await query
-    speakers = await speakers_by_event(row["id"] for row in rows)
-    agenda = await agenda_by_event(row["id"] for row in rows)
-    return [_event_out(row, speakers[row["id"]], agenda[row["id"]]) for row in rows]
-
-
-async def public_events(base_url: str, kind: str | None = None, topic: str | None = None) -> list[PublicEventOut]:
-    """Published events that have not ended, soonest first."""
-    query = (
-        Event.select()
-        .where((Event.status == "published") & (Event.ends_at > now_utc()))
-        .order_by(Event.starts_at)
-        .output(load_json=True)
-    )
-    if kind:
-        query = query.where(Event.kind == kind)
-    rows = [row for row in await query if not topic or topic in (row["topics"] or [])]
-    speakers = await speakers_by_event(row["id"] for row in rows)
-    agenda = await agenda_by_event(row["id"] for row in rows)
-    return [public_event_out(row, speakers[row["id"]], agenda[row["id"]], base_url) for row in rows]
-
-
-async def public_event(id_or_slug: str, base_url: str) -> PublicEventOut:
-    """A published or cancelled event by id or slug; drafts stay invisible (404)."""
-    condition = Event.slug == id_or_slug
-    if (event_id := as_row_id(id_or_slug)) is not None:
-        condition = condition | (Event.id == event_id)
-    # Never published (a draft, or a draft cancelled before publication): invisible.
-    row = await Event.select().where(condition).where(Event.published_at.is_not_null()).output(load_json=True).first()
-    if row is None:
-        raise EventNotFound(f"no published event '{id_or_slug}'")
-    speakers = await speakers_by_event([row["id"]])
-    agenda = await agenda_by_event([row["id"]])
-    return public_event_out(row, speakers[row["id"]], agenda[row["id"]], base_url)
+    before: EventRecord
+    after: EventRecord
+    changed: list[str]
 
 
 # ---------------------------------------------------------------- rules
@@ -264,16 +87,6 @@ def _check_speakers(speakers: list[SpeakerIn]) -> list[SpeakerIn]:
         msgspec.structs.replace(speaker, name=speaker.name.strip(), email=normalise_email(speaker.email) if speaker.email else None)
         for speaker in speakers
     ]
-
-
-def missing_for_publication(row: dict[str, Any]) -> list[str]:
-    """What an event's mode needs before people can register."""
-    missing = []
-    if row["mode"] in ("in_person", "hybrid"):
-        missing += [f"venue.{part}" for part in ("name", "address", "city") if not row[f"venue_{part}"]]
-    if row["mode"] in ("online", "hybrid") and not row["online_url"]:
-        missing.append("online_url")
-    return missing
 
 
 def slugify(text: str) -> str:
@@ -395,8 +208,8 @@ def _clean_topics(topics: list[str]) -> list[str]:
     return seen
 
 
-def _patched_values(current: dict[str, Any], patch: EventPatch) -> dict[str, Any]:
-    values = dict(current)
+def _patched_values(current: EventRecord, patch: EventPatch) -> dict[str, Any]:
+    values = msgspec.structs.asdict(current)
     simple = ("kind", "title", "description", "language", "timezone", "mode", "capacity",
               "online_capacity", "max_per_company", "online_url")
     for field in simple:
@@ -416,51 +229,42 @@ def _patched_values(current: dict[str, Any], patch: EventPatch) -> dict[str, Any
     return values
 
 
-def schedule_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [field for field in SCHEDULE_FIELDS if before[field] != after[field]]
+def patched_event(current: EventRecord, patch: EventPatch) -> EventRecord:
+    """The event as the patch would leave it, checked on its own (state, schedule, seats);
+    nothing is written. The caller holds `current` locked (events.queries.locked_event_row)."""
+    if current.status == "cancelled":
+        raise EventStateConflict("a cancelled event cannot be changed", code="event_cancelled")
+    values = _patched_values(current, patch)
+    _check_schedule(values)
+    _check_capacities(values)
+    return msgspec.structs.replace(current, **{name: value for name, value in values.items() if name != "id"})
 
 
-async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> tuple[EventOut, list[str]]:
-    """Apply a partial change; returns the event and the schedule fields that changed.
-
-    More seats go to the waitlist at once; fewer than are confirmed is refused.
-    """
-    # Registrations build on events, so events reach them only at call time.
-    from events_service.registrations import service as registrations
-
-    async with write_transaction():
-        # Locked before it is read: the capacity check below counts the seats confirmed now,
-        # and no registration takes one until this change commits.
-        current = await locked_event_row(event_id)
-        if current["status"] == "cancelled":
-            raise EventStateConflict("a cancelled event cannot be changed", code="event_cancelled")
-        values = _patched_values(current, patch)
-        _check_schedule(values)
-        _check_capacities(values)
-        await registrations.check_capacity_change(current, values["capacity"], values["online_capacity"])
-        if current["status"] == "published" and (missing := missing_for_publication(values)):
-            raise InvalidEvent(
-                f"a published {values['mode']} event needs: {', '.join(missing)}",
-                code="missing_for_publication",
-                extra={"missing": missing},
-            )
-        speakers = await _current_or_new_speakers(event_id, patch)
-        agenda = patch.agenda if patch.agenda is not msgspec.UNSET else await _current_agenda(event_id)
-        _check_agenda(values["kind"], agenda, values["starts_at"], values["ends_at"], speakers)
-        changed = schedule_changes(current, values)
-        columns = {getattr(Event, name): values[name] for name in values if name != "id" and values[name] != current[name]}
-        if changed:
-            columns[Event.sequence] = current["sequence"] + 1
-        columns[Event.updated_at] = now_utc()
-        await Event.update(columns).where(Event.id == event_id)
-        if patch.speakers is not msgspec.UNSET or patch.agenda is not msgspec.UNSET:
-            speaker_ids = await _save_speakers(event_id, speakers)
-            await _save_agenda(event_id, agenda, speaker_ids)
-        if current["status"] == "published":
-            await registrations.promote_waitlisted(event_id, settings)
-            if changed:
-                await registrations.notify_schedule_change(current, changed)
-    return await get_event(event_id), changed
+async def apply_patch(current: EventRecord, after: EventRecord, patch: EventPatch) -> EventChange:
+    """Write `after` (from `patched_event`) in the caller's write transaction, once what it
+    needs as a published event and its agenda are checked; SEQUENCE rises when the schedule
+    moved. Returns before, after and what changed."""
+    if current.status == "published" and (missing := after.missing_for_publication()):
+        raise InvalidEvent(
+            f"a published {after.mode} event needs: {', '.join(missing)}",
+            code="missing_for_publication",
+            extra={"missing": missing},
+        )
+    speakers = await _current_or_new_speakers(current.id, patch)
+    agenda = patch.agenda if patch.agenda is not msgspec.UNSET else await _current_agenda(current.id)
+    _check_agenda(after.kind, agenda, after.starts_at, after.ends_at, speakers)
+    changed = schedule_changes(current, after)
+    before_values, after_values = msgspec.structs.asdict(current), msgspec.structs.asdict(after)
+    columns = {getattr(Event, name): value for name, value in after_values.items() if value != before_values[name]}
+    sequence = current.sequence + 1 if changed else current.sequence
+    updated_at = now_utc()
+    columns[Event.sequence] = sequence
+    columns[Event.updated_at] = updated_at
+    await Event.update(columns).where(Event.id == current.id)
+    if patch.speakers is not msgspec.UNSET or patch.agenda is not msgspec.UNSET:
+        speaker_ids = await _save_speakers(current.id, speakers)
+        await _save_agenda(current.id, agenda, speaker_ids)
+    return EventChange(before=current, after=msgspec.structs.replace(after, sequence=sequence, updated_at=updated_at), changed=changed)
 
 
 async def _current_or_new_speakers(event_id: int, patch: EventPatch) -> list[SpeakerIn]:
@@ -477,17 +281,17 @@ async def _current_agenda(event_id: int) -> list[AgendaItemIn]:
 
 async def publish_event(event_id: int) -> EventOut:
     async with write_transaction():
-        row = await locked_event_row(event_id)  # a cancellation racing it is seen, not undone
-        if row["status"] == "cancelled":
+        event = await locked_event_row(event_id)  # a cancellation racing it is seen, not undone
+        if event.status == "cancelled":
             raise EventStateConflict("a cancelled event cannot be published", code="event_cancelled")
-        if row["status"] == "draft":
-            if missing := missing_for_publication(row):
+        if event.status == "draft":
+            if missing := event.missing_for_publication():
                 raise InvalidEvent(
-                    f"cannot publish a {row['mode']} event without: {', '.join(missing)}",
+                    f"cannot publish a {event.mode} event without: {', '.join(missing)}",
                     code="missing_for_publication",
                     extra={"missing": missing},
                 )
-            if row["ends_at"] <= now_utc():
+            if event.ends_at <= now_utc():
                 raise InvalidEvent("cannot publish an event that has already ended", code="event_ended")
             now = now_utc()
             await Event.update({Event.status: "published", Event.published_at: now, Event.updated_at: now}).where(
@@ -496,24 +300,14 @@ async def publish_event(event_id: int) -> EventOut:
     return await get_event(event_id)
 
 
-async def cancel_event(event_id: int, settings: Settings) -> EventOut:
-    """Cancelling is final; SEQUENCE rises so attendees' calendars drop the entry, and every
-    registration is cancelled with a notice."""
-    from events_service.registrations import service as registrations
-
-    async with write_transaction():
-        # FOR UPDATE: waits for the registrations written meanwhile, so that
-        # cancel_all_for_event sees them; later ones find the event cancelled.
-        row = await locked_event_row(event_id)
-        if row["status"] != "cancelled":
-            now = now_utc()
-            await Event.update(
-                {
-                    Event.status: "cancelled",
-                    Event.cancelled_at: now,
-                    Event.updated_at: now,
-                    Event.sequence: row["sequence"] + 1,
-                }
-            ).where(Event.id == event_id)
-            await registrations.cancel_all_for_event(event_id, settings)
-    return await get_event(event_id)
+async def mark_cancelled(event: EventRecord) -> bool:
+    """Cancel the event (final) in the caller's write transaction, which holds its row
+    (locked_event_row); SEQUENCE rises so attendees' calendars drop the entry. False when it
+    was cancelled already."""
+    if event.status == "cancelled":
+        return False
+    now = now_utc()
+    await Event.update(
+        {Event.status: "cancelled", Event.cancelled_at: now, Event.updated_at: now, Event.sequence: event.sequence + 1}
+    ).where(Event.id == event.id)
+    return True

@@ -24,9 +24,10 @@ turn of an hour: a bound, which is what the limit is for.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from events_service.clock import now_utc, stored_utc
 from events_service.db import run_sql
 from events_service.errors import TooManyRequests
 from events_service.settings import Settings
@@ -74,7 +75,7 @@ def _limit(subject: str, settings: Settings) -> int:
 
 
 async def _charge(amounts: dict[str, int], settings: Settings) -> None:
-    now = datetime.now(UTC)
+    now = now_utc()
     too_many = [subject for subject, amount in amounts.items() if amount > _limit(subject, settings)]
     if too_many:
         raise _refusal(too_many[0], WINDOW.total_seconds())
@@ -106,7 +107,7 @@ async def _refusal_for(refused: list[str], now: datetime) -> MailQuotaExceeded:
     requests read this; the transaction is rolled back.)"""
     placeholders = ", ".join(["{}"] * len(refused))
     rows = await run_sql(f"SELECT subject, window_start FROM mail_quota WHERE subject IN ({placeholders})", *refused)
-    starts = {row["subject"]: _as_datetime(row["window_start"]) for row in rows}
+    starts = {row["subject"]: stored_utc(row["window_start"]) for row in rows}
     subject = refused[0]
     wait = (starts[subject] + WINDOW - now).total_seconds() if subject in starts else WINDOW.total_seconds()
     return _refusal(subject, wait)
@@ -124,9 +125,3 @@ def _refusal(subject: str, wait_seconds: float) -> MailQuotaExceeded:
         retry_after=wait_seconds,
         code="recipient_mail_quota",
     )
-
-
-def _as_datetime(value: datetime | str) -> datetime:
-    """A timestamp as the driver returns it (SQLite may give the stored text)."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

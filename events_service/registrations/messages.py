@@ -9,26 +9,29 @@ from typing import Any
 
 from piccolo.table import Table
 
+from events_service.calendar.entries import event_page_url, registration_entry
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
-from events_service.calendar.service import registration_entry
+from events_service.clock import now_utc
 from events_service.companies.tables import Contact
 from events_service.db import write_transaction
-from events_service.events.service import agenda_by_event
-from events_service.events.tables import Event
+from events_service.events.queries import agenda_by_event, events_by_id
+from events_service.events.records import EventRecord
 from events_service.i18n import N_, translator
 from events_service.mail.compose import render_message
+from events_service.mail.formatting import format_time_range
 from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
+from events_service.registrations.links import checkin_code, feed_url, manage_url
+from events_service.registrations.queries import waitlist_position as position_of
 from events_service.registrations.tables import Registration
-from events_service.registrations.tokens import make_token
 from events_service.settings import Settings
 
 
 async def _load_many(
     outbox_ids: list[int],
-) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, list[Any]]]:
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, EventRecord], dict[int, list[Any]]]:
     """The outbox rows and everything their emails are made of, a handful of queries for the
     whole batch (a query per message per table costs more than rendering it)."""
     rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.registration_id).where(
@@ -38,7 +41,7 @@ async def _load_many(
     registrations = await _by_id(Registration, registration_ids)
     contacts = await _by_id(Contact, sorted({r["contact"] for r in registrations.values()}))
     event_ids = sorted({r["event"] for r in registrations.values()})
-    events = await _by_id(Event, event_ids)
+    events = await events_by_id(event_ids)
     agendas = await agenda_by_event(event_ids)
     return rows, registrations, contacts, events, agendas
 
@@ -50,25 +53,13 @@ async def _by_id(table: type[Table], ids: list[int]) -> dict[int, dict[str, Any]
     return {row["id"]: row for row in rows}
 
 
-def _manage_url(settings: Settings, registration: dict[str, Any]) -> str:
-    token = make_token(settings.secret_key, "manage", registration["id"], registration["token_nonce"])
-    return f"{settings.base_url}/registrations/{token}"
-
-
-def feed_url(settings: Settings, contact: dict[str, Any]) -> str:
-    """A person's own calendar feed (all their registrations, with join links): the link goes
-    only into emails to the person's own address, never on a page a manage token opens."""
-    token = make_token(settings.secret_key, "feed", contact["id"], contact["feed_nonce"])
-    return f"{settings.base_url}/calendar/personal/{token}.ics"
-
-
-def _event_context(event: dict[str, Any], join_url: str | None) -> dict[str, Any]:
+def _event_context(event: EventRecord, join_url: str | None) -> dict[str, Any]:
     fields = ("title", "kind", "mode", "starts_at", "ends_at", "timezone", "venue_name", "venue_address", "venue_city", "description")
-    return {**{name: event[name] for name in fields}, "online_url": join_url}
+    return {**{name: getattr(event, name) for name in fields}, "online_url": join_url}
 
 
-def _sees_join_link(registration: dict[str, Any]) -> bool:
-    return registration["status"] == "confirmed" and registration["attendance_mode"] == "online"
+def _join_url(event: EventRecord, registration: dict[str, Any]) -> str | None:
+    return event.join_url_for(registration["status"], registration["attendance_mode"])
 
 
 #: The emails whose templates offer "add to Google Calendar / Outlook" links.
@@ -79,7 +70,7 @@ def _compose(
     kind: str,
     registration: dict[str, Any],
     contact: dict[str, Any],
-    event: dict[str, Any],
+    event: EventRecord,
     agenda: list[Any],
     settings: Settings,
     *,
@@ -87,17 +78,17 @@ def _compose(
     invite_method: str | None = None,
     invite_sequence: int | None = None,
 ) -> ComposedEmail:
-    manage_url = _manage_url(settings, registration)
-    join_url = event["online_url"] if _sees_join_link(registration) else None
+    manage = manage_url(settings, registration["id"], registration["token_nonce"])
+    join_url = _join_url(event, registration)
     entry = registration_entry(
         event,
         registration_id=registration["id"],
         nonce=registration["token_nonce"],
         attendance_mode=registration["attendance_mode"],
-        show_join_link=_sees_join_link(registration),
-        manage_url=manage_url,
+        join_url=join_url,
+        manage_url=manage,
         agenda=agenda,
-        settings=settings,
+        host=settings.host,
         sequence=invite_sequence,
         cancelled=invite_method == "CANCEL",
     )
@@ -107,15 +98,15 @@ def _compose(
         # The names typed with this registration; the address is the person's.
         "person": {"first_name": registration["first_name"], "last_name": registration["last_name"], "email": contact["email"]},
         "programme_name": settings.programme_name,
-        "manage_url": manage_url,
-        "event_url": f"{settings.base_url}/e/{event['slug']}",
+        "manage_url": manage,
+        "event_url": event_page_url(settings.base_url, event.slug),
         "has_qr": has_qr,
         **(extra or {}),
     }
     if registration["status"] == "confirmed" and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
-        context["feed_url"] = feed_url(settings, contact)
+        context["feed_url"] = feed_url(settings, contact["id"], contact["feed_nonce"])
     rendered = render_message(kind, registration["language"], context)
     calendar = None
     if invite_method:
@@ -127,7 +118,7 @@ def _compose(
             attendee_name=f"{registration['first_name']} {registration['last_name']}",
             method=invite_method,  # type: ignore[arg-type]
         )
-    checkin = make_token(settings.secret_key, "checkin", registration["id"], registration["token_nonce"])
+    checkin = checkin_code(settings, registration["id"], registration["token_nonce"])
     return build_email(
         sender=settings.mail_from,
         sender_name=settings.programme_name,
@@ -183,10 +174,8 @@ async def queue_registration_message(
     (`waitlist_position`, when the caller knows it already)."""
     payload: dict[str, Any] = {}
     if kind == "waitlisted" and waitlist_position is None:
-        from events_service.registrations.service import waitlist_position as position_of
-
-        row = await Registration.select(Registration.event, Registration.attendance_mode).where(Registration.id == registration_id).first()
-        waitlist_position = await position_of(row["event"], row["attendance_mode"], registration_id)
+        row = await Registration.select(Registration.event).where(Registration.id == registration_id).first()
+        waitlist_position = await position_of(row["event"], registration_id)
     if kind == "waitlisted":
         payload["waitlist_position"] = waitlist_position
     await _intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
@@ -251,7 +240,7 @@ async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> di
             registration = registrations[row["registration_id"]]
             event = events[registration["event"]]
             results[row["id"]] = _render_intent(
-                row, registration, contacts[registration["contact"]], event, agendas[event["id"]], settings
+                row, registration, contacts[registration["contact"]], event, agendas[event.id], settings
             )
         except Exception as error:  # one bad row must not stop the batch
             results[row["id"]] = error
@@ -275,7 +264,7 @@ def _render_intent(
     row: dict[str, Any],
     registration: dict[str, Any],
     contact: dict[str, Any],
-    event: dict[str, Any],
+    event: EventRecord,
     agenda: list[Any],
     settings: Settings,
 ) -> ComposedEmail:
@@ -296,12 +285,12 @@ def _render_intent(
         return compose(invite_method=method, invite_sequence=payload["sequence"])
     if kind == "event_cancelled":
         method = "CANCEL" if payload.get("was_confirmed") else None
-        return compose(invite_method=method, invite_sequence=event["sequence"])
+        return compose(invite_method=method, invite_sequence=event.sequence)
     if kind == "event_updated":
         lines = change_lines(payload["changes"], event, registration)
         return compose(extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
     if kind == "reminder":
-        if registration["status"] != "confirmed" or event["status"] != "published" or event["starts_at"] <= datetime.now(UTC):
+        if registration["status"] != "confirmed" or event.status != "published" or event.starts_at <= now_utc():
             raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
         return compose(extra={"minutes_until": reminder_minutes_until(event, payload)})
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
@@ -311,23 +300,20 @@ def _render_intent(
 _MODE_NAMES = {"online": N_("online"), "in_person": N_("in person"), "hybrid": N_("hybrid")}
 
 
-def change_lines(changed: list[str], event: dict[str, Any], registration: dict[str, Any]) -> list[str]:
+def change_lines(changed: list[str], event: EventRecord, registration: dict[str, Any]) -> list[str]:
     """What moved, in the registrant's language; the link only for those who may see it."""
-    from events_service.calendar.service import venue_text
-    from events_service.mail.formatting import format_time_range
-
     language = registration["language"]
     _ = translator(language)
     lines = []
     if {"starts_at", "ends_at"} & set(changed):
-        when = format_time_range(event["starts_at"], event["ends_at"], event["timezone"], language)
+        when = format_time_range(event.starts_at, event.ends_at, event.timezone, language)
         lines.append(_("New time: {value}").format(value=when))
     if "mode" in changed:
-        lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event["mode"]])))
+        lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event.mode])))
     if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration["attendance_mode"] == "in_person":
-        lines.append(_("New place: {value}").format(value=venue_text(event) or "—"))
-    if "online_url" in changed and _sees_join_link(registration) and event["online_url"]:
-        lines.append(_("New joining link: {value}").format(value=event["online_url"]))
+        lines.append(_("New place: {value}").format(value=event.venue_text or "—"))
+    if "online_url" in changed and (join_url := _join_url(event, registration)):
+        lines.append(_("New joining link: {value}").format(value=join_url))
     return lines
 
 
@@ -336,11 +322,11 @@ async def queue_event_update(registration_id: int, changed: list[str], settings:
     Keyed by SEQUENCE: one email per person per settled change; none for a change this person
     does not see (a new link, for someone in the room)."""
     registration = (await _by_id(Registration, [registration_id]))[registration_id]
-    event = (await _by_id(Event, [registration["event"]]))[registration["event"]]
+    event = (await events_by_id([registration["event"]]))[registration["event"]]
     if not change_lines(changed, event, registration):
         return 0
-    payload = {"changes": changed, "sequence": event["sequence"]}
-    return int(await _intent("event_updated", registration_id, f"event_updated:{registration_id}:{event['sequence']}", payload))
+    payload = {"changes": changed, "sequence": event.sequence}
+    return int(await _intent("event_updated", registration_id, f"event_updated:{registration_id}:{event.sequence}", payload))
 
 
 # ---------------------------------------------------------------- reminders (scheduled by reminders.service)
@@ -380,11 +366,11 @@ async def withdraw_reminders(event_id: int) -> int:
     return len(deleted)
 
 
-def reminder_minutes_until(event: dict[str, Any], payload: dict[str, Any]) -> int:
+def reminder_minutes_until(event: EventRecord, payload: dict[str, Any]) -> int:
     """Whole minutes from the send moment to the start. The dispatcher renders a row when it
     claims it, i.e. at or after its planned moment: then "now" is the send moment. Rendered
     earlier (a preview), the planned moment stands in for it."""
-    send_at = datetime.now(UTC)
+    send_at = now_utc()
     if planned := payload.get("send_at"):
         send_at = max(send_at, datetime.fromisoformat(planned))
-    return max(round((event["starts_at"] - send_at).total_seconds() / 60), 0)
+    return max(round((event.starts_at - send_at).total_seconds() / 60), 0)

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from events_service.organisers.auth import EDITORS
 from events_service.params import RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
-from events_service.registrations import service
+from events_service.registrations import queries, service
 from events_service.registrations.schemas import (
     EventStats,
     PublicRegistration,
@@ -38,7 +38,7 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
 
         @get("/registrations/{token:str}", summary="A registration, by its manage token")
         async def read(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
-            return await service.public_registration(token, settings)
+            return await queries.public_registration(token, settings)
 
         @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token")
         async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
@@ -56,11 +56,11 @@ class OrganiserRegistrationController(Controller):
     async def find(
         self, event_id: RowId, status: FromQuery[Status | None] = None, q: FromQuery[str | None] = None
     ) -> list[RegistrationRow]:
-        return await service.list_registrations(event_id, status=status, q=q)
+        return await queries.list_registrations(event_id, status=status, q=q)
 
     @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
     async def export(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[str]:
-        body = await service.registrations_csv(event_id, status=status)
+        body = await queries.registrations_csv(event_id, status=status)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
@@ -69,7 +69,7 @@ class OrganiserRegistrationController(Controller):
 
     @get("/events/{event_id:int}/stats")
     async def stats(self, event_id: RowId) -> EventStats:
-        return await service.event_stats(event_id)
+        return await queries.event_stats(event_id)
 
     @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
     async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:

@@ -1,77 +1,54 @@
-"""Every registration rule lives here: who may register, seats, the waitlist, company caps,
-cancellation and promotion, and the organiser's views of them.
-
-Seats are never read-then-written: a seat is one conditional UPDATE on the event row
-(`seats_taken < capacity`), a company's seat one on its `company_seats` row. Every writer takes
-the event row before the company row, so concurrent registrations and cancellations on
-PostgreSQL cannot deadlock each other; SQLite runs them one at a time (IMMEDIATE transactions).
+"""The registration rules: who may register, the waitlist, company caps, cancellation and
+promotion, walk-ins, and what an event's change means for its registrations (called by
+event_changes). Seats are taken in seats.py, registrations read in queries.py, their emails
+written in messages.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import sqlite3
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from events_service.clock import now_utc
 from events_service.companies.service import checked_vat_id
-from events_service.companies.tables import Company, Contact
+from events_service.companies.tables import Company
 from events_service.companies.vat import VatId
-from events_service.csv_export import to_csv
 from events_service.db import is_unique_violation, run_sql, write_transaction
-from events_service.errors import Conflict, DomainError, Invalid, NotFound
-from events_service.events.service import (
-    agenda_by_event,
-    event_row,
-    locked_event_row,
-    public_event_out,
-    registration_closes_at,
-    speakers_by_event,
-)
+from events_service.errors import DomainError
+from events_service.events.queries import event_row, locked_event_row
+from events_service.events.records import EventRecord
 from events_service.events.tables import Event
 from events_service.mail.outbox import cancel_pending
-from events_service.registrations import mail_quota, messages
+from events_service.registrations import mail_quota, messages, seats
+from events_service.registrations.errors import (
+    InvalidRegistration,
+    RegistrationConflict,
+    RegistrationNotFound,
+)
+from events_service.registrations.links import (
+    manage_url_of,
+    new_nonce,
+    registration_by_token,
+    token_for,
+)
+from events_service.registrations.queries import public_registration, waitlist_position
 from events_service.registrations.schemas import (
     AttendanceMode,
-    CompanyBrief,
     CompanyRef,
-    EventStats,
     PublicRegistration,
     RegistrationCreate,
     RegistrationCreated,
-    RegistrationRow,
 )
-from events_service.registrations.tables import CompanySeats, Registration
-from events_service.registrations.tokens import Purpose, make_token, new_nonce, read_token
+from events_service.registrations.seats import RegisteringEvent
+from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.validation import normalise_email
 
 T = TypeVar("T")
-
-
-class RegistrationError(DomainError):
-    pass
-
-
-class RegistrationNotFound(RegistrationError, NotFound):
-    pass
-
-
-class RegistrationConflict(RegistrationError, Conflict):
-    pass
-
-
-class InvalidRegistration(RegistrationError, Invalid):
-    pass
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -82,28 +59,6 @@ class Applicant:
     language: str
     attendance_mode: AttendanceMode | None
     is_colleague: bool
-
-
-# ---------------------------------------------------------------- tokens and links
-
-
-def token_for(settings: Settings, purpose: Purpose, registration_id: int, nonce: str) -> str:
-    return make_token(settings.secret_key, purpose, registration_id, nonce)
-
-
-def manage_url(settings: Settings, token: str) -> str:
-    return f"{settings.base_url}/registrations/{token}"
-
-
-async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
-    """The registration a token names; a forged, tampered or revoked token is simply unknown."""
-    parsed = read_token(settings.verification_keys, purpose, token)
-    row = None
-    if parsed is not None:
-        row = await Registration.select().where(Registration.id == parsed[0]).first()
-    if row is None or parsed is None or not hmac.compare_digest(row["token_nonce"], parsed[1]):
-        raise RegistrationNotFound("no registration for this link; it may have been mistyped or replaced")
-    return row
 
 
 # ---------------------------------------------------------------- registering
@@ -138,25 +93,18 @@ def _company_vat(company: CompanyRef) -> VatId:
         raise InvalidRegistration(error.detail, code=error.code) from None
 
 
-def _check_published(event_id: int, status: str) -> None:
-    if status == "draft":
-        raise RegistrationNotFound(f"no published event with id {event_id}")
-    if status != "published":
-        raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
-
-
-def _check_open(event: dict[str, Any]) -> None:
-    _check_published(event["id"], event["status"])
-    if now_utc() >= registration_closes_at(event):
+def _check_open(event: RegisteringEvent) -> None:
+    seats.check_published(event.id, event.status)
+    if now_utc() >= event.closes_at:
         raise RegistrationConflict("registration for this event has closed")
 
 
-def _attendance_mode(event: dict[str, Any], wanted: AttendanceMode | None) -> AttendanceMode:
-    if event["mode"] == "hybrid":
+def _attendance_mode(event: RegisteringEvent, wanted: AttendanceMode | None) -> AttendanceMode:
+    if event.mode == "hybrid":
         return wanted or "in_person"
-    fixed: AttendanceMode = "online" if event["mode"] == "online" else "in_person"
+    fixed: AttendanceMode = "online" if event.mode == "online" else "in_person"
     if wanted is not None and wanted != fixed:
-        raise InvalidRegistration(f"this event is {event['mode'].replace('_', ' ')} only: attendance_mode must be '{fixed}'")
+        raise InvalidRegistration(f"this event is {event.mode.replace('_', ' ')} only: attendance_mode must be '{fixed}'")
     return fixed
 
 
@@ -212,103 +160,6 @@ _UPSERT_CONTACT = """
     RETURNING id"""
 
 
-def _draws_online_seats(mode: AttendanceMode, event: dict[str, Any]) -> bool:
-    """Whether a mode draws from the online pool (online_seats_taken / online_capacity) rather
-    than the event's seats: only hybrid events have two pools."""
-    return mode == "online" and event["mode"] == "hybrid"
-
-
-async def _take_event_seat(event: dict[str, Any], mode: AttendanceMode) -> bool:
-    """True: a seat is taken; False: the pool is full. An event that is no longer published
-    (cancelled since it was read) refuses the registration (409; the caller's transaction
-    rolls back, nothing of it is written).
-
-    One statement answers both, so the hot path pays nothing for the status: a published
-    event with a seat free gives one; an event not published is matched too, unchanged, and
-    its status comes back; a full published event is not matched. On PostgreSQL the UPDATE
-    waits for a cancellation holding the row and then sees its status (READ COMMITTED
-    re-checks the WHERE on the row as committed); a cancellation that comes later waits for
-    this transaction (cancel_event locks the row FOR UPDATE, which waits for every
-    transaction that has inserted a registration: the insert's foreign key holds a KEY
-    SHARE lock on the event row), and so sees the registration it must cancel."""
-    statement = _TAKE_ONLINE_SEAT if _draws_online_seats(mode, event) else _TAKE_SEAT
-    rows = await run_sql(statement, event["id"])
-    if not rows:
-        return False
-    _check_published(event["id"], rows[0]["status"])
-    return True
-
-
-_TAKE_SEAT = """
-    UPDATE event SET seats_taken = seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
-    WHERE id = {} AND (seats_taken < capacity OR status <> 'published') RETURNING status"""
-_TAKE_ONLINE_SEAT = """
-    UPDATE event SET online_seats_taken = online_seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
-    WHERE id = {} AND (online_seats_taken < online_capacity OR status <> 'published') RETURNING status"""
-
-
-async def _release_event_seat(event: dict[str, Any], mode: AttendanceMode) -> None:
-    taken = Event.online_seats_taken if _draws_online_seats(mode, event) else Event.seats_taken
-    await Event.update({taken: taken - 1}).where((Event.id == event["id"]) & (taken > 0))
-
-
-async def _take_company_seat(event_id: int, company_id: int, limit: int) -> bool:
-    """One statement: the company's first seat at the event creates its row; a later one is
-    taken on that row while fewer than `limit` are (`limit` is at least 1)."""
-    return bool(await run_sql(_TAKE_COMPANY_SEAT, event_id, company_id, limit))
-
-
-# "company_seats.taken", qualified: PostgreSQL finds a bare "taken" ambiguous here (EXCLUDED has one too).
-_TAKE_COMPANY_SEAT = """
-    INSERT INTO company_seats (event, company, taken) VALUES ({}, {}, 1)
-    ON CONFLICT (event, company) DO UPDATE SET taken = company_seats.taken + 1 WHERE company_seats.taken < {}
-    RETURNING id"""
-
-
-async def _release_company_seat(event_id: int, company_id: int) -> None:
-    await CompanySeats.update({CompanySeats.taken: CompanySeats.taken - 1}).where(
-        (CompanySeats.event == event_id) & (CompanySeats.company == company_id) & (CompanySeats.taken > 0)
-    )
-
-
-async def _company_seats_taken(event_id: int, company_id: int) -> int:
-    rows = await run_sql("SELECT taken FROM company_seats WHERE event = {} AND company = {}", event_id, company_id)
-    return rows[0]["taken"] if rows else 0
-
-
-async def _company_is_full(event: dict[str, Any], company_id: int) -> bool:
-    limit = event["max_per_company"]
-    return limit is not None and await _company_seats_taken(event["id"], company_id) >= limit
-
-
-def _company_full_message(event: dict[str, Any]) -> str:
-    return (
-        f"your company already holds the {event['max_per_company']} seats one company may take at this event; "
-        "ask a colleague to cancel, or contact the organisers"
-    )
-
-
-async def _claim_place(event: dict[str, Any], company_id: int, mode: AttendanceMode) -> tuple[str, bool]:
-    """(status, holds a company seat). The event row is taken before the company row. A company
-    that holds all its seats gets 409 (the transaction is rolled back, the event seat with it)."""
-    if await _take_event_seat(event, mode):
-        if event["max_per_company"] is None:
-            return "confirmed", False
-        if await _take_company_seat(event["id"], company_id, event["max_per_company"]):
-            return "confirmed", True
-        raise RegistrationConflict(_company_full_message(event), code="company_full")
-    if await _company_is_full(event, company_id):
-        raise RegistrationConflict(_company_full_message(event), code="company_full")
-    return "waitlisted", False
-
-
-def _seat_looks_free(event: dict[str, Any], mode: AttendanceMode) -> bool:
-    """What the event row said when read: a guess, which `_claim_place` settles."""
-    if _draws_online_seats(mode, event):
-        return event["online_seats_taken"] < event["online_capacity"]
-    return event["seats_taken"] < event["capacity"]
-
-
 def _already_registered(email: str) -> RegistrationConflict:
     return RegistrationConflict(f"{email} is registered for this event already", code="already_registered")
 
@@ -349,14 +200,6 @@ _INSERT_REGISTRATION = """
     RETURNING id"""
 
 
-async def waitlist_position(event_id: int, mode: str, registration_id: int) -> int:
-    rows = await run_sql(_WAITING_AHEAD, event_id, mode, registration_id)
-    return rows[0]["ahead"] + 1
-
-
-_WAITING_AHEAD = "SELECT COUNT(*) AS ahead FROM registration WHERE event = {} AND status = 'waitlisted' AND attendance_mode = {} AND id < {}"
-
-
 @dataclass(frozen=True)
 class _Written:
     """A registration written with the status the event row suggested, waiting for its seat."""
@@ -371,7 +214,7 @@ class _Written:
 
 
 async def _write_registration(
-    event: dict[str, Any], applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings
+    event: RegisteringEvent, applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings
 ) -> _Written:
     """The contact, the registration and its message, with the status the event row suggested
     (`_take_place` settles it). A second registration of the same person fails here, before
@@ -379,28 +222,28 @@ async def _write_registration(
     now = now_utc()
     mode = _attendance_mode(event, applicant.attendance_mode)
     contact_id = await _contact_id(applicant, company_id, now, own_consent=not applicant.is_colleague, consent_marketing=data.consent_marketing)
-    guess = "confirmed" if _seat_looks_free(event, mode) else "waitlisted"
+    guess = "confirmed" if seats.seat_looks_free(event, mode) else "waitlisted"
     nonce = new_nonce()
     confirmed = guess == "confirmed"
     registration_id = await _insert_registration(
-        (event["id"], contact_id, company_id, guess, mode, applicant.language, nonce,
-         confirmed and event["max_per_company"] is not None, registered_by, now, now if confirmed else None,
+        (event.id, contact_id, company_id, guess, mode, applicant.language, nonce,
+         confirmed and event.max_per_company is not None, registered_by, now, now if confirmed else None,
          applicant.first_name, applicant.last_name),
         applicant.email,
     )
-    position = await _queue_status_message(registration_id, guess, event["id"], mode, applicant.email, settings)
+    position = await _queue_status_message(registration_id, guess, event.id, mode, applicant.email, settings)
     return _Written(applicant, registration_id, nonce, mode, guess, position, now)
 
 
-async def _take_place(event: dict[str, Any], written: _Written, company_id: int, settings: Settings) -> RegistrationCreated:
+async def _take_place(event: RegisteringEvent, written: _Written, company_id: int, settings: Settings) -> RegistrationCreated:
     """Claim the seats and settle the status; a wrong guess (a seat taken or freed since the
     event row was read) is corrected, message included."""
-    status, holds_company_seat = await _claim_place(event, company_id, written.mode)
+    status, holds_company_seat = await seats.claim_place(event, company_id, written.mode)
     position = written.waitlist_position
     if status != written.guess:
         await _settle_status(written.registration_id, status, holds_company_seat, written.at)
         await cancel_pending(written.registration_id, (written.guess,))
-        position = await _queue_status_message(written.registration_id, status, event["id"], written.mode, written.applicant.email, settings)
+        position = await _queue_status_message(written.registration_id, status, event.id, written.mode, written.applicant.email, settings)
     token = token_for(settings, "manage", written.registration_id, written.nonce)
     return RegistrationCreated(
         id=written.registration_id,
@@ -408,7 +251,7 @@ async def _take_place(event: dict[str, Any], written: _Written, company_id: int,
         status=status,  # type: ignore[arg-type]
         attendance_mode=written.mode,
         manage_token=token,
-        manage_url=manage_url(settings, token),
+        manage_url=manage_url_of(settings, token),
         waitlist_position=position,
     )
 
@@ -417,7 +260,7 @@ async def _queue_status_message(
     registration_id: int, status: str, event_id: int, mode: AttendanceMode, email: str, settings: Settings
 ) -> int | None:
     """Queue the confirmation, or the waitlist notice with the position; returns the position."""
-    position = await waitlist_position(event_id, mode, registration_id) if status == "waitlisted" else None
+    position = await waitlist_position(event_id, registration_id) if status == "waitlisted" else None
     await messages.queue_registration_message(registration_id, status, settings, to_address=email, event_id=event_id, waitlist_position=position)
     return position
 
@@ -440,7 +283,7 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
     claimed with conditional UPDATEs, then the transaction commits. The event row is the one
     every registration of the event updates: PostgreSQL keeps it locked from the seat UPDATE
     to COMMIT, so that stretch comes last, and this process's registrations queue for it in
-    `_seat_queue` rather than as blocked PostgreSQL backends (which all woke on every commit).
+    `seats.seat_queue` rather than as blocked PostgreSQL backends (which all woke on every commit).
     The company is looked up with the event, in the same statement.
     """
     if data.consent_privacy is not True:
@@ -449,10 +292,10 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
     vat = _company_vat(data.company)
 
     async def attempt() -> RegistrationCreated:
-        async with _seat_queue(event_id) as wait_for_seats, write_transaction():
-            event = await _event_for_update(event_id, vat)
+        async with seats.seat_queue(event_id) as wait_for_seats, write_transaction():
+            event = await seats.event_for_update(event_id, vat.normalised)
             _check_open(event)
-            company_id = await _company_id(data.company, vat, event["known_company_id"])
+            company_id = await _company_id(data.company, vat, event.known_company_id)
             first = await _write_registration(event, applicants[0], company_id, data, None, settings)
             colleagues = [
                 await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
@@ -466,46 +309,6 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             return created
 
     return await with_retry(attempt)
-
-
-_seat_locks: weakref.WeakValueDictionary[tuple[asyncio.AbstractEventLoop, int], asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@asynccontextmanager
-async def _seat_queue(event_id: int) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-    """This process's turn at the event's seats: the caller calls what this yields when it is
-    ready to claim them, and its turn lasts until this block exits, after the commit."""
-    lock = _seat_locks.setdefault((asyncio.get_running_loop(), event_id), asyncio.Lock())
-    joined = False
-
-    async def wait_for_turn() -> None:
-        nonlocal joined
-        await lock.acquire()
-        joined = True
-
-    try:
-        yield wait_for_turn
-    finally:
-        if joined:
-            lock.release()
-
-
-async def _event_for_update(event_id: int, vat: VatId) -> dict[str, Any]:
-    """What registering needs to know, in one statement: the event, and the id of the company
-    with this VAT id if we know it (`known_company_id`). The seat counters only guess the
-    outcome; seats are taken with conditional UPDATEs. (The whole row would be ~35 columns.)"""
-    rows = await run_sql(_REGISTERING_NEEDS, vat.normalised, event_id)
-    if not rows:
-        raise RegistrationNotFound(f"no published event with id {event_id}")
-    return rows[0]
-
-
-_ADMIT_WALK_IN = "UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {} AND status = 'published' RETURNING id"
-
-_REGISTERING_NEEDS = """
-    SELECT id, status, mode, max_per_company, starts_at, registration_closes_at, seats_taken, capacity, online_seats_taken, online_capacity,
-        (SELECT company.id FROM company WHERE company.vat_id = {}) AS known_company_id
-    FROM event WHERE id = {}"""
 
 
 _RETRYABLE_PG_ERRORS = ("DeadlockDetectedError", "SerializationError")
@@ -562,11 +365,11 @@ async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "
             await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
             await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == "confirmed", settings=settings)
             if row["status"] == "confirmed":
-                await _release_event_seat(event, row["attendance_mode"])
+                await seats.release_event_seat(event, row["attendance_mode"])
                 if row["holds_company_seat"]:
-                    await _release_company_seat(event["id"], row["company"])
-                if event["status"] == "published":
-                    await promote_waitlisted(event["id"], settings)
+                    await seats.release_company_seat(event.id, row["company"])
+                if event.status == "published":
+                    await promote_waitlisted(event.id, settings)
             return "cancelled"
 
     return await with_retry(attempt)
@@ -578,7 +381,7 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
     row (locked_event_row): an event cancelled meanwhile promotes nobody."""
     event = await event_row(event_id)
     promoted: list[int] = []
-    if event["status"] != "published":
+    if event.status != "published":
         return promoted
     waiting = await (
         Registration.select(Registration.id, Registration.company, Registration.attendance_mode)
@@ -590,22 +393,22 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
         mode = person["attendance_mode"]
         if mode in pools_full:
             continue
-        if not await _take_event_seat(event, mode):
+        if not await seats.take_event_seat(event, mode):
             pools_full.add(mode)
             continue
         holds_company_seat = False
-        if event["max_per_company"] is not None and person["company"] is not None:
-            if not await _take_company_seat(event_id, person["company"], event["max_per_company"]):
-                await _release_event_seat(event, mode)
+        if event.max_per_company is not None and person["company"] is not None:
+            if not await seats.take_company_seat(event_id, person["company"], event.max_per_company):
+                await seats.release_event_seat(event, mode)
                 continue
             holds_company_seat = True
         confirmed = await Registration.update(
             {Registration.status: "confirmed", Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
         ).where((Registration.id == person["id"]) & (Registration.status == "waitlisted")).returning(Registration.id)
         if not confirmed:
-            await _release_event_seat(event, mode)
+            await seats.release_event_seat(event, mode)
             if holds_company_seat:
-                await _release_company_seat(event_id, person["company"])
+                await seats.release_company_seat(event_id, person["company"])
             continue
         promoted.append(person["id"])
         await messages.queue_registration_message(person["id"], "promoted", settings)
@@ -614,9 +417,9 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
 
 async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
     """The event is cancelled: every live registration is cancelled, each with its notice.
-    The caller holds the event row FOR UPDATE (events.service.cancel_event), so every
+    The caller holds the event row FOR UPDATE (event_changes.cancel_event), so every
     registration written before is committed and seen here, and any written after finds the
-    event cancelled when it claims its seat (_take_event_seat)."""
+    event cancelled when it claims its seat (seats.take_event_seat)."""
     rows = await Registration.select(Registration.id, Registration.status).where(
         (Registration.event == event_id) & (Registration.status != "cancelled")
     )
@@ -627,22 +430,21 @@ async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
         ).where(Registration.id == row["id"])
         await cancel_pending(row["id"], WITHDRAWN_ON_CANCEL)
         await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == "confirmed", settings=settings)
-    await Event.update({Event.seats_taken: 0, Event.online_seats_taken: 0}).where(Event.id == event_id)
-    await CompanySeats.update({CompanySeats.taken: 0}).where(CompanySeats.event == event_id)
+    await seats.release_every_seat(event_id)
     return len(rows)
 
 
 UPDATE_SETTLE_TIME = timedelta(minutes=5)
 
 
-async def notify_schedule_change(event: dict[str, Any], changed: list[str]) -> None:
+async def notify_schedule_change(event: EventRecord, changed: list[str]) -> None:
     """Attendees hear of a change once the edits settle: each edit pushes the moment back, and
     the fields changed accumulate, so a burst of edits makes one email per person."""
-    pending = list(dict.fromkeys([*(event.get("pending_changes") or []), *changed]))
+    pending = list(dict.fromkeys([*(event.pending_changes or []), *changed]))
     # Reminders queued for the old SEQUENCE would tell the old time; the scheduler queues
     # the new SEQUENCE's ones (new keys), also where an old one was sent already.
-    await messages.withdraw_reminders(event["id"])
-    await Event.update({Event.pending_changes: pending, Event.updates_due_at: now_utc() + UPDATE_SETTLE_TIME}).where(Event.id == event["id"])
+    await messages.withdraw_reminders(event.id)
+    await Event.update({Event.pending_changes: pending, Event.updates_due_at: now_utc() + UPDATE_SETTLE_TIME}).where(Event.id == event.id)
 
 
 async def send_due_event_updates(settings: Settings, now: datetime | None = None) -> int:
@@ -654,64 +456,31 @@ async def send_due_event_updates(settings: Settings, now: datetime | None = None
     for row in due:
         async with write_transaction():
             event = await event_row(row["id"])
-            if event["updates_due_at"] is None or event["updates_due_at"] > moment:
+            if event.updates_due_at is None or event.updates_due_at > moment:
                 continue  # another worker took it, or an edit pushed it back
-            await Event.update({Event.pending_changes: [], Event.updates_due_at: None}).where(Event.id == event["id"])
-            if event["status"] != "published":
+            await Event.update({Event.pending_changes: [], Event.updates_due_at: None}).where(Event.id == event.id)
+            if event.status != "published":
                 continue
-            confirmed = await Registration.select(Registration.id).where((Registration.event == event["id"]) & (Registration.status == "confirmed"))
+            confirmed = await Registration.select(Registration.id).where((Registration.event == event.id) & (Registration.status == "confirmed"))
             for registration in confirmed:
-                queued += await messages.queue_event_update(registration["id"], list(event["pending_changes"] or []), settings)
+                queued += await messages.queue_event_update(registration["id"], list(event.pending_changes or []), settings)
     return queued
 
 
-async def check_capacity_change(event: dict[str, Any], capacity: int, online_capacity: int | None) -> None:
+def check_capacity_change(event: EventRecord, capacity: int, online_capacity: int | None) -> None:
     """A capacity may not drop below the seats already confirmed."""
-    if capacity < event["seats_taken"]:
+    if capacity < event.seats_taken:
         raise RegistrationConflict(
-            f"capacity cannot go below the {event['seats_taken']} seats already confirmed",
+            f"capacity cannot go below the {event.seats_taken} seats already confirmed",
             code="capacity_below_confirmed",
-            extra={"confirmed": event["seats_taken"]},
+            extra={"confirmed": event.seats_taken},
         )
-    if online_capacity is not None and online_capacity < event["online_seats_taken"]:
+    if online_capacity is not None and online_capacity < event.online_seats_taken:
         raise RegistrationConflict(
-            f"online_capacity cannot go below the {event['online_seats_taken']} online seats already confirmed",
+            f"online_capacity cannot go below the {event.online_seats_taken} online seats already confirmed",
             code="online_capacity_below_confirmed",
-            extra={"confirmed": event["online_seats_taken"]},
+            extra={"confirmed": event.online_seats_taken},
         )
-
-
-# ---------------------------------------------------------------- reading
-
-
-async def public_registration(token: str, settings: Settings) -> PublicRegistration:
-    """One registration as its manage token's holder sees it: nothing of the person's other
-    registrations, no link to their feed (anyone who knows an address can register it and get
-    a manage token), and the names typed with this registration."""
-    row = await registration_by_token(settings, token)
-    event = await event_row(row["event"])
-    contact = await Contact.select(Contact.email).where(Contact.id == row["contact"]).first()
-    company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
-    speakers = (await speakers_by_event([event["id"]]))[event["id"]]
-    agenda = (await agenda_by_event([event["id"]]))[event["id"]]
-    confirmed = row["status"] == "confirmed"
-    position = await waitlist_position(event["id"], row["attendance_mode"], row["id"]) if row["status"] == "waitlisted" else None
-    shows_link = confirmed and row["attendance_mode"] == "online"
-    return PublicRegistration(
-        id=row["id"],
-        status=row["status"],
-        attendance_mode=row["attendance_mode"],
-        email=contact["email"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        company=company["name"] if company else None,
-        created_at=row["created_at"],
-        waitlist_position=position,
-        event=public_event_out(event, speakers, agenda, settings.base_url),
-        online_url=event["online_url"] if shows_link else None,
-        manage_url=manage_url(settings, token),
-        checkin_code=token_for(settings, "checkin", row["id"], row["token_nonce"]) if confirmed and row["attendance_mode"] == "in_person" else None,
-    )
 
 
 async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
@@ -721,109 +490,6 @@ async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
             await mail_quota.charge_cancellation(row["id"], settings)
             await cancel(row["id"], settings, cancelled_by="registrant")
     return await public_registration(token, settings)
-
-
-def _registration_select() -> Any:
-    return Registration.select(
-        Registration.id,
-        Registration.contact.email.as_alias("email"),
-        Registration.first_name,
-        Registration.last_name,
-        Registration.company.id.as_alias("company_id"),
-        Registration.company.name.as_alias("company_name"),
-        Registration.company.vat_id.as_alias("company_vat_id"),
-        Registration.status,
-        Registration.attendance_mode,
-        Registration.created_at,
-        Registration.attended,
-        Registration.minutes_attended,
-    )
-
-
-async def list_registrations(event_id: int, status: str | None = None, q: str | None = None) -> list[RegistrationRow]:
-    await event_row(event_id)
-    query = _registration_select().where(Registration.event == event_id).order_by(Registration.id)
-    if status:
-        query = query.where(Registration.status == status)
-    rows = await query
-    if q:
-        needle = q.strip().lower()
-        rows = [r for r in rows if needle in " ".join(str(r[k] or "") for k in ("email", "first_name", "last_name", "company_name")).lower()]
-    positions: dict[str, int] = {}
-    result = []
-    for row in rows:
-        position = None
-        if row["status"] == "waitlisted" and not status and not q:
-            positions[row["attendance_mode"]] = positions.get(row["attendance_mode"], 0) + 1
-            position = positions[row["attendance_mode"]]
-        elif row["status"] == "waitlisted":
-            position = await waitlist_position(event_id, row["attendance_mode"], row["id"])
-        company = CompanyBrief(id=row["company_id"], name=row["company_name"], vat_id=row["company_vat_id"]) if row["company_id"] else None
-        result.append(
-            RegistrationRow(
-                id=row["id"],
-                email=row["email"],
-                first_name=row["first_name"],
-                last_name=row["last_name"],
-                company=company,
-                status=row["status"],
-                attendance_mode=row["attendance_mode"],
-                created_at=row["created_at"],
-                attended=row["attended"],
-                minutes_attended=row["minutes_attended"],
-                waitlist_position=position,
-            )
-        )
-    return result
-
-
-CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", "first_name", "last_name",
-               "company", "vat_id", "created_at", "attended", "minutes_attended"]
-
-
-async def registrations_csv(event_id: int, status: str | None = None) -> str:
-    rows = await list_registrations(event_id, status=status)
-    return to_csv(
-        CSV_COLUMNS,
-        [
-            [row.id, row.status, row.attendance_mode, row.waitlist_position or "", row.email, row.first_name, row.last_name,
-             row.company.name if row.company else "", row.company.vat_id if row.company else "",
-             row.created_at.isoformat(), "yes" if row.attended else "no", row.minutes_attended]
-            for row in rows
-        ],
-    )
-
-
-async def event_stats(event_id: int) -> EventStats:
-    event = await event_row(event_id)
-    counts = {status: 0 for status in ("confirmed", "waitlisted", "cancelled")}
-    rows = await Registration.select(Registration.status, Registration.attended, Registration.company).where(Registration.event == event_id)
-    attended = no_show = 0
-    companies: set[int] = set()
-    ended = event["ends_at"] <= now_utc()
-    for row in rows:
-        counts[row["status"]] += 1
-        if row["status"] != "cancelled" and row["company"] is not None:
-            companies.add(row["company"])
-        if row["attended"]:
-            attended += 1
-        elif ended and row["status"] == "confirmed":
-            no_show += 1
-    online_left = None
-    if event["mode"] == "hybrid":
-        online_left = max((event["online_capacity"] or 0) - event["online_seats_taken"], 0)
-    return EventStats(
-        capacity=event["capacity"],
-        online_capacity=event["online_capacity"],
-        confirmed=counts["confirmed"],
-        waitlisted=counts["waitlisted"],
-        cancelled=counts["cancelled"],
-        attended=attended,
-        no_show=no_show,
-        companies=len(companies),
-        seats_left=max(event["capacity"] - event["seats_taken"], 0),
-        online_seats_left=online_left,
-    )
 
 
 # ---------------------------------------------------------------- walk-ins (used by attendance)
@@ -849,22 +515,20 @@ async def register_walk_in(
     if not (applicant.first_name and applicant.last_name):
         raise InvalidRegistration("first_name and last_name must not be blank")
     vat = _company_vat(company)
-    event = await _event_for_update(event_id, vat)
-    if event["status"] == "draft":
+    event = await seats.event_for_update(event_id, vat.normalised)
+    if event.status == "draft":
         raise RegistrationNotFound(f"no published event with id {event_id}")
-    if event["status"] == "cancelled":
+    if event.status == "cancelled":
         raise RegistrationConflict("this event has been cancelled")
-    if event["mode"] == "online":
+    if event.mode == "online":
         raise RegistrationConflict("an online event has no door: walk-ins are for in-person and hybrid events")
     now = now_utc()
-    company_id = await _company_id(company, vat, event["known_company_id"])
+    company_id = await _company_id(company, vat, event.known_company_id)
     contact_id = await _contact_id(applicant, company_id, now, own_consent=False)
     existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
     if existing is not None and existing["status"] == "confirmed":
         return existing["id"], "registered"
-    # Only while published: an event cancelled since it was read (the UPDATE waits for the
-    # cancellation's commit on PostgreSQL) admits nobody at the door.
-    if not await run_sql(_ADMIT_WALK_IN, event_id):
+    if not await seats.admit_walk_in(event_id):
         raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
     if existing is not None:
         await Registration.update(

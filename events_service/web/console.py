@@ -12,9 +12,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from events_service import event_changes
 from events_service.attendance import reports
 from events_service.attendance import service as attendance
 from events_service.errors import DomainError
+from events_service.events import queries as event_queries
 from events_service.events import service as events
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.tables import Event
@@ -25,6 +27,7 @@ from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate
 from events_service.params import RowId
 from events_service.rate_limit import SIGN_IN_LIMIT
+from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
 from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
@@ -74,10 +77,10 @@ class Console(Controller):
             return Redirect(path="/console/checkin", status_code=303)
         summary = await reports.summary(None, None)
         rows = []
-        for event in await events.list_events():
+        for event in await event_queries.list_events():
             if event.status == "draft":
                 continue
-            stats = await registrations.event_stats(event.id)
+            stats = await registration_queries.event_stats(event.id)
             rate = round(100 * stats.attended / stats.confirmed) if stats.confirmed else None
             rows.append({"id": event.id, "title": event.title, "kind": event.kind, "starts_at": event.starts_at,
                          "timezone": event.timezone, "status": event.status, "confirmed": stats.confirmed,
@@ -89,7 +92,7 @@ class Console(Controller):
 
     @get("/events", guards=[EDITORS])
     async def events_list(self, request: Request[Any, Any, Any]) -> Template:
-        return render(request, "console/events.html", events=await events.list_events())
+        return render(request, "console/events.html", events=await event_queries.list_events())
 
     @get("/events/new", guards=[EDITORS])
     async def new_event(self, request: Request[Any, Any, Any]) -> Template:
@@ -119,20 +122,20 @@ class Console(Controller):
     async def edit_event(
         self, request: Request[Any, Any, Any], event_id: RowId, saved: FromQuery[str | None] = None
     ) -> Template:
-        event = await events.get_event(event_id)
+        event = await event_queries.get_event(event_id)
         follow_up = await attendance.get_follow_up(event_id)
         return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
                       follow_up=follow_up, notice="saved" if saved else None)
 
     @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
-        event = await events.get_event(event_id)
+        event = await event_queries.get_event(event_id)
         values, data, follow_up, errors = event_form.checked_event_form(await request.form(), EventPatch, page_translator(request))
         if data is not None and follow_up is not None:
             try:
                 # Both are checked above: the event is saved first, so a rule it breaks
                 # leaves the links as they were too.
-                await events.update_event(event_id, data, settings)
+                await event_changes.update_event(event_id, data, settings)
                 await attendance.update_follow_up(event_id, follow_up)
                 return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
             except DomainError as error:
@@ -145,7 +148,7 @@ class Console(Controller):
         try:
             await events.publish_event(event_id)
         except DomainError as error:
-            event = await events.get_event(event_id)
+            event = await event_queries.get_event(event_id)
             follow_up = await attendance.get_follow_up(event_id)
             errors = FormErrors(general=[forms.error_text(error, page_translator(request))])
             return render(request, "console/event_form.html", status_code=error.status_code, event=event,
@@ -154,7 +157,7 @@ class Console(Controller):
 
     @post("/events/{event_id:int}/cancel", guards=[EDITORS])
     async def cancel_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Redirect:
-        await events.cancel_event(event_id, settings)
+        await event_changes.cancel_event(event_id, settings)
         return Redirect(path=f"/console/events/{event_id}", query_params={"saved": "1"}, status_code=303)
 
     @get("/events/{event_id:int}/registrations", guards=[EDITORS])
@@ -162,9 +165,9 @@ class Console(Controller):
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Template:
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
-        event = await events.get_event(event_id)
-        rows = await registrations.list_registrations(event_id, status=status)
-        stats = await registrations.event_stats(event_id)
+        event = await event_queries.get_event(event_id)
+        rows = await registration_queries.list_registrations(event_id, status=status)
+        stats = await registration_queries.event_stats(event_id)
         return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "")
 
     @get("/events/{event_id:int}/registrations.csv", guards=[EDITORS])
@@ -172,7 +175,7 @@ class Console(Controller):
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[str]:
         status = status if status in ("confirmed", "waitlisted", "cancelled") else None
-        body = await registrations.registrations_csv(event_id, status=status)
+        body = await registration_queries.registrations_csv(event_id, status=status)
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
 
@@ -180,7 +183,7 @@ class Console(Controller):
     async def cancel_registration(
         self, request: Request[Any, Any, Any], event_id: RowId, registration_id: RowId, settings: NamedDependency[Settings]
     ) -> Redirect:
-        rows = await registrations.list_registrations(event_id)
+        rows = await registration_queries.list_registrations(event_id)
         if registration_id not in {row.id for row in rows}:
             raise NotFoundException("no such registration for this event")
         await registrations.cancel(registration_id, settings, cancelled_by="organiser")
@@ -188,19 +191,19 @@ class Console(Controller):
 
     @get("/checkin", guards=[CHECKIN_STAFF])
     async def checkin_events(self, request: Request[Any, Any, Any]) -> Template:
-        listed = [e for e in await events.list_events(status="published") if e.mode in ("in_person", "hybrid")]
+        listed = [e for e in await event_queries.list_events(status="published") if e.mode in ("in_person", "hybrid")]
         return render(request, "console/checkin_events.html", events=listed)
 
     @get("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])
     async def checkin_page(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
-        event = await events.get_event(event_id)
+        event = await event_queries.get_event(event_id)
         return render(request, "console/checkin.html", event=event, result=None, error=None,
-                      stats=await registrations.event_stats(event_id))
+                      stats=await registration_queries.event_stats(event_id))
 
     @post("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])
     async def checkin(self, request: Request[CurrentOrganiser, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
         user = request.user
-        event = await events.get_event(event_id)
+        event = await event_queries.get_event(event_id)
         code = str((await request.form()).get("code", "")).strip()
         result = error = None
         status_code = 200
@@ -215,15 +218,15 @@ class Console(Controller):
                 error = _("unknown check-in code: it is not a code of this programme, or it has been replaced") if failure.status_code == 404 else failure.detail
                 status_code = failure.status_code
         return render(request, "console/checkin.html", status_code=status_code, event=event, result=result, error=error,
-                      stats=await registrations.event_stats(event_id))
+                      stats=await registration_queries.event_stats(event_id))
 
     @get("/events/{event_id:int}/attendance", guards=[EDITORS])
     async def attendance_form(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
-        return render(request, "console/attendance.html", event=await events.get_event(event_id), result=None, error=None)
+        return render(request, "console/attendance.html", event=await event_queries.get_event(event_id), result=None, error=None)
 
     @post("/events/{event_id:int}/attendance", request_max_body_size=attendance.MAX_REPORT_BYTES + 1024 * 1024, guards=[EDITORS])
     async def attendance_import(self, request: Request[Any, Any, Any], event_id: RowId) -> Template:
-        event = await events.get_event(event_id)
+        event = await event_queries.get_event(event_id)
         form = await request.form()
         upload = form.get("file")
         platform = str(form.get("platform", "auto"))

@@ -17,15 +17,15 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from events_service.attendance.service import AttendanceError
-from events_service.calendar.service import CalendarError
 from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, TooManyRequests
-from events_service.events.service import EventError
+from events_service.events.errors import EventError
+from events_service.feeds.service import CalendarError
 from events_service.i18n import Translate, install_gettext, language_name, translator
 from events_service.languages import LANGUAGES
 from events_service.mail.outbox import MailError
 from events_service.organisers.service import OrganiserError
-from events_service.registrations.service import RegistrationError
+from events_service.registrations.errors import RegistrationError
 from events_service.web import labels
 from events_service.web.language import LANG_COOKIE, choose_language, clock, when
 

@@ -14,9 +14,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from events_service.errors import DomainError, TooManyRequests
-from events_service.events import service as events
+from events_service.events import queries as event_queries
 from events_service.i18n import translator
 from events_service.rate_limit import count_colleagues, public_registration_limit
+from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
@@ -42,7 +43,7 @@ def registration_form_controller(settings: Settings) -> type[Controller]:
 
         @post("/e/{slug:str}/register", middleware=[public_registration_limit(settings)])
         async def register(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
-            event = await events.public_event(slug, settings.base_url)
+            event = await event_queries.public_event(slug, settings.base_url)
             lang = page_language(request)
             _ = translator(lang)
             form = await request.form()
@@ -79,7 +80,7 @@ class PublicPages(Controller):
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], kind: FromQuery[str | None] = None, topic: FromQuery[str | None] = None
     ) -> Template:
         kind = kind if kind in ("tech_talk", "tech_day") else None
-        everything = await events.public_events(settings.base_url)
+        everything = await event_queries.public_events(settings.base_url)
         topics = sorted({name for event in everything for name in event.topics})
         listed = [e for e in everything if (not kind or e.kind == kind) and (not topic or topic in e.topics)]
         return render(request, "index.html", events=listed, topics=topics, kind=kind or "", topic=topic or "")
@@ -90,13 +91,13 @@ class PublicPages(Controller):
 
     @get("/e/{slug:str}")
     async def event_page(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
-        event = await events.public_event(slug, settings.base_url)
-        stats = await registrations.event_stats(event.id)
+        event = await event_queries.public_event(slug, settings.base_url)
+        stats = await registration_queries.event_stats(event.id)
         return render(request, "event.html", event=event, stats=stats)
 
     @get("/e/{slug:str}/register")
     async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
-        event = await events.public_event(slug, settings.base_url)
+        event = await event_queries.public_event(slug, settings.base_url)
         return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors())
 
     @get("/r/{token:str}")
@@ -104,14 +105,14 @@ class PublicPages(Controller):
         self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings],
         welcome: FromQuery[str | None] = None, cancelled: FromQuery[str | None] = None,
     ) -> Template:
-        registration = await registrations.public_registration(token, settings)
+        registration = await registration_queries.public_registration(token, settings)
         qr = qr_svg(registration.checkin_code) if registration.checkin_code else None
         return render(request, "manage.html", registration=registration, token=token, qr=qr,
                       welcome=bool(welcome), just_cancelled=bool(cancelled))
 
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
-        registration = await registrations.public_registration(token, settings)
+        registration = await registration_queries.public_registration(token, settings)
         if registration.status == "cancelled":
             return Redirect(path=f"/r/{token}", status_code=303)
         return render(request, "cancel.html", registration=registration, token=token)

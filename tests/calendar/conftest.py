@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 from icalendar import Calendar
 
-from events_service.calendar import service as calendar_service
+from events_service.feeds import service as calendar_service
 from events_service.mail.transport import transport_from_settings
 from events_service.settings import Settings
 from events_service.worker import new_dispatcher

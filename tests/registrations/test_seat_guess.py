@@ -1,15 +1,16 @@
 """A registration is written with the status the event row suggested and settled when its seat
-is claimed (registrations/service.py, `_write_registration` and `_take_place`). These tests
+is claimed (registrations/service.py, `_write_registration` and `_take_place`; seats.py). These tests
 make the guess wrong in both directions and check that nothing of it survives."""
 
 import json
 
 import httpx
+import msgspec
 
 from events_service.db import write_transaction
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
-from events_service.registrations import service
+from events_service.registrations import seats, service
 from events_service.registrations.schemas import CompanyRef, RegistrationCreate
 from events_service.registrations.tables import CompanySeats, Registration
 from events_service.settings import Settings
@@ -60,9 +61,9 @@ async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
     applicant = service._applicants(data)[0]
     async with write_transaction():
         vat = service._company_vat(data.company)
-        read = await service._event_for_update(event["id"], vat)
-        company_id = await service._company_id(data.company, vat, read["known_company_id"])
-        written = await service._write_registration({**read, "seats_taken": 1}, applicant, company_id, data, None, settings)
+        read = await seats.event_for_update(event["id"], vat.normalised)
+        company_id = await service._company_id(data.company, vat, read.known_company_id)
+        written = await service._write_registration(msgspec.structs.replace(read, seats_taken=1), applicant, company_id, data, None, settings)
         assert written.guess == "waitlisted"
         created = await service._take_place(read, written, company_id, settings)
 
@@ -70,5 +71,5 @@ async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
     row = await Registration.select().where(Registration.id == created.id).first()
     assert row["status"] == "confirmed" and row["holds_company_seat"] is True and row["confirmed_at"] is not None
     assert await _messages_of(created.id) == [("confirmed", {})]
-    seats = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event["id"]) & (CompanySeats.company == company_id)).first()
-    assert seats["taken"] == 1
+    held = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event["id"]) & (CompanySeats.company == company_id)).first()
+    assert held["taken"] == 1

@@ -20,8 +20,8 @@ from events_service.companies.tables import Contact
 from events_service.organisers.auth import issue_token
 from events_service.organisers.service import get_organiser
 from events_service.organisers.tables import Organiser
+from events_service.registrations.links import make_token
 from events_service.registrations.tables import Registration
-from events_service.registrations.tokens import make_token
 from events_service.settings import MIN_SECRET_KEY_LENGTH, Settings
 from events_service.web import session as console_session
 from tests.conftest import token_headers

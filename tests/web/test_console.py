@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from events_service.attendance import service as attendance
-from events_service.events import service as events
+from events_service.events import queries as events
 from events_service.events.schemas import Status
 from events_service.mail.compose import KINDS
 from events_service.mail.schemas import OutboxStatus

@@ -9,7 +9,7 @@ import httpx
 
 from events_service.app import create_app
 from events_service.companies.tables import Contact
-from events_service.registrations.tokens import make_token
+from events_service.registrations.links import make_token
 from events_service.settings import Settings
 from events_service.web.headers import CONTENT_SECURITY_POLICY
 from tests.factories import published_event, registration_payload

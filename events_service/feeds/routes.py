@@ -1,4 +1,4 @@
-"""Calendar documents over HTTP: one event's download, the public feed, a person's own feed.
+"""Calendar documents over HTTP (feeds.service): one event's download, the public feed, a person's own feed.
 
 Outside /api and its bearer-token middleware: calendar clients subscribe to these URLs and
 send no credentials (a personal feed's signed token is its credential).
@@ -13,8 +13,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter
 from litestar.types import Message, Scope
 
-from events_service.calendar import service
 from events_service.events.schemas import Kind
+from events_service.feeds import service
 from events_service.settings import Settings
 
 # Litestar adds "; charset=utf-8" to text/* types (Response.encoding).

@@ -1,0 +1,175 @@
+"""Reading registrations: a waitlist position (one home for the rule), one registration as
+its manage link shows it, the organiser's lists, CSV and counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events_service.clock import now_utc
+from events_service.companies.tables import Company, Contact
+from events_service.csv_export import to_csv
+from events_service.db import run_sql
+from events_service.events.queries import (
+    agenda_by_event,
+    event_row,
+    public_event_out,
+    speakers_by_event,
+)
+from events_service.registrations.links import checkin_code, manage_url_of, registration_by_token
+from events_service.registrations.schemas import (
+    CompanyBrief,
+    EventStats,
+    PublicRegistration,
+    RegistrationRow,
+)
+from events_service.registrations.tables import Registration
+from events_service.settings import Settings
+
+# A waiting person's place: 1 + the people waiting for the same event and the same kind of
+# seat (attendance mode) who registered before them (a lower id).
+_WAITLIST = """
+    SELECT id, ROW_NUMBER() OVER (PARTITION BY attendance_mode ORDER BY id) AS position
+    FROM registration WHERE event = {} AND status = 'waitlisted'"""
+
+
+_WAITLIST_POSITION = f"SELECT position FROM ({_WAITLIST}) AS queue WHERE id = {{}}"
+
+
+async def waitlist_positions(event_id: int) -> dict[int, int]:
+    """Every waiting registration of the event with its place in the queue."""
+    return {row["id"]: row["position"] for row in await run_sql(_WAITLIST, event_id)}
+
+
+async def waitlist_position(event_id: int, registration_id: int) -> int | None:
+    """The registration's place in the queue, or None when it is not waiting."""
+    rows = await run_sql(_WAITLIST_POSITION, event_id, registration_id)
+    return rows[0]["position"] if rows else None
+
+
+async def public_registration(token: str, settings: Settings) -> PublicRegistration:
+    """One registration as its manage token's holder sees it: nothing of the person's other
+    registrations, no link to their feed (anyone who knows an address can register it and get
+    a manage token), and the names typed with this registration."""
+    row = await registration_by_token(settings, token)
+    event = await event_row(row["event"])
+    contact = await Contact.select(Contact.email).where(Contact.id == row["contact"]).first()
+    company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
+    speakers = (await speakers_by_event([event.id]))[event.id]
+    agenda = (await agenda_by_event([event.id]))[event.id]
+    confirmed = row["status"] == "confirmed"
+    position = await waitlist_position(event.id, row["id"]) if row["status"] == "waitlisted" else None
+    return PublicRegistration(
+        id=row["id"],
+        status=row["status"],
+        attendance_mode=row["attendance_mode"],
+        email=contact["email"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        company=company["name"] if company else None,
+        created_at=row["created_at"],
+        waitlist_position=position,
+        event=public_event_out(event, speakers, agenda, settings.base_url),
+        online_url=event.join_url_for(row["status"], row["attendance_mode"]),
+        manage_url=manage_url_of(settings, token),
+        checkin_code=checkin_code(settings, row["id"], row["token_nonce"]) if confirmed and row["attendance_mode"] == "in_person" else None,
+    )
+
+
+def _registration_select() -> Any:
+    return Registration.select(
+        Registration.id,
+        Registration.contact.email.as_alias("email"),
+        Registration.first_name,
+        Registration.last_name,
+        Registration.company.id.as_alias("company_id"),
+        Registration.company.name.as_alias("company_name"),
+        Registration.company.vat_id.as_alias("company_vat_id"),
+        Registration.status,
+        Registration.attendance_mode,
+        Registration.created_at,
+        Registration.attended,
+        Registration.minutes_attended,
+    )
+
+
+async def list_registrations(event_id: int, status: str | None = None, q: str | None = None) -> list[RegistrationRow]:
+    await event_row(event_id)
+    query = _registration_select().where(Registration.event == event_id).order_by(Registration.id)
+    if status:
+        query = query.where(Registration.status == status)
+    rows = await query
+    if q:
+        needle = q.strip().lower()
+        rows = [r for r in rows if needle in " ".join(str(r[k] or "") for k in ("email", "first_name", "last_name", "company_name")).lower()]
+    positions = await waitlist_positions(event_id) if any(row["status"] == "waitlisted" for row in rows) else {}
+    result = []
+    for row in rows:
+        position = positions.get(row["id"]) if row["status"] == "waitlisted" else None
+        company = CompanyBrief(id=row["company_id"], name=row["company_name"], vat_id=row["company_vat_id"]) if row["company_id"] else None
+        result.append(
+            RegistrationRow(
+                id=row["id"],
+                email=row["email"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                company=company,
+                status=row["status"],
+                attendance_mode=row["attendance_mode"],
+                created_at=row["created_at"],
+                attended=row["attended"],
+                minutes_attended=row["minutes_attended"],
+                waitlist_position=position,
+            )
+        )
+    return result
+
+
+CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", "first_name", "last_name",
+               "company", "vat_id", "created_at", "attended", "minutes_attended"]
+
+
+async def registrations_csv(event_id: int, status: str | None = None) -> str:
+    rows = await list_registrations(event_id, status=status)
+    return to_csv(
+        CSV_COLUMNS,
+        [
+            [row.id, row.status, row.attendance_mode, row.waitlist_position or "", row.email, row.first_name, row.last_name,
+             row.company.name if row.company else "", row.company.vat_id if row.company else "",
+             row.created_at.isoformat(), "yes" if row.attended else "no", row.minutes_attended]
+            for row in rows
+        ],
+    )
+
+
+async def event_stats(event_id: int) -> EventStats:
+    event = await event_row(event_id)
+    counts = {status: 0 for status in ("confirmed", "waitlisted", "cancelled")}
+    rows = await Registration.select(Registration.status, Registration.attended, Registration.company).where(Registration.event == event_id)
+    attended = no_show = 0
+    companies: set[int] = set()
+    ended = event.ends_at <= now_utc()
+    for row in rows:
+        counts[row["status"]] += 1
+        if row["status"] != "cancelled" and row["company"] is not None:
+            companies.add(row["company"])
+        if row["attended"]:
+            attended += 1
+        elif ended and row["status"] == "confirmed":
+            no_show += 1
+    online_left = None
+    if event.mode == "hybrid":
+        online_left = max((event.online_capacity or 0) - event.online_seats_taken, 0)
+    return EventStats(
+        capacity=event.capacity,
+        online_capacity=event.online_capacity,
+        confirmed=counts["confirmed"],
+        waitlisted=counts["waitlisted"],
+        cancelled=counts["cancelled"],
+        attended=attended,
+        no_show=no_show,
+        companies=len(companies),
+        seats_left=max(event.capacity - event.seats_taken, 0),
+        online_seats_left=online_left,
+    )
+
+
