@@ -16,16 +16,9 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from events_service.attendance.service import AttendanceError
-from events_service.companies.service import CompanyError
 from events_service.errors import DomainError, TooManyRequests
-from events_service.events.errors import EventError
-from events_service.feeds.service import CalendarError
 from events_service.i18n import Translate, install_gettext, language_name, translator
 from events_service.languages import LANGUAGES
-from events_service.mail.outbox import MailError
-from events_service.organisers.service import OrganiserError
-from events_service.registrations.errors import RegistrationError
 from events_service.web import labels
 from events_service.web.language import LANG_COOKIE, choose_language, clock, when
 
@@ -123,8 +116,5 @@ def html_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     return page
 
 
-WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
-    cls: html_error
-    for cls in (HTTPException, DomainError, EventError, RegistrationError, AttendanceError,
-                MailError, CompanyError, OrganiserError, CalendarError)
-}
+#: DomainError stands for every domain's errors: Litestar looks handlers up along the class hierarchy.
+WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {HTTPException: html_error, DomainError: html_error}
