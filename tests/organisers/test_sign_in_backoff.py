@@ -68,7 +68,8 @@ async def test_an_account_backs_off_after_failed_sign_ins_and_an_unknown_email_a
             assert console_session.SESSION_COOKIE not in page.cookies
         known, unknown = answers[ACCOUNT][-1], answers["nobody@programme.example"][-1]
         assert known.json() == unknown.json()  # the answer does not tell which email has an account
-        assert known.headers["retry-after"] == unknown.headers["retry-after"]
+        # Seconds left of the same wait, read a moment apart: a second may tick between the two.
+        assert abs(int(known.headers["retry-after"]) - int(unknown.headers["retry-after"])) <= 1
         # another account is not affected
         await create_organiser("other@programme.example", "Other", PASSWORD, "organiser")
         assert (await _try(new_client, "other@programme.example", PASSWORD)).status_code == 200
