@@ -6,18 +6,15 @@ written in messages.py.
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from events_service.clock import now_utc
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company
 from events_service.companies.vat import VatId
-from events_service.db import is_unique_violation, run_sql, write_transaction
+from events_service.db import is_unique_violation, run_sql, with_retry, write_transaction
 from events_service.errors import DomainError
 from events_service.events.queries import event_row, locked_event_row
 from events_service.events.records import EventRecord
@@ -47,8 +44,6 @@ from events_service.registrations.seats import RegisteringEvent
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.validation import normalise_email
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -309,27 +304,6 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             return created
 
     return await with_retry(attempt)
-
-
-_RETRYABLE_PG_ERRORS = ("DeadlockDetectedError", "SerializationError")
-
-
-def _is_transient(error: BaseException) -> bool:
-    if isinstance(error, sqlite3.OperationalError):
-        return "locked" in str(error)
-    return type(error).__name__ in _RETRYABLE_PG_ERRORS
-
-
-async def with_retry(work: Callable[[], Awaitable[T]], attempts: int = 5) -> T:
-    """Run a transaction again when the database gave up on it for reasons of concurrency only."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await work()
-        except Exception as error:
-            if attempt == attempts or not _is_transient(error):
-                raise
-            await asyncio.sleep(0.01 * 2**attempt)
-    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- cancelling and promoting
