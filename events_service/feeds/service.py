@@ -29,7 +29,9 @@ from events_service.events.queries import (
 from events_service.events.records import EventRecord, public_event_from_row
 from events_service.events.schemas import AgendaItemOut
 from events_service.events.tables import Event
+from events_service.i18n import translator
 from events_service.registrations.links import feed_owner
+from events_service.registrations.messages import cancelled_sequence
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -49,7 +51,6 @@ of asking the database again (see public_feed_etag)."""
 _FEED_ETAG_MEMO_SIZE = 256  # feeds (filter combinations) remembered per process
 
 _KIND_NAMES = {"tech_talk": "Tech Talks", "tech_day": "Tech Days"}
-_MY_EVENTS = {"it": "I miei eventi", "en": "My events"}
 
 
 class CalendarError(DomainError):
@@ -211,13 +212,6 @@ async def public_feed(query: FeedQuery, settings: Settings) -> tuple[str, bytes]
 # ---------------------------------------------------------------- a person's own feed
 
 
-def cancelled_sequence(event: EventRecord, cancelled_by: str | None) -> int:
-    """The SEQUENCE a cancelled registration's entry carries. Mirrors registrations/messages.py:
-    a person's or organiser's cancellation went out as the event's sequence + 1, the event's
-    own cancellation with the event's sequence (raised when it was cancelled)."""
-    return event.sequence if cancelled_by == "event" else event.sequence + 1
-
-
 def personal_entry(event: EventRecord, registration: dict[str, Any], agenda: list[AgendaItemOut], settings: Settings) -> CalendarEntry:
     """The entry a person's own feed shows: the invite's UID; the join link while confirmed.
     No manage link: a feed is a URL that calendar apps keep, sync and share, and a manage
@@ -232,7 +226,7 @@ def personal_entry(event: EventRecord, registration: dict[str, Any], agenda: lis
         manage_url=None,
         agenda=agenda,
         host=settings.host,
-        sequence=None if live else cancelled_sequence(event, registration["cancelled_by"]),
+        sequence=None if live else cancelled_sequence(event.sequence, registration["cancelled_by"]),
         cancelled=not live,
     )
     return replace(entry, url=event_page_url(settings.base_url, event.slug))
@@ -269,10 +263,11 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
     agenda = await agenda_by_event(events)
     entries = [personal_entry(events[row["event"]], row, agenda[row["event"]], settings) for row in registrations if row["event"] in events]
     entries.sort(key=lambda entry: (entry.starts_at, entry.uid))
-    language = contact["language"] if contact["language"] in _MY_EVENTS else "en"
+    _ = translator(contact["language"])
+    my_events = _("My events")
     return build_publish(
         entries,
-        calendar_name=f"{settings.programme_name} – {_MY_EVENTS[language]}",
+        calendar_name=f"{settings.programme_name} – {my_events}",
         refresh_minutes=FEED_REFRESH_MINUTES,
         now=moment,
     )

@@ -76,6 +76,12 @@ def manage_url(settings: Settings, registration_id: int, nonce: str) -> str:
     return manage_url_of(settings, token_for(settings, "manage", registration_id, nonce))
 
 
+def has_checkin_code(status: str, attendance_mode: str) -> bool:
+    """Who gets a code for the door (a QR code in their emails, on their manage page): a
+    confirmed in-person attendee."""
+    return status == "confirmed" and attendance_mode == "in_person"
+
+
 def checkin_code(settings: Settings, registration_id: int, nonce: str) -> str:
     """What the QR code at the door carries."""
     return token_for(settings, "checkin", registration_id, nonce)

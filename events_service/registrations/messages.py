@@ -23,7 +23,7 @@ from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
-from events_service.registrations.links import checkin_code, feed_url, manage_url
+from events_service.registrations.links import checkin_code, feed_url, has_checkin_code, manage_url
 from events_service.registrations.queries import waitlist_position as position_of
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
@@ -92,7 +92,7 @@ def _compose(
         sequence=invite_sequence,
         cancelled=invite_method == "CANCEL",
     )
-    has_qr = registration["status"] == "confirmed" and registration["attendance_mode"] == "in_person" and kind in ("confirmed", "promoted", "reminder")
+    has_qr = has_checkin_code(registration["status"], registration["attendance_mode"]) and kind in ("confirmed", "promoted", "reminder")
     context: dict[str, Any] = {
         "event": _event_context(event, join_url),
         # The names typed with this registration; the address is the person's.
@@ -181,11 +181,18 @@ async def queue_registration_message(
     await _intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
 
 
+def cancelled_sequence(event_sequence: int, cancelled_by: str | None) -> int:
+    """The SEQUENCE a cancelled registration's calendar entry carries (in its CANCEL email and
+    in the person's feed): above the event's for a person's or organiser's cancellation; the
+    event's own for the event's cancellation, which raised the event's SEQUENCE already."""
+    return event_sequence if cancelled_by == "event" else event_sequence + 1
+
+
 async def queue_cancellation(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
     above the event's current one."""
     sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
-    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": sequence + 1})
+    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, "registrant")})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:

@@ -15,7 +15,12 @@ from events_service.events.queries import (
     public_event_out,
     speakers_by_event,
 )
-from events_service.registrations.links import checkin_code, manage_url_of, registration_by_token
+from events_service.registrations.links import (
+    checkin_code,
+    has_checkin_code,
+    manage_url_of,
+    registration_by_token,
+)
 from events_service.registrations.schemas import (
     CompanyBrief,
     EventStats,
@@ -56,7 +61,6 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
     company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
     speakers = (await speakers_by_event([event.id]))[event.id]
     agenda = (await agenda_by_event([event.id]))[event.id]
-    confirmed = row["status"] == "confirmed"
     position = await waitlist_position(event.id, row["id"]) if row["status"] == "waitlisted" else None
     return PublicRegistration(
         id=row["id"],
@@ -71,7 +75,7 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
         event=public_event_out(event, speakers, agenda, settings.base_url),
         online_url=event.join_url_for(row["status"], row["attendance_mode"]),
         manage_url=manage_url_of(settings, token),
-        checkin_code=checkin_code(settings, row["id"], row["token_nonce"]) if confirmed and row["attendance_mode"] == "in_person" else None,
+        checkin_code=checkin_code(settings, row["id"], row["token_nonce"]) if has_checkin_code(row["status"], row["attendance_mode"]) else None,
     )
 
 
