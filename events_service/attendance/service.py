@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 from piccolo.querystring import QueryString
 
+from events_service.attendance import messages
 from events_service.attendance.parsers import (
     Interval,
     Participant,
@@ -518,8 +519,6 @@ def _follow_up_kind(row: dict[str, Any]) -> str | None:
 
 
 def _compose_batch(batch: list[tuple[str, dict[str, Any]]], event: EventRecord, settings: Settings) -> list[Any]:
-    from events_service.attendance import messages
-
     return [messages.compose_follow_up(kind, event, row, settings) for kind, row in batch]
 
 
@@ -528,8 +527,6 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     emails owed (in a thread, outside any transaction); write them in short transactions of
     FOLLOW_UP_BATCH. Idempotency keys make every step safe to repeat, so a crash half-way
     is finished by the next run, and two workers at once send nothing twice."""
-    from events_service.attendance import messages
-
     async def settle() -> EventRecord:
         async with write_transaction():
             event = await event_row(event_id)
