@@ -18,7 +18,7 @@ from events_service.app import create_app, running_service
 from events_service.organisers.service import create_organiser
 from events_service.piccolo_app import APP_CONFIG
 from events_service.settings import Settings
-from tests.mail.support import SmtpSink
+from tests.support.smtp import SmtpSink
 
 PG_URL = os.environ.get("EVENTS_TEST_PG_URL")
 PG_SKIP_REASON = "EVENTS_TEST_PG_URL is not set: the PostgreSQL half of the suite did NOT run"

@@ -8,12 +8,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from tests.support.polling import eventually
 
 
 def free_port() -> int:
@@ -23,17 +24,15 @@ def free_port() -> int:
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
+            return httpx.get(url, timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {seconds}s")
+            return False
+
+    eventually(answers, timeout=seconds, interval=0.2, what=f"{url} did not answer")
 
 
 #: `events-service` as this checkout runs it.

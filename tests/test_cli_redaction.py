@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,8 +15,9 @@ from click.testing import CliRunner
 
 from events_service.cli import main
 from events_service.settings import redacted_url
-from tests.mail.support import SmtpSink
 from tests.serving import free_port
+from tests.support.polling import eventually
+from tests.support.smtp import SmtpSink
 
 PASSWORD = "S3cret-Pa55word"
 
@@ -46,11 +46,11 @@ def _printed_until(args: list[str], env: dict[str, str], marker: str, seconds: f
         process = subprocess.Popen([sys.executable, "-m", "events_service.cli", *args], env={**os.environ, **env},
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + seconds
-        while marker not in log.read_text(errors="replace"):
+        def printed() -> bool:
             assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, f"no {marker!r} within {seconds}s: {log.read_text(errors='replace')}"
-            time.sleep(0.1)
+            return marker in log.read_text(errors="replace")
+
+        eventually(printed, timeout=seconds, interval=0.1, what=lambda: f"no {marker!r}: {log.read_text(errors='replace')}")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

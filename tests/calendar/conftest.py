@@ -16,8 +16,8 @@ from events_service.feeds import service as calendar_service
 from events_service.mail.transport import transport_from_settings
 from events_service.settings import Settings
 from events_service.worker import new_dispatcher
-from tests.mail.support import SmtpSink
 from tests.mailparse import calendar_part, parse
+from tests.support.smtp import SmtpSink
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 
 from events_service.app import running_service
 from events_service.settings import Settings
-from tests.mail.support import ManualClock
+from tests.support.smtp import ManualClock
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import email
 import email.policy
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiosmtplib
 import pytest
@@ -29,7 +30,8 @@ from events_service.mail.transport import (
 )
 from events_service.settings import Settings
 from events_service.worker import new_dispatcher
-from tests.mail.support import Fault, ManualClock, SmtpSink, address, make_message
+from tests.support.polling import eventually_async
+from tests.support.smtp import Fault, ManualClock, SmtpSink, address, make_message
 
 SHORT_TIMEOUT = 0.5
 
@@ -315,6 +317,9 @@ async def test_the_worker_runs_inside_the_service_and_stops_with_it(settings: Se
     async def job(_: Settings) -> None:
         ran.set()
 
+    async def mail_written() -> list[Path]:
+        return list(settings.mail_dir.glob("*.eml"))
+
     with_worker = dataclasses.replace(settings, run_worker=True)
     from events_service import worker as worker_module
 
@@ -322,10 +327,7 @@ async def test_the_worker_runs_inside_the_service_and_stops_with_it(settings: Se
     try:
         async with running_service(with_worker):
             await outbox.enqueue(make_message(1), kind="confirmed", idempotency_key="confirmed:1")
-            for _ in range(100):
-                if list(settings.mail_dir.glob("*.eml")):
-                    break
-                await asyncio.sleep(0.05)
+            await eventually_async(mail_written, timeout=5, what="the in-service worker wrote no mail")
             assert ran.is_set()
     finally:
         worker_module.PERIODIC_JOBS.pop()

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,7 +17,8 @@ from events_service.mail import outbox
 from events_service.mail.tables import OutboxMessage
 from events_service.settings import Settings
 from tests.conftest import TEST_SECRET, reset_database
-from tests.mail.support import make_message
+from tests.support.polling import eventually
+from tests.support.smtp import make_message
 
 
 def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
@@ -80,11 +80,11 @@ def test_worker_sends_until_sigterm_then_stops_cleanly(database_url: str, tmp_pa
         [sys.executable, "-m", "events_service.cli", "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        deadline = time.monotonic() + 30
-        while len(list((tmp_path / "var" / "mail").glob("*.eml"))) < 2:
+        def sent_both() -> bool:
             assert process.poll() is None, process.communicate()[0]
-            assert time.monotonic() < deadline, "the worker sent nothing"
-            time.sleep(0.05)
+            return len(list((tmp_path / "var" / "mail").glob("*.eml"))) >= 2
+
+        eventually(sent_both, timeout=30, what="the worker sent nothing")
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)

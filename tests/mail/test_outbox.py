@@ -16,7 +16,7 @@ from events_service.mail import outbox
 from events_service.mail.tables import OutboxMessage
 from events_service.settings import Settings
 from tests.conftest import token_headers
-from tests.mail.support import address, make_message
+from tests.support.smtp import address, make_message
 
 
 async def test_enqueue_stores_the_message_and_its_envelope(service: Settings) -> None:

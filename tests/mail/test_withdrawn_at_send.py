@@ -15,7 +15,8 @@ from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
 from events_service.worker import new_dispatcher
 from tests.factories import published_event, registration_payload
-from tests.mail.support import Fault, ManualClock, SmtpSink
+from tests.support.polling import eventually_async
+from tests.support.smtp import Fault, ManualClock, SmtpSink
 
 JOIN_LINK = "https://meet.example.org/private-room-4711"
 ADA = "ada.rossi@x.example"
@@ -35,6 +36,10 @@ def _delivered(sink: SmtpSink) -> list[str]:
 
 async def _status(outbox_id: int) -> str:
     return (await OutboxMessage.select(OutboxMessage.status).where(OutboxMessage.id == outbox_id).first())["status"]
+
+
+async def _has_status(outbox_id: int, status: str) -> bool:
+    return await _status(outbox_id) == status
 
 
 async def test_a_failed_confirmation_retried_after_a_cancellation_is_withdrawn(
@@ -76,10 +81,7 @@ async def test_a_confirmation_in_flight_while_the_person_cancels_is_not_sent_on_
         sink.handler.delay_data = 1.0
         sink.handler.add_fault(ADA, Fault("reply", times=1, reply="451 4.3.0 Queue full, try later"), at="DATA")
         first = asyncio.create_task(dispatcher.run_once())
-        for _ in range(200):
-            if await _status(confirmation) == "sending":
-                break
-            await asyncio.sleep(0.01)
+        await eventually_async(lambda: _has_status(confirmation, "sending"), timeout=10, interval=0.01, what="the message was never taken")
         assert (await client.post(f"/api/public/registrations/{token}/cancel")).status_code == 200
         await first
         sink.handler.delay_data = 0.0

@@ -20,7 +20,8 @@ from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
 from events_service.worker import new_dispatcher
-from tests.mail.support import SmtpSink, make_message
+from tests.support.polling import eventually
+from tests.support.smtp import SmtpSink, make_message
 
 CONNECTIONS = 4  # SMTP connections per worker
 SMTP_TIMEOUT = 0.5
@@ -62,14 +63,6 @@ def finish(process: subprocess.Popen[str], timeout: float = 45) -> str:
     return output
 
 
-def wait_for(condition: object, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"not reached within {seconds} s")
-
 
 async def test_two_workers_send_2000_messages_exactly_once(postgres_only: Settings, sink: SmtpSink, tmp_path: Path) -> None:
     message_ids = await queue_messages(2000)
@@ -95,7 +88,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(postgres_only: Settings, 
     for _ in range(5):  # the batch may finish between seeing it and the kill: then try again
         first = start_worker(postgres_only, sink, tmp_path, "--lease-seconds", str(lease))
         try:
-            wait_for(lambda: sum(sink.handler.counts().values()) >= 300, seconds=30)
+            eventually(lambda: sum(sink.handler.counts().values()) >= 300, timeout=30, interval=0.02)
             # Kill it holding a claimed batch (not between two batches, nor mid-claim).
             deadline = time.monotonic() + 10
             while not await OutboxMessage.exists().where(OutboxMessage.status == "sending"):

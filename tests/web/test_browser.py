@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,8 +24,9 @@ from tests import serving
 from tests.attendance.support import ZOOM_PEOPLE, load
 from tests.conftest import TEST_SECRET
 from tests.factories import event_payload, partita_iva, registration_payload, tech_day_payload
-from tests.mail.support import SmtpSink
 from tests.mailparse import parse, text_body
+from tests.support.polling import eventually
+from tests.support.smtp import SmtpSink
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -105,14 +105,14 @@ def api_token(base_url: str, env: dict[str, str], role: str = "organiser") -> di
 
 
 def wait_for_mail(sink: SmtpSink, to: str, count: int, env: dict[str, str]) -> list[bytes]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def sent_so_far() -> list[bytes]:
         cli(env, "worker", "--once")
         mails = [item.raw for item in sink.handler.received if to in item.recipients]
-        if len(mails) >= count:
-            return mails
-        time.sleep(0.5)
-    raise AssertionError(f"no {count} email(s) to {to}: {sink.handler.received}")
+        return mails if len(mails) >= count else []
+
+    return eventually(
+        sent_so_far, timeout=30, interval=0.5, what=lambda: f"no {count} email(s) to {to}: {sink.handler.received}"
+    )
 
 
 def publish_talk(base_url: str, headers: dict[str, str]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Test support for the mail tests.
+"""Test support shared across the suite (mail, calendar, web, CLI tests).
 
 A real SMTP server (aiosmtpd, in a thread) that records what arrives and injects faults,
 a clock the test moves by hand, and small outbox messages.
