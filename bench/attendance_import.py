@@ -189,7 +189,7 @@ async def seed_programme() -> None:
 
 
 async def measure_reports(db_url: str) -> list[list[object]]:
-    from events_service.attendance import reports
+    from events_service.reports import service as reports
 
     with TemporaryDirectory() as folder:
         async with service_database(db_url, Path(folder)):

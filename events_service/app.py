@@ -12,11 +12,7 @@ from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 
 from events_service import db, log_redaction
-from events_service.attendance.routes import (
-    AttendanceController,
-    PrivacyController,
-    ReportController,
-)
+from events_service.attendance.routes import AttendanceController
 from events_service.companies.routes import CompanyController
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
@@ -25,10 +21,12 @@ from events_service.mail.routes import OutboxController
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import AuthController
 from events_service.params import refuse_control_characters
+from events_service.privacy.routes import PrivacyController
 from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
 )
+from events_service.reports.routes import ReportController
 from events_service.settings import Settings
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config

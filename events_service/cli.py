@@ -241,7 +241,7 @@ def contact_export(email: str) -> None:
     import msgspec
 
     from events_service.errors import DomainError
-    from events_service.privacy import export_contact
+    from events_service.privacy.service import export_contact
 
     try:
         # stdout carries the JSON only: start-up chatter (migrations) goes to stderr.
@@ -258,7 +258,7 @@ def contact_export(email: str) -> None:
 def contact_erase(email: str, yes: bool) -> None:
     """Erase EMAIL's personal data everywhere; registrations stay, anonymised, so company figures do not change."""
     from events_service.errors import DomainError
-    from events_service.privacy import erase_contact
+    from events_service.privacy.service import erase_contact
 
     if not yes:
         click.confirm(f"Erase every personal detail of {email}? This cannot be undone", abort=True)

@@ -179,7 +179,7 @@ _INSERT_QUEUED = """
 
 
 #: RFC 2606 reserves the `.invalid` top-level domain: no mail can ever be delivered there. The
-#: service uses it for the placeholder address of an erased person (privacy.py), so a reminder,
+#: service uses it for the placeholder address of an erased person (privacy/service.py), so a reminder,
 #: an update or a follow-up that a later job would address to them is simply not written.
 _UNDELIVERABLE_SUFFIX = ".invalid"
 

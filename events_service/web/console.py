@@ -13,7 +13,6 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from events_service import event_changes
-from events_service.attendance import reports
 from events_service.attendance import service as attendance
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
@@ -29,6 +28,7 @@ from events_service.params import RowId
 from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
+from events_service.reports import service as reports
 from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
 from events_service.web.chart import registrations_chart

@@ -20,7 +20,7 @@ from events_service.events.tables import Event, Speaker
 from events_service.mail.outbox import PENDING
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import FileTransport
-from events_service.privacy import export_contact
+from events_service.privacy.service import export_contact
 from events_service.registrations.service import send_due_event_updates
 from events_service.registrations.tables import Registration
 from events_service.reminders.service import schedule_due

@@ -13,7 +13,7 @@ from events_service.attendance.tables import AttendanceInterval
 from events_service.cli import main
 from events_service.companies.tables import Contact
 from events_service.piccolo_app import APP_CONFIG
-from events_service.privacy import erase_contact, export_contact
+from events_service.privacy.service import erase_contact, export_contact
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from tests.attendance.support import small_programme, upload
