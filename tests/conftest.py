@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import types
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +34,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not PG_URL:
         terminalreporter.section("PostgreSQL skipped", sep="!", red=True, bold=True)
         terminalreporter.line(PG_SKIP_REASON, red=True, bold=True)
+
+
+#: A test that uses any of these (directly or through another fixture) touches a database or
+#: an SMTP server.
+INTEGRATION_FIXTURES = frozenset({"settings", "client", "database_url", "sink"})
+#: Modules that drive real processes: the browser, and whatever runs `events-service serve`.
+INTEGRATION_MODULES = frozenset({"tests.serving", "playwright.sync_api"})
+
+
+def _drives_real_processes(module: object) -> bool:
+    for value in vars(module).values():
+        home = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        if home in INTEGRATION_MODULES:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test `unit` or `integration`, so `pytest -m unit` runs the fast ones."""
+    for item in items:
+        integration = (
+            item.get_closest_marker("integration") is not None
+            or INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+            or (isinstance(item, pytest.Function) and _drives_real_processes(item.module))
+        )
+        item.add_marker(pytest.mark.integration if integration else pytest.mark.unit)
 
 
 def _with_database(url: str, name: str) -> str:

@@ -40,6 +40,7 @@ def test_an_engine_switch_still_has_piccolo_s_own_means() -> None:
     assert callable(getattr(TableMeta, "refresh_db", None))
 
 
+@pytest.mark.integration  # opens a SQLite file of its own
 def test_use_engine_is_what_piccolo_and_every_table_read(tmp_path: Path) -> None:
     before = db.current_engine()
     engine = db.engine_from_url(f"sqlite:///{tmp_path / 'switched.sqlite3'}")
@@ -53,6 +54,7 @@ def test_use_engine_is_what_piccolo_and_every_table_read(tmp_path: Path) -> None
         db.use_engine(before)
 
 
+@pytest.mark.integration  # runs statements on a SQLite file of its own
 async def test_statements_take_the_kept_readers_and_the_writers_turn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Piccolo must still route a statement outside a transaction to _run_in_new_connection
     (reads on a kept reader) and one inside to _run_in_existing_connection (the turn's connection)."""

@@ -27,6 +27,7 @@ def test_postgresql_url_over_a_unix_socket() -> None:
 
 
 @pytest.mark.skipif(not PG_URL or not (SOCKET_FOLDER / ".s.PGSQL.5432").exists(), reason="EVENTS_TEST_PG_URL unset, or no PostgreSQL socket in /var/run/postgresql")
+@pytest.mark.integration
 def test_a_unix_socket_url_reaches_the_server() -> None:
     engine = db.engine_from_url(f"postgresql://postgres@/test?host={SOCKET_FOLDER}")
 

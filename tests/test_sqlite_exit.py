@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 import asyncio, sys
 from events_service import db
@@ -22,6 +24,7 @@ asyncio.run(main())  # no close_engine(): a careless script, or a test's own eve
 """
 
 
+@pytest.mark.integration  # a subprocess with a SQLite file
 def test_an_unclosed_engine_does_not_keep_the_process_alive(tmp_path: Path) -> None:
     finished = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "events.sqlite3")],
