@@ -7,9 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from events_service.attendance.schemas import ContactEmail
 from events_service.organisers.auth import requires_role
 from events_service.privacy import service
+from events_service.privacy.schemas import ContactEmail
 from events_service.settings import Settings
 
 ADMINS = requires_role()

@@ -6,9 +6,9 @@ from typing import Annotated
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
-from events_service.attendance.schemas import ProgrammeSummary
 from events_service.organisers.auth import EDITORS
 from events_service.reports import service
+from events_service.reports.schemas import ProgrammeSummary
 
 DateFrom = Annotated[str | None, QueryParameter(name="from", description="first day, e.g. 2026-11-01 (events starting on or after it)")]
 DateTo = Annotated[str | None, QueryParameter(name="to", description="last day, included, e.g. 2026-11-30")]

@@ -13,17 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events_service.attendance.schemas import (
-    GroupTotals,
-    KindTotals,
-    ProgrammeSummary,
-    ReportPeriod,
-)
 from events_service.attendance.service import AttendanceError
 from events_service.clock import now_utc
 from events_service.csv_export import to_csv
 from events_service.errors import Invalid
 from events_service.registrations.tables import Registration
+from events_service.reports.schemas import (
+    GroupTotals,
+    KindTotals,
+    ProgrammeSummary,
+    ReportPeriod,
+)
 from events_service.settings import DEFAULT_TIMEZONE
 from events_service.validation import FIRST_YEAR, LAST_YEAR
 
