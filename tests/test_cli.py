@@ -39,7 +39,8 @@ def test_organiser_create_then_duplicate_is_refused(database_url: str, tmp_path:
     assert again.exit_code == 1
     assert "exists already" in again.output
     short = runner.invoke(main, [*args[:3], "--name", "X", "--password", "short"], env=_env(database_url, tmp_path))
-    assert short.exit_code == 1 and "8 characters" in short.output
+    assert short.exit_code == 1
+    assert "8 characters" in short.output
 
 
 @pytest.mark.parametrize("workers", [2])
@@ -55,9 +56,11 @@ def test_demo_loads_once_into_an_empty_database(database_url: str, tmp_path: Pat
     env = _env(database_url, tmp_path)
     first = runner.invoke(main, ["demo", "--if-empty"], env=env)
     assert first.exit_code == 0, first.output
-    assert "demo loaded" in first.output and "tech_talks=8" in first.output
+    assert "demo loaded" in first.output
+    assert "tech_talks=8" in first.output
     second = runner.invoke(main, ["demo", "--if-empty"], env=env)
-    assert second.exit_code == 0 and "not loaded" in second.output
+    assert second.exit_code == 0
+    assert "not loaded" in second.output
 
 
 def test_import_companies_reports_bad_lines_and_keeps_good_rows(database_url: str, tmp_path: Path) -> None:
@@ -69,5 +72,6 @@ def test_import_companies_reports_bad_lines_and_keeps_good_rows(database_url: st
     csv_file.write_text(f"ragione sociale;partita iva;provincia\nOfficine Test Srl;{good};LC\nSbagliata Srl;{bad};CO\n", encoding="utf-8-sig")
     result = CliRunner().invoke(main, ["import-companies", str(csv_file)], env=_env(database_url, tmp_path))
     assert result.exit_code == 0, result.output
-    assert "created 1" in result.output and "errors 1" in result.output
+    assert "created 1" in result.output
+    assert "errors 1" in result.output
     assert "line 3" in result.output

@@ -23,7 +23,8 @@ def test_postgresql_url_over_tcp() -> None:
 @unanswered
 def test_postgresql_url_over_a_unix_socket() -> None:
     engine = db.engine_from_url("postgresql://postgres@/test?host=/var/run/postgresql")
-    assert engine.config["host"] == "/var/run/postgresql" and engine.config["database"] == "test"
+    assert engine.config["host"] == "/var/run/postgresql"
+    assert engine.config["database"] == "test"
 
 
 @pytest.mark.skipif(not PG_URL or not (SOCKET_FOLDER / ".s.PGSQL.5432").exists(), reason="EVENTS_TEST_PG_URL unset, or no PostgreSQL socket in /var/run/postgresql")

@@ -123,7 +123,8 @@ def test_one_set_of_email_templates_speaks_german_too() -> None:
     for kind in KINDS:
         rendered = render_message(kind, "de", context)
         assert "Guten Tag Anna" in rendered.text or kind == "broadcast", kind
-        assert "Dear" not in rendered.text and "Dear" not in rendered.html, kind
+        assert "Dear" not in rendered.text, kind
+        assert "Dear" not in rendered.html, kind
         assert '<html lang="de">' in rendered.html
     confirmed = render_message("confirmed", "de", context)
     assert confirmed.subject == "Anmeldung bestätigt: Edge AI"

@@ -46,7 +46,8 @@ async def test_finalise_thanks_attendees_and_misses_no_shows_once(client: httpx.
     assert (waiting["status"], waiting2["status"]) == ("confirmed", "waitlisted")
 
     early = await client.post(f"/api/events/{event['id']}/finalise-attendance", headers=organiser)
-    assert early.status_code == 409 and "not ended" in early.json()["detail"]
+    assert early.status_code == 409
+    assert "not ended" in early.json()["detail"]
 
     await move_event(event["id"], TALK_STARTS, TALK_ENDS)
     links = {"recording_url": RECORDING, "slides_url": SLIDES}
@@ -66,8 +67,10 @@ async def test_finalise_thanks_attendees_and_misses_no_shows_once(client: httpx.
         "w.one@x.example": ["missed_you"],
     }
     thanks = await OutboxMessage.select().where(OutboxMessage.idempotency_key == f"thank_you:{await _registration_id('anna.keller@keller-praezision.ch')}").first()
-    assert RECORDING in text_body(thanks["message"]) and SLIDES in text_body(thanks["message"])
-    assert "Anna" in text_body(thanks["message"]) and thanks["status"] == "queued"
+    assert RECORDING in text_body(thanks["message"])
+    assert SLIDES in text_body(thanks["message"])
+    assert "Anna" in text_body(thanks["message"])
+    assert thanks["status"] == "queued"
     missed = await OutboxMessage.select().where(OutboxMessage.idempotency_key == f"missed_you:{await _registration_id('paolo.conti@conti-trasporti.it')}").first()
     assert RECORDING in text_body(missed["message"])
     stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
@@ -120,7 +123,8 @@ async def test_worker_step_finalises_each_ended_event_once(client: httpx.AsyncCl
     assert await finalise_ended_events(settings, now) == 0
     assert await finalise_ended_events(settings, now + timedelta(days=1)) == 2  # "just now" is due by then
     sent = {row["title"]: row["follow_up_sent_at"] for row in await Event.select(Event.title, Event.follow_up_sent_at)}
-    assert sent["Tech Day yesterday"] is not None and sent["Tech Day just now"] is not None
+    assert sent["Tech Day yesterday"] is not None
+    assert sent["Tech Day just now"] is not None
     assert sent["Tech Day last year"] is None  # older than the window: never thanked out of the blue
     assert sent["Tech Day no data"] is None  # no attendance recorded: left to the organiser
     assert len(await _follow_ups()) == 4

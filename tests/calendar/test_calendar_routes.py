@@ -71,13 +71,18 @@ async def test_event_download_by_id_and_slug(client: httpx.AsyncClient, organise
         assert answer.headers["content-disposition"] == f'attachment; filename="{event["slug"]}.ics"'
     assert by_id.content == by_slug.content
     body = by_id.content
-    assert b"\r\n" in body and b"\n" not in body.replace(b"\r\n", b"")
+    assert b"\r\n" in body
+    assert b"\n" not in body.replace(b"\r\n", b"")
     (vevent,) = vevents(body)
     assert str(vevent["UID"]) == f"event-{event['id']}@events.test"
-    assert str(vevent["SUMMARY"]) == event["title"] and str(vevent["STATUS"]) == "CONFIRMED"
-    assert str(vevent["LOCATION"]) == "Online" and str(vevent["URL"]) == f"http://events.test/e/{event['slug']}"
+    assert str(vevent["SUMMARY"]) == event["title"]
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    assert str(vevent["LOCATION"]) == "Online"
+    assert str(vevent["URL"]) == f"http://events.test/e/{event['slug']}"
     assert int(vevent["SEQUENCE"]) == 0
-    assert b"DTSTART:" in body and b"TZID" not in body and b"VTIMEZONE" not in body
+    assert b"DTSTART:" in body
+    assert b"TZID" not in body
+    assert b"VTIMEZONE" not in body
     assert b"meet.example.org" not in body  # never the join link
     no_people(body)
 
@@ -99,7 +104,8 @@ async def test_drafts_unknown_and_malformed_names_are_404(client: httpx.AsyncCli
     ):
         answer = await client.get(path)
         assert answer.status_code == 404, path
-        assert answer.json()["status_code"] == 404 and answer.json()["detail"]
+        assert answer.json()["status_code"] == 404
+        assert answer.json()["detail"]
 
 
 async def test_cancelled_event_download_says_cancelled(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -108,7 +114,8 @@ async def test_cancelled_event_download_says_cancelled(client: httpx.AsyncClient
     answer = await client.get(f"/events/{event['id']}.ics")
     assert answer.status_code == 200
     (vevent,) = vevents(answer.content)
-    assert str(vevent["STATUS"]) == "CANCELLED" and int(vevent["SEQUENCE"]) == 1
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert int(vevent["SEQUENCE"]) == 1
 
 
 async def test_tech_day_download_has_venue_and_agenda(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -149,7 +156,8 @@ async def test_feed_lists_published_and_recently_cancelled_events(client: httpx.
     assert uid(hidden) not in events
     calendar = Calendar.from_ical(body)
     assert str(calendar["X-WR-CALNAME"]) == "SME Innovation Programme – Tech Talks & Tech Days"
-    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT60M\r\n" in body and b"X-PUBLISHED-TTL:PT60M\r\n" in body
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT60M\r\n" in body
+    assert b"X-PUBLISHED-TTL:PT60M\r\n" in body
     assert b"meet.example.org" not in body
     no_people(body)
 
@@ -161,27 +169,32 @@ async def test_feed_lists_published_and_recently_cancelled_events(client: httpx.
     assert len({answer.headers["etag"], talks.headers["etag"], on_ai.headers["etag"]}) == 3
 
     unknown = await client.get("/calendar/events.ics", params={"kind": "webinar"})
-    assert unknown.status_code == 422 and unknown.json()["status_code"] == 422
+    assert unknown.status_code == 422
+    assert unknown.json()["status_code"] == 422
 
 
 async def test_feed_etag_and_304(client: httpx.AsyncClient, organiser: dict[str, str], memo_clock: MemoClock) -> None:
     empty = await client.get("/calendar/events.ics")
-    assert empty.status_code == 200 and vevents(empty.content) == []
+    assert empty.status_code == 200
+    assert vevents(empty.content) == []
     event = await published_event(client, organiser, topics=["ai"])
     first = await client.get("/calendar/events.ics")
     etag = first.headers["etag"]
     assert etag != empty.headers["etag"]
 
     again = await client.get("/calendar/events.ics")
-    assert again.headers["etag"] == etag and again.content == first.content  # strong: same bytes
+    assert again.headers["etag"] == etag
+    assert again.content == first.content  # strong: same bytes
 
     for header in (etag, f"W/{etag}", f'"nope", {etag}', "*"):
         cached = await client.get("/calendar/events.ics", headers={"If-None-Match": header})
         assert cached.status_code == 304, header
         assert cached.content == b""
-        assert cached.headers["etag"] == etag and cached.headers["cache-control"] == "public, max-age=300"
+        assert cached.headers["etag"] == etag
+        assert cached.headers["cache-control"] == "public, max-age=300"
     stale = await client.get("/calendar/events.ics", headers={"If-None-Match": '"something-else"'})
-    assert stale.status_code == 200 and stale.headers["etag"] == etag
+    assert stale.status_code == 200
+    assert stale.headers["etag"] == etag
 
     # The aggregate behind the 304 agrees with the rows behind the body, filters included.
     for params in ({"kind": "tech_talk"}, {"topic": "ai"}, {"kind": "tech_day", "topic": "ai"}):
@@ -193,7 +206,8 @@ async def test_feed_etag_and_304(client: httpx.AsyncClient, organiser: dict[str,
     retitled = await client.patch(f"/api/events/{event['id']}", json={"title": "A new title"}, headers=organiser)
     assert retitled.status_code == 200
     changed = await client.get("/calendar/events.ics", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
     assert str(vevents(changed.content)[0]["SUMMARY"]) == "A new title"
 
     # So does an event leaving the feed by age (no request of ours wrote anything: once the
@@ -204,7 +218,8 @@ async def test_feed_etag_and_304(client: httpx.AsyncClient, organiser: dict[str,
     await Event.update({Event.starts_at: long_ago, Event.ends_at: long_ago + timedelta(hours=1)}).where(Event.id == other["id"])
     memo_clock.pass_memo_window()
     aged = await client.get("/calendar/events.ics", headers={"If-None-Match": etag})
-    assert aged.status_code == 200 and len(vevents(aged.content)) == 1
+    assert aged.status_code == 200
+    assert len(vevents(aged.content)) == 1
 
 
 async def test_feed_etag_is_remembered_for_a_moment(client: httpx.AsyncClient, organiser: dict[str, str], memo_clock: MemoClock) -> None:
@@ -217,7 +232,8 @@ async def test_feed_etag_is_remembered_for_a_moment(client: httpx.AsyncClient, o
     assert (await client.get("/calendar/events.ics", headers={"If-None-Match": etag})).status_code == 304
     memo_clock.pass_memo_window()
     fresh = await client.get("/calendar/events.ics", headers={"If-None-Match": etag})
-    assert fresh.status_code == 200 and fresh.headers["etag"] != etag
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] != etag
     assert str(vevents(fresh.content)[0]["SUMMARY"]) == "Changed elsewhere"
 
     # A change through this process is seen at once.
@@ -226,7 +242,8 @@ async def test_feed_etag_is_remembered_for_a_moment(client: httpx.AsyncClient, o
     cancelled = await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
     assert cancelled.status_code == 200
     after = await client.get("/calendar/events.ics", headers={"If-None-Match": etag})
-    assert after.status_code == 200 and str(vevents(after.content)[0]["STATUS"]) == "CANCELLED"
+    assert after.status_code == 200
+    assert str(vevents(after.content)[0]["STATUS"]) == "CANCELLED"
 
 
 # ---------------------------------------------------------------- a person's own feed
@@ -265,9 +282,11 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
     assert set(entries) == {"Talk", day["title"]}  # not the waitlisted one, not other people's
     for title, entry in entries.items():
         invite = invites[me + title]
-        assert str(entry["UID"]) == str(invite["UID"]) and int(entry["SEQUENCE"]) == int(invite["SEQUENCE"])
+        assert str(entry["UID"]) == str(invite["UID"])
+        assert int(entry["SEQUENCE"]) == int(invite["SEQUENCE"])
         assert str(entry["STATUS"]) == "CONFIRMED"
-    assert str(entries["Talk"]["LOCATION"]) == JOIN_URL and JOIN_URL in str(entries["Talk"]["DESCRIPTION"])
+    assert str(entries["Talk"]["LOCATION"]) == JOIN_URL
+    assert JOIN_URL in str(entries["Talk"]["DESCRIPTION"])
     assert str(entries["Talk"]["URL"]) == f"http://events.test/e/{talk['slug']}"  # no manage link in a feed
     assert mine["talk"]["manage_token"] not in answer.text
     assert str(entries[day["title"]]["LOCATION"]).startswith("Polo Territoriale di Lecco")
@@ -280,7 +299,8 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
     assert notice.method == "CANCEL"
     entries = {str(event["UID"]): event for event in vevents((await client.get(path)).content)}
     cancelled = entries[str(notice.vevent["UID"])]
-    assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == int(notice.vevent["SEQUENCE"]) == 1
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) == int(notice.vevent["SEQUENCE"]) == 1
     await Registration.update({Registration.cancelled_at: datetime.now(UTC) - timedelta(days=31)}).where(
         Registration.id == mine["day"]["id"]
     )
@@ -289,7 +309,8 @@ async def test_personal_feed_has_own_confirmed_events_with_invite_uids(
     # The event is cancelled: the entry stays, cancelled, with the event's SEQUENCE.
     await client.post(f"/api/events/{talk['id']}/cancel", headers=organiser)
     (entry,) = vevents((await client.get(path)).content)
-    assert str(entry["STATUS"]) == "CANCELLED" and int(entry["SEQUENCE"]) == 1
+    assert str(entry["STATUS"]) == "CANCELLED"
+    assert int(entry["SEQUENCE"]) == 1
     assert JOIN_URL not in str(entry["DESCRIPTION"])
 
 
@@ -338,14 +359,16 @@ async def test_public_event_offers_add_to_calendar_links(client: httpx.AsyncClie
     assert query["location"] == ["Online"]
     assert f"http://events.test/e/{event['slug']}" in query["details"][0]
     outlook = parse_qs(urlsplit(public["outlook_calendar_url"]).query)
-    assert outlook["subject"] == [event["title"]] and outlook["startdt"] == [f"{starts:%Y-%m-%dT%H:%M:%SZ}"]
+    assert outlook["subject"] == [event["title"]]
+    assert outlook["startdt"] == [f"{starts:%Y-%m-%dT%H:%M:%SZ}"]
     listing = (await client.get("/api/public/events")).text
     for text in (public["google_calendar_url"], public["outlook_calendar_url"], listing):
         assert "meet.example.org" not in text  # never the join link
 
     await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
     cancelled = (await client.get(f"/api/public/events/{event['id']}")).json()
-    assert cancelled["google_calendar_url"] is None and cancelled["outlook_calendar_url"] is None
+    assert cancelled["google_calendar_url"] is None
+    assert cancelled["outlook_calendar_url"] is None
 
 
 async def test_add_to_calendar_links_stay_short_for_long_descriptions(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -354,7 +377,8 @@ async def test_add_to_calendar_links_stay_short_for_long_descriptions(client: ht
     for link, field in ((public["google_calendar_url"], "details"), (public["outlook_calendar_url"], "body")):
         assert len(link) < 8_000
         body = parse_qs(urlsplit(link).query)[field][0]
-        assert body.startswith("Molto da dire.") and f"…\n\nhttp://events.test/e/{event['slug']}" in body
+        assert body.startswith("Molto da dire.")
+        assert f"…\n\nhttp://events.test/e/{event['slug']}" in body
 
 
 async def test_calendar_paths_are_in_the_openapi_document(client: httpx.AsyncClient) -> None:

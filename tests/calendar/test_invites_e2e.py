@@ -65,20 +65,24 @@ def check_mime(mail: Mail, method: str, *, qr: bool = False) -> None:
     if qr:
         assert html.get_content_type() == "multipart/related"
         page, image = html.get_payload()
-        assert page.get_content_type() == "text/html" and f"cid:{QR_CONTENT_ID}" in page.get_content()
-        assert image.get_content_type() == "image/png" and image["Content-ID"] == f"<{QR_CONTENT_ID}>"
+        assert page.get_content_type() == "text/html"
+        assert f"cid:{QR_CONTENT_ID}" in page.get_content()
+        assert image.get_content_type() == "image/png"
+        assert image["Content-ID"] == f"<{QR_CONTENT_ID}>"
     else:
         assert html.get_content_type() == "text/html"
     assert calendar.get_content_type() == "text/calendar"
     assert calendar.get_param("method") == method == mail.method  # RFC 6047: the same method
     assert calendar.get_content_charset() == "utf-8"
     assert attachment.get_content_type() == "application/ics"
-    assert attachment.get_content_disposition() == "attachment" and attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_filename() == "invite.ics"
     data = calendar.get_payload(decode=True)
     assert attachment.get_payload(decode=True) == data
     # CRLF survived the trip: every line of the calendar ends in CRLF, none is longer than 75 octets.
     assert data.endswith(b"\r\n")
-    assert b"\n" not in data.replace(b"\r\n", b"") and b"\r" not in data.replace(b"\r\n", b"")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert b"\r" not in data.replace(b"\r\n", b"")
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
 
 
@@ -91,7 +95,8 @@ def check_itip(mail: Mail, method: str, *, email: str, name: str, sequence: int)
     assert [component.name for component in calendar.subcomponents] == ["VEVENT"]  # times in UTC: no VTIMEZONE
     event = calendar.subcomponents[0]
     organizer = event["ORGANIZER"]
-    assert str(organizer) == ORGANIZER and organizer.params["CN"] == PROGRAMME
+    assert str(organizer) == ORGANIZER
+    assert organizer.params["CN"] == PROGRAMME
     attendee = event["ATTENDEE"]
     assert not isinstance(attendee, list), "exactly one ATTENDEE"
     assert str(attendee) == f"mailto:{email}"
@@ -137,7 +142,8 @@ async def test_invite_update_cancellation_and_promotion_over_smtp(
 
     # 1. The invites: REQUEST for the confirmed, no calendar for the waitlisted.
     inbox = by_recipient(await mailbox.dispatch())
-    assert sorted(inbox) == sorted(email.values()) and all(len(mails) == 1 for mails in inbox.values())
+    assert sorted(inbox) == sorted(email.values())
+    assert all(len(mails) == 1 for mails in inbox.values())
     assert inbox[email["carla"]][0].calendar_bytes is None
     uids: dict[str, str] = {}
     feed_links: dict[str, str] = {}
@@ -177,13 +183,15 @@ async def test_invite_update_cancellation_and_promotion_over_smtp(
         check_mime(mail, "REQUEST")
         update = check_itip(mail, "REQUEST", email=email[key], name=names[key], sequence=2)
         assert str(update["UID"]) == uids[key]
-        assert utc(update, "DTSTART") == starts and utc(update, "DTEND") == starts + timedelta(hours=2)
+        assert utc(update, "DTSTART") == starts
+        assert utc(update, "DTEND") == starts + timedelta(hours=2)
         assert f"Nuovo orario: {when}" in mail.text
         assert str(update["LOCATION"]) == JOIN_URL
 
     # 3. Anna cancels: CANCEL with her UID and a higher SEQUENCE; Carla moves up with a REQUEST.
     cancelled = await client.post(f"/api/public/registrations/{people['anna']['manage_token']}/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
     inbox = by_recipient(await mailbox.dispatch())
     assert sorted(inbox) == sorted([email["anna"], email["carla"]])
     (withdrawn,) = inbox[email["anna"]]
@@ -197,11 +205,13 @@ async def test_invite_update_cancellation_and_promotion_over_smtp(
     promoted = check_itip(promotion, "REQUEST", email=email["carla"], name=names["carla"], sequence=2)
     uids["carla"] = str(promoted["UID"])
     assert uids["carla"] not in (uids["anna"], uids["bruno"])
-    assert str(promoted["LOCATION"]) == JOIN_URL and utc(promoted, "DTSTART") == starts
+    assert str(promoted["LOCATION"]) == JOIN_URL
+    assert utc(promoted, "DTSTART") == starts
 
     # 4. The event is cancelled: everyone still registered gets a CANCEL above all their REQUESTs.
     ended = await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
-    assert ended.status_code == 200 and ended.json()["sequence"] == 3
+    assert ended.status_code == 200
+    assert ended.json()["sequence"] == 3
     inbox = by_recipient(await mailbox.dispatch())
     assert sorted(inbox) == sorted([email["bruno"], email["carla"]])  # Anna had cancelled already
     for key in ("bruno", "carla"):
@@ -225,11 +235,13 @@ async def test_promotion_by_more_seats_sends_a_request(client: httpx.AsyncClient
     assert notice.calendar_bytes is None
 
     grown = await client.patch(f"/api/events/{event['id']}", json={"capacity": 5}, headers=organiser)
-    assert grown.status_code == 200 and grown.json()["sequence"] == 0
+    assert grown.status_code == 200
+    assert grown.json()["sequence"] == 0
     (mail,) = await mailbox.dispatch()
     check_mime(mail, "REQUEST")
     invite = check_itip(mail, "REQUEST", email=waiting["email"], name="Dario Blu", sequence=0)
-    assert str(invite["LOCATION"]) == JOIN_URL and str(invite["URL"]) == waiting["manage_url"]
+    assert str(invite["LOCATION"]) == JOIN_URL
+    assert str(invite["URL"]) == waiting["manage_url"]
 
 
 async def test_tech_day_invites_carry_venue_agenda_and_qr_code(
@@ -243,8 +255,10 @@ async def test_tech_day_invites_carry_venue_agenda_and_qr_code(
     assert str(invite["LOCATION"]) == VENUE
     description = str(invite["DESCRIPTION"])
     assert "Agenda (Europe/Rome):" in description
-    assert "Welcome" in description and "Cobots on the shop floor (Marco Rossi)" in description
-    assert "Join" not in description and "meet.example.org" not in mail.calendar_bytes.decode()
+    assert "Welcome" in description
+    assert "Cobots on the shop floor (Marco Rossi)" in description
+    assert "Join" not in description
+    assert "meet.example.org" not in mail.calendar_bytes.decode()
 
 
 async def test_hybrid_event_shows_the_link_only_to_online_attendees(
@@ -265,7 +279,8 @@ async def test_hybrid_event_shows_the_link_only_to_online_attendees(
     (online_mail,) = inbox[remote["email"]]
     check_mime(online_mail, "REQUEST")
     online = check_itip(online_mail, "REQUEST", email=remote["email"], name="Fabio Viola", sequence=0)
-    assert str(online["LOCATION"]) == JOIN_URL and JOIN_URL in str(online["DESCRIPTION"])
+    assert str(online["LOCATION"]) == JOIN_URL
+    assert JOIN_URL in str(online["DESCRIPTION"])
 
     (room_mail,) = inbox[on_site["email"]]
     check_mime(room_mail, "REQUEST", qr=True)
@@ -309,7 +324,9 @@ async def test_hostile_text_round_trips_and_adds_no_property(
     assert not any(line.upper().startswith(b"ATTENDEE:MAILTO:EVIL") for line in unfolded_lines(data))
 
     # The subject is one line; no header was smuggled in.
-    assert "\n" not in mail.subject and "\r" not in mail.subject and "🎉" in mail.subject
+    assert "\n" not in mail.subject
+    assert "\r" not in mail.subject
+    assert "🎉" in mail.subject
     assert "ATTENDEE" not in [key.upper() for key in mail.message]
 
     # The same text in the public download and feed: one property each, no join link.
@@ -317,5 +334,6 @@ async def test_hostile_text_round_trips_and_adds_no_property(
         body = (await client.get(path)).content
         (vevent,) = Calendar.from_ical(body).walk("VEVENT")
         assert str(vevent["SUMMARY"]) == HOSTILE_TITLE.replace("\r\n", "\n")
-        assert len(property_lines(body, "SUMMARY")) == 1 and property_lines(body, "ATTENDEE") == []
+        assert len(property_lines(body, "SUMMARY")) == 1
+        assert property_lines(body, "ATTENDEE") == []
         assert b"meet.example.org" not in body

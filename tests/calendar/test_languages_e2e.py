@@ -24,7 +24,8 @@ async def test_a_registration_in_german_gets_german_emails(
     text = mail.text.replace("\r\n", "\n")
     assert text.startswith("Anmeldung bestätigt\n\nGuten Tag Anna\n")
     assert "Ihre Anmeldung ist bestätigt." in text
-    assert "Wann: " in text and "Anmeldung verwalten: " in text
+    assert "Wann: " in text
+    assert "Anmeldung verwalten: " in text
     assert "Freundliche Grüsse" in text
     assert "Dear" not in text
 

@@ -15,7 +15,8 @@ async def test_create_normalises_italian_and_swiss_vat_ids(client: httpx.AsyncCl
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["vat_id"] == vat
-    assert body["region"] == "LC" and body["size_class"] == "small"
+    assert body["region"] == "LC"
+    assert body["size_class"] == "small"
 
     swiss = swiss_uid(7)
     compact = swiss.replace("-", "").replace(".", "").lower()
@@ -71,12 +72,14 @@ async def test_find_read_and_patch(client: httpx.AsyncClient, organiser: dict[st
     assert [c["name"] for c in by_vat.json()] == ["Beta Legno"]
 
     read = await client.get(f"/api/companies/{ids[0]}", headers=organiser)
-    assert read.status_code == 200 and read.json()["name"] == "Alfa Plast"
+    assert read.status_code == 200
+    assert read.json()["name"] == "Alfa Plast"
     assert (await client.get("/api/companies/999999", headers=organiser)).status_code == 404
 
     patched = await client.patch(f"/api/companies/{ids[0]}", json={"region": "CO", "sector": "plastics"}, headers=organiser)
     assert patched.status_code == 200
-    assert patched.json()["region"] == "CO" and patched.json()["name"] == "Alfa Plast"
+    assert patched.json()["region"] == "CO"
+    assert patched.json()["name"] == "Alfa Plast"
 
     taken = await client.patch(f"/api/companies/{ids[0]}", json={"vat_id": partita_iva(1)}, headers=organiser)
     assert taken.status_code == 409

@@ -46,7 +46,8 @@ async def test_realistic_excel_file(settings: Settings, tmp_path: Path) -> None:
 
     assert (report.created, report.skipped) == (5, 1)
     assert [line for line, _ in report.errors] == [5, 6]
-    assert "partita IVA" in report.errors[0][1] and "check digit" in report.errors[0][1]
+    assert "partita IVA" in report.errors[0][1]
+    assert "check digit" in report.errors[0][1]
     assert report.errors[1][1] == "the company name is empty"
     assert report.skipped_rows == [(8, f"skipped (exists: company {rows[0]['id']})")]
     assert report.ignored_columns == ["Note"]
@@ -73,7 +74,8 @@ async def test_lines_with_commas_and_english_headers(settings: Settings) -> None
     async with running_service(settings):
         report = await import_companies(lines)
         assert await Company.count() == 1
-    assert report.created == 1 and report.skipped == 0
+    assert report.created == 1
+    assert report.skipped == 0
     assert [line for line, _ in report.errors] == [3, 4, 5]
     assert "header has 6 columns" in report.errors[0][1]
     assert "huge" in report.errors[1][1]

@@ -112,7 +112,9 @@ def test_every_kind_renders_in_both_languages(kind: str, language: str) -> None:
     rendered = render_message(kind, language, make_context())
 
     assert isinstance(rendered, RenderedMessage)
-    assert rendered.subject and "\n" not in rendered.subject and "\r" not in rendered.subject
+    assert rendered.subject
+    assert "\n" not in rendered.subject
+    assert "\r" not in rendered.subject
     assert rendered.subject == rendered.subject.strip()
     expected_in_subject = (
         "Informazioni sul parcheggio"
@@ -132,7 +134,8 @@ def test_every_kind_renders_in_both_languages(kind: str, language: str) -> None:
     for body in (rendered.text, rendered.html):
         assert own in body
         assert other not in body
-    assert rendered.text.endswith("\n") and "\n\n\n" not in rendered.text
+    assert rendered.text.endswith("\n")
+    assert "\n\n\n" not in rendered.text
 
 
 @pytest.mark.parametrize(
@@ -271,7 +274,8 @@ def test_hostile_input_is_escaped_in_html_and_verbatim_in_text(kind: str) -> Non
     if kind != "broadcast":
         assert "Zoë-Łucja 🎉 <b>bold</b>" in rendered.text
         assert "Zoë-Łucja 🎉 &lt;b&gt;bold&lt;/b&gt;" in rendered.html
-    assert "\r" not in rendered.subject and "\n" not in rendered.subject
+    assert "\r" not in rendered.subject
+    assert "\n" not in rendered.subject
     if kind == "broadcast":
         assert rendered.subject == "Avviso <b>importante</b> Bcc: evil@example.com"
         assert (
@@ -313,7 +317,8 @@ def test_build_email_flattens_a_hand_made_multiline_subject() -> None:
     )
     parsed = reparse(message)
     assert parsed["Subject"] == "Hello Bcc: evil@example.com X-Evil: 1"
-    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert parsed["Bcc"] is None
+    assert parsed["X-Evil"] is None
 
 
 def test_unsafe_link_schemes_are_neutralised() -> None:
@@ -530,7 +535,8 @@ def test_qr_png_scales() -> None:
         qr_png("https://events.example.com/checkin/tok", scale=2),
         qr_png("https://events.example.com/checkin/tok", scale=8),
     )
-    assert small.startswith(b"\x89PNG") and large.startswith(b"\x89PNG")
+    assert small.startswith(b"\x89PNG")
+    assert large.startswith(b"\x89PNG")
     width = int.from_bytes(small[16:20], "big")
     assert int.from_bytes(large[16:20], "big") == width * 4
 
@@ -568,7 +574,8 @@ def test_long_lines_and_foreign_headers_survive_the_wire() -> None:
     assert parsed["Reply-To"] == "aiuto@example.com"
     assert find_part(parsed, "text/plain").get_content() == rendered.text.replace("\n", "\r\n")
     assert find_part(parsed, "text/html").get_content() == rendered.html.replace("\n", "\r\n")
-    assert parsed.defects == [] and all(part.defects == [] for part in parsed.walk())
+    assert parsed.defects == []
+    assert all(part.defects == [] for part in parsed.walk())
 
 
 def test_message_without_calendar_is_alternative() -> None:

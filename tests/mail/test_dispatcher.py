@@ -95,8 +95,10 @@ async def test_every_message_arrives_exactly_once_through_every_fault(
     # The server refuses connections for a while: the batch goes back, nothing is lost.
     sink.stop()
     down = await dispatcher.run_once(batch_size=10)
-    assert down.unreachable and down.sent == 0
-    assert down.retried + down.released == 10 and down.released >= 8
+    assert down.unreachable
+    assert down.sent == 0
+    assert down.retried + down.released == 10
+    assert down.released >= 8
     assert set((await statuses()).values()) <= {"queued", "retry"}
     assert "cannot connect" in (await OutboxMessage.select(OutboxMessage.last_error).where(OutboxMessage.status == "retry").first())["last_error"]
     clock.advance(minutes=5)
@@ -114,16 +116,21 @@ async def test_every_message_arrives_exactly_once_through_every_fault(
     assert {mid: n for mid, n in arrived.items() if n != 1} == {}, "a message arrived twice"
     assert set(arrived) == set(message_ids.values()) - never, "a message was lost"
     final = await statuses()
-    assert final.pop(address(12)) == "failed" and final.pop(address(30)) == "failed"
+    assert final.pop(address(12)) == "failed"
+    assert final.pop(address(30)) == "failed"
     assert set(final.values()) == {"sent"}
-    assert total.failed == 2 and total.lost_leases == 0
+    assert total.failed == 2
+    assert total.lost_leases == 0
     assert total.retried >= 6  # 451 twice, 452, two drops, the slow reply, 451 at DATA
 
     rejected = await row_for(12)
-    assert rejected.attempts == 1 and "550 5.1.1 No such user here" in rejected.last_error
+    assert rejected.attempts == 1
+    assert "550 5.1.1 No such user here" in rejected.last_error
     assert (await row_for(30)).last_error.startswith("554 5.7.1 Message rejected")
     greylisted = await row_for(3)
-    assert greylisted.attempts >= 3 and greylisted.sent_at is not None and greylisted.last_error is None
+    assert greylisted.attempts >= 3
+    assert greylisted.sent_at is not None
+    assert greylisted.last_error is None
     assert all(item.recipients == [address(n)] for n in range(40) for item in handler.received if item.message_id == message_ids[n])
     assert {item.sender for item in handler.received} == {service.mail_from}
 
@@ -141,7 +148,8 @@ async def test_a_550_fails_at_once_and_is_never_retried(service: Settings, sink:
     await transport.close()
     row = await row_for(0)
     assert (row.status, row.attempts) == ("failed", 1)
-    assert "550 5.1.1 Unknown user" in row.last_error and "RCPT" in row.last_error
+    assert "550 5.1.1 Unknown user" in row.last_error
+    assert "RCPT" in row.last_error
     assert sink.handler.counts() == {}
 
 
@@ -158,7 +166,8 @@ async def test_a_message_past_its_expiry_is_withdrawn_not_sent(service: Settings
     await transport.close()
     assert (stats.withdrawn, stats.sent) == (1, 0)
     row = await row_for(1)
-    assert row.status == "withdrawn" and "expired" in row.last_error
+    assert row.status == "withdrawn"
+    assert "expired" in row.last_error
     assert sum(sink.handler.counts().values()) == 1  # only the first one arrived
     with pytest.raises(ValueError, match="expires_at must be timezone-aware"):
         await outbox.enqueue(make_message(2), kind="reminder", idempotency_key="r:2", expires_at=datetime(2030, 1, 1))
@@ -189,7 +198,8 @@ async def test_temporary_failures_back_off_exponentially_then_give_up(
     assert (await dispatcher.run_once()).failed == 1
     await transport.close()
     row = await row_for(0)
-    assert row.status == "failed" and row.attempts == 5
+    assert row.status == "failed"
+    assert row.attempts == 5
     assert row.last_error.startswith("gave up after 5 attempts: 451 4.4.1 Try later")
 
 
@@ -295,7 +305,8 @@ async def test_file_transport_writes_parseable_eml_files(service: Settings, cloc
     assert stats.sent == 3
 
     files = sorted(service.mail_dir.iterdir())
-    assert len(files) == 3 and all(path.suffix == ".eml" for path in files), files
+    assert len(files) == 3, files
+    assert all(path.suffix == ".eml" for path in files), files
     parsed = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]
     by_to = {str(message["To"]): message for message in parsed}
     assert set(by_to) == {"giulia@company.example", address(0), address(1)}

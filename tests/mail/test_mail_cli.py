@@ -67,9 +67,11 @@ def test_outbox_retry_requeues_a_failed_message(database_url: str, tmp_path: Pat
     assert f"outbox message {ids[0]} to person0@company.example queued again" in retried.output
     assert _statuses(database_url, tmp_path) == ["queued", "queued"]
     refused = runner.invoke(main, ["outbox", "retry", str(ids[1])], env=_env(database_url, tmp_path))
-    assert refused.exit_code == 1 and "only failed or retry messages" in refused.output
+    assert refused.exit_code == 1
+    assert "only failed or retry messages" in refused.output
     missing = runner.invoke(main, ["outbox", "retry", "999999"], env=_env(database_url, tmp_path))
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.output
 
 
 def test_worker_sends_until_sigterm_then_stops_cleanly(database_url: str, tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ async def test_enqueue_stores_the_message_and_its_envelope(service: Settings) ->
     assert abs(row.send_after - later) < timedelta(milliseconds=1)
     stored = email.message_from_string(row.message, policy=email.policy.SMTP)
     assert stored["Message-ID"] == message["Message-ID"]
-    assert "\r\n" in row.message and "\n" not in row.message.replace("\r\n", "")
+    assert "\r\n" in row.message
+    assert "\n" not in row.message.replace("\r\n", "")
 
 
 async def test_the_same_idempotency_key_twice_writes_one_row(service: Settings) -> None:
@@ -146,13 +147,15 @@ async def test_outbox_api_lists_filters_and_retries(client: httpx.AsyncClient, o
     failed = await client.get("/api/outbox", params={"status": "failed"}, headers=organiser)
     assert [item["id"] for item in failed.json()] == [first]
     bad = await client.get("/api/outbox", params={"status": "lost"}, headers=organiser)
-    assert bad.status_code in (400, 422) and bad.json()["detail"]
+    assert bad.status_code in (400, 422)
+    assert bad.json()["detail"]
 
     retried = await client.post(f"/api/outbox/{first}/retry", headers=organiser)
     assert retried.status_code == 200, retried.text
     assert (retried.json()["status"], retried.json()["attempts"]) == ("queued", 0)
     again = await client.post(f"/api/outbox/{first}/retry", headers=organiser)
-    assert again.status_code == 409 and "queued" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "queued" in again.json()["detail"]
     missing = await client.post(f"/api/outbox/{first + 99}/retry", headers=organiser)
     assert missing.json() == {"status_code": 404, "detail": f"outbox message {first + 99} does not exist"}
 

@@ -25,7 +25,8 @@ ADA = "ada.rossi@x.example"
 async def _confirmed_online(client: httpx.AsyncClient, organiser: dict[str, str]) -> tuple[int, str]:
     talk = await published_event(client, organiser, mode="online", online_url=JOIN_LINK)
     created = await client.post(f"/api/public/events/{talk['id']}/registrations", json=registration_payload(ADA))
-    assert created.status_code == 201 and created.json()["status"] == "confirmed", created.text
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "confirmed", created.text
     row = await OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.kind == "confirmed").first()
     return row["id"], created.json()["manage_token"]
 

@@ -42,4 +42,5 @@ async def test_openapi_document_is_served(client: httpx.AsyncClient) -> None:
     answer = await client.get("/schema/openapi.json")
     assert answer.status_code == 200
     paths = answer.json()["paths"]
-    assert "/api/events" in paths and "/api/auth/token" in paths
+    assert "/api/events" in paths
+    assert "/api/auth/token" in paths

@@ -64,7 +64,8 @@ async def test_an_account_backs_off_after_failed_sign_ins_and_an_unknown_email_a
             assert right.status_code == 429
             async with new_client() as browser:
                 page = await post_form(browser, "/console/login", {"email": email, "password": PASSWORD})
-            assert page.status_code == 429 and int(page.headers["retry-after"]) > 0
+            assert page.status_code == 429
+            assert int(page.headers["retry-after"]) > 0
             assert console_session.SESSION_COOKIE not in page.cookies
         known, unknown = answers[ACCOUNT][-1], answers["nobody@programme.example"][-1]
         assert known.json() == unknown.json()  # the answer does not tell which email has an account

@@ -27,13 +27,16 @@ async def test_register_creates_company_contact_and_confirmation(client: httpx.A
     answer = await _register(client, event["id"], "Mario.Rossi@Lariana.example", consent_marketing=True)
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body["status"] == "confirmed" and body["email"] == "mario.rossi@lariana.example"
+    assert body["status"] == "confirmed"
+    assert body["email"] == "mario.rossi@lariana.example"
     assert body["manage_url"] == f"http://events.test/registrations/{body['manage_token']}"
     contact = await Contact.select().first()
     assert contact["email"] == "mario.rossi@lariana.example"
-    assert contact["consent_privacy_at"] is not None and contact["consent_marketing_at"] is not None
+    assert contact["consent_privacy_at"] is not None
+    assert contact["consent_marketing_at"] is not None
     company = await Company.select().first()
-    assert company["vat_id"] == partita_iva(1) and company["name"] == "Azienda 1 Srl"
+    assert company["vat_id"] == partita_iva(1)
+    assert company["name"] == "Azienda 1 Srl"
     assert contact["company"] == company["id"]
     outbox = await OutboxMessage.select().where(OutboxMessage.registration_id == body["id"])
     assert [row["kind"] for row in outbox] == ["confirmed"]
@@ -48,7 +51,8 @@ async def test_known_company_needs_only_its_vat_id_and_new_company_needs_a_name(
     assert await Company.count() == 1
     nameless = await _register(client, event["id"], "c.three@x.example", company={"vat_id": partita_iva(5), "country": "IT"})
     assert nameless.status_code == 422
-    assert "name" in nameless.json()["detail"] and nameless.json()["code"] == "company_name_needed"
+    assert "name" in nameless.json()["detail"]
+    assert nameless.json()["code"] == "company_name_needed"
 
 
 async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
@@ -58,10 +62,12 @@ async def test_full_event_waitlists_in_order_and_cancellation_promotes_first(cli
     assert [a.json()["waitlist_position"] for a in answers[2:]] == [1, 2, 3]
 
     waiting = await client.get(f"/api/public/registrations/{answers[2].json()['manage_token']}")
-    assert waiting.json()["status"] == "waitlisted" and waiting.json()["online_url"] is None
+    assert waiting.json()["status"] == "waitlisted"
+    assert waiting.json()["online_url"] is None
 
     cancelled = await client.post(f"/api/public/registrations/{answers[0].json()['manage_token']}/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
     promoted = await client.get(f"/api/public/registrations/{answers[2].json()['manage_token']}")
     assert promoted.json()["status"] == "confirmed"
     assert promoted.json()["online_url"] == "https://meet.example.org/j/123456"
@@ -85,7 +91,8 @@ async def test_company_cap_refuses_the_next_colleague_and_writes_nothing(client:
     before = await _counts()
     third = await _register(client, event["id"], "c2.colleague@x.example", company_no=7)
     assert third.status_code == 409
-    assert "2 seats" in third.json()["detail"] and third.json()["code"] == "company_full"
+    assert "2 seats" in third.json()["detail"]
+    assert third.json()["code"] == "company_full"
     assert await _counts() == before
     other_company = await _register(client, event["id"], "d.other@x.example", company_no=8)
     assert other_company.json()["status"] == "confirmed"
@@ -118,7 +125,8 @@ async def test_waitlisting_a_colleague_of_a_company_at_its_cap_is_refused(client
     event = await published_event(client, organiser, capacity=1, max_per_company=1)
     assert (await _register(client, event["id"], "a.first@x.example", company_no=1)).json()["status"] == "confirmed"
     refused = await _register(client, event["id"], "a.colleague@x.example", company_no=1)
-    assert refused.status_code == 409 and "1 seats" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "1 seats" in refused.json()["detail"]
 
 
 async def test_hybrid_event_has_separate_pools(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -126,15 +134,20 @@ async def test_hybrid_event_has_separate_pools(client: httpx.AsyncClient, organi
     room = await _register(client, event["id"], "r.one@x.example", attendance_mode="in_person")
     room_full = await _register(client, event["id"], "r.two@x.example", attendance_mode="in_person", company_no=2)
     online = [await _register(client, event["id"], f"o{n}.online@x.example", attendance_mode="online", company_no=3 + n) for n in range(3)]
-    assert room.json()["status"] == "confirmed" and room_full.json()["status"] == "waitlisted"
+    assert room.json()["status"] == "confirmed"
+    assert room_full.json()["status"] == "waitlisted"
     assert [a.json()["status"] for a in online] == ["confirmed", "confirmed", "waitlisted"]
     assert online[2].json()["waitlist_position"] == 1
     room_view = await client.get(f"/api/public/registrations/{room.json()['manage_token']}")
-    assert room_view.json()["online_url"] is None and room_view.json()["checkin_code"]
+    assert room_view.json()["online_url"] is None
+    assert room_view.json()["checkin_code"]
     online_view = await client.get(f"/api/public/registrations/{online[0].json()['manage_token']}")
-    assert online_view.json()["online_url"] == "https://meet.example.org/day" and online_view.json()["checkin_code"] is None
+    assert online_view.json()["online_url"] == "https://meet.example.org/day"
+    assert online_view.json()["checkin_code"] is None
     stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
-    assert stats["seats_left"] == 0 and stats["online_seats_left"] == 0 and stats["waitlisted"] == 2
+    assert stats["seats_left"] == 0
+    assert stats["online_seats_left"] == 0
+    assert stats["waitlisted"] == 2
 
 
 async def test_colleagues_get_their_own_registrations_all_or_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -161,7 +174,8 @@ async def test_event_state_and_duplicates(client: httpx.AsyncClient, organiser: 
     event = await published_event(client, organiser)
     assert (await _register(client, event["id"], "same.person@x.example")).status_code == 201
     duplicate = await _register(client, event["id"], "SAME.Person@X.example")
-    assert duplicate.status_code == 409 and "already" in duplicate.json()["detail"]
+    assert duplicate.status_code == 409
+    assert "already" in duplicate.json()["detail"]
     assert duplicate.json()["code"] == "already_registered"
 
     draft = (await client.post("/api/events", json={**{k: v for k, v in event.items() if k in ("kind", "title", "starts_at", "ends_at", "mode", "capacity", "online_url")}}, headers=organiser)).json()
@@ -172,11 +186,13 @@ async def test_event_state_and_duplicates(client: httpx.AsyncClient, organiser: 
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     assert (await client.patch(f"/api/events/{closing['id']}", json={"registration_closes_at": past}, headers=organiser)).status_code == 200
     closed = await _register(client, closing["id"], "late.comer@x.example")
-    assert closed.status_code == 409 and "closed" in closed.json()["detail"]
+    assert closed.status_code == 409
+    assert "closed" in closed.json()["detail"]
 
     await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)
     cancelled = await _register(client, event["id"], "after.cancel@x.example")
-    assert cancelled.status_code == 409 and "cancelled" in cancelled.json()["detail"]
+    assert cancelled.status_code == 409
+    assert "cancelled" in cancelled.json()["detail"]
 
 
 async def test_a_duplicate_takes_no_seat_and_a_cancelled_registration_makes_way(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -185,7 +201,8 @@ async def test_a_duplicate_takes_no_seat_and_a_cancelled_registration_makes_way(
     assert first.json()["status"] == "confirmed"
     before = await _counts()
     duplicate = await _register(client, event["id"], "a.first@x.example", company_no=1)
-    assert duplicate.status_code == 409 and "already" in duplicate.json()["detail"]  # not the company cap
+    assert duplicate.status_code == 409
+    assert "already" in duplicate.json()["detail"]  # not the company cap
     assert await _counts() == before
     assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 1
     assert [row["taken"] for row in await CompanySeats.select()] == [1]
@@ -195,7 +212,8 @@ async def test_a_duplicate_takes_no_seat_and_a_cancelled_registration_makes_way(
     await client.post(f"/api/public/registrations/{first.json()['manage_token']}/cancel")
     back = await _register(client, event["id"], "a.first@x.example", company_no=1)
     assert back.status_code == 201, back.text
-    assert back.json()["status"] == "waitlisted" and back.json()["waitlist_position"] == 1  # at the back
+    assert back.json()["status"] == "waitlisted"
+    assert back.json()["waitlist_position"] == 1  # at the back
     assert back.json()["id"] > waiting.json()["id"]
     rows = await Registration.select(Registration.id, Registration.status).where(Registration.event == event["id"]).order_by(Registration.id)
     assert [(row["id"], row["status"]) for row in rows] == [(waiting.json()["id"], "confirmed"), (back.json()["id"], "waitlisted")]
@@ -234,7 +252,8 @@ async def test_manage_token_is_scoped_and_tamper_proof(client: httpx.AsyncClient
     event = await published_event(client, organiser)
     token = (await _register(client, event["id"], "t.holder@x.example")).json()["manage_token"]
     view = await client.get(f"/api/public/registrations/{token}")
-    assert view.status_code == 200 and view.json()["email"] == "t.holder@x.example"
+    assert view.status_code == 200
+    assert view.json()["email"] == "t.holder@x.example"
     registration_id, nonce, signature = token.split(".")
     forged = [
         f"{int(registration_id) + 1}.{nonce}.{signature}",
@@ -266,7 +285,8 @@ async def test_organiser_views_list_csv_stats_and_cancel(client: httpx.AsyncClie
     csv_answer = await client.get(f"/api/events/{event['id']}/registrations.csv", headers=organiser)
     assert csv_answer.headers["content-type"].startswith("text/csv")
     lines = csv_answer.text.strip().splitlines()
-    assert lines[0].startswith("id,status") and len(lines) == 4
+    assert lines[0].startswith("id,status")
+    assert len(lines) == 4
 
     cancelled = await client.post(f"/api/registrations/{ids[0]}/cancel", headers=organiser)
     assert cancelled.status_code == 200
@@ -286,7 +306,8 @@ async def test_capacity_changes_promote_or_are_refused(client: httpx.AsyncClient
     grow = await client.patch(f"/api/events/{event['id']}", json={"capacity": 2}, headers=organiser)
     assert grow.status_code == 200
     stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
-    assert stats["confirmed"] == 2 and stats["waitlisted"] == 1
+    assert stats["confirmed"] == 2
+    assert stats["waitlisted"] == 1
 
 
 async def test_cancelling_the_event_cancels_every_registration(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:

@@ -69,7 +69,9 @@ async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
 
     assert (created.status, created.waitlist_position) == ("confirmed", None)
     row = await Registration.select().where(Registration.id == created.id).first()
-    assert row["status"] == "confirmed" and row["holds_company_seat"] is True and row["confirmed_at"] is not None
+    assert row["status"] == "confirmed"
+    assert row["holds_company_seat"] is True
+    assert row["confirmed_at"] is not None
     assert await _messages_of(created.id) == [("confirmed", {})]
     held = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event["id"]) & (CompanySeats.company == company_id)).first()
     assert held["taken"] == 1

@@ -122,7 +122,8 @@ async def test_a_token_with_a_non_ascii_digit_is_an_unknown_link(
     assert (await client.get(f"/api/public/registrations/{signature_too}")).status_code == 404
     hostile_session = f"{console_session.SESSION_COOKIE}={digit * 64}".encode()
     answer = await client.get("/console", headers={"Cookie": hostile_session})
-    assert answer.status_code == 303 and answer.headers["location"].startswith("/console/login")
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/console/login")
     assert (await Registration.select(Registration.status).first())["status"] == "confirmed"
 
 

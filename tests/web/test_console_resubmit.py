@@ -31,7 +31,8 @@ async def test_the_same_form_sent_twice_makes_one_event(client: httpx.AsyncClien
     assert first.headers["location"] == again.headers["location"]
     assert await Event.count() == 1
     other = await client.post("/console/events/new", data=await _new_form(client))  # a new form is a new event
-    assert other.status_code == 303 and other.headers["location"] != first.headers["location"]
+    assert other.status_code == 303
+    assert other.headers["location"] != first.headers["location"]
     assert await Event.count() == 2
 
 

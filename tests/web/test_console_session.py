@@ -59,7 +59,8 @@ async def test_the_cookie_is_a_random_id_and_a_new_one_at_every_sign_in(client: 
     client.cookies.set(COOKIE, planted, domain="events.test", path="/console")
     email = await console_login(client)
     first = _session_id(client)
-    assert re.fullmatch(r"[0-9a-f]{64}", first) and first != planted
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert first != planted
     again = await post_form(client, "/console/login", {"email": email, "password": PASSWORD})
     assert again.status_code == 303
     second = _session_id(client)
@@ -89,7 +90,9 @@ async def test_the_cookie_lives_no_longer_than_the_session(client: httpx.AsyncCl
     answer = await post_form(client, "/console/login", {"email": email, "password": "correct horse battery"})
     cookie = answer.headers["set-cookie"]
     assert f"Max-Age={console_session.SESSION_MAX_AGE}" in cookie
-    assert "Path=/console" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Path=/console" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
 
 
 async def test_visitors_who_do_not_sign_in_store_nothing(client: httpx.AsyncClient, settings: Settings) -> None:
@@ -110,7 +113,8 @@ async def test_check_in_staff_cannot_reach_an_organisers_page(client: httpx.Asyn
     refused = await post_form(client, "/console/events/new", {"kind": "tech_talk", "title": "Not mine", "starts_at": "2030-01-01T09:00",
                                                               "ends_at": "2030-01-01T10:00", "capacity": "10"},
                               page="/console/checkin")
-    assert refused.status_code == 403 and "Your role does not allow this page." in refused.text
+    assert refused.status_code == 403
+    assert "Your role does not allow this page." in refused.text
     assert await Event.count() == 0
 
 
@@ -137,7 +141,9 @@ def test_the_sign_out_command(database_url: str, tmp_path: Path) -> None:
     created = runner.invoke(main, ["organiser", "create", email, "--name", "Lena", "--password", "long enough"], env=env)
     assert created.exit_code == 0, created.output
     ended = runner.invoke(main, ["organiser", "sign-out", email.upper()], env=env)
-    assert ended.exit_code == 0 and email in ended.output
+    assert ended.exit_code == 0
+    assert email in ended.output
     assert len(list((tmp_path / "var" / "console_sessions" / "ended").iterdir())) == 1
     unknown = runner.invoke(main, ["organiser", "sign-out", "nobody@programme.example"], env=env)
-    assert unknown.exit_code == 1 and "no organiser with email nobody@programme.example" in unknown.output
+    assert unknown.exit_code == 1
+    assert "no organiser with email nobody@programme.example" in unknown.output
