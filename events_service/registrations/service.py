@@ -313,40 +313,48 @@ WITHDRAWN_ON_CANCEL = ("confirmed", "promoted", "waitlisted", "event_updated", "
 
 
 async def cancel(registration_id: int, settings: Settings, cancelled_by: str = "registrant") -> str:
-    """Cancel a registration (idempotent); a freed seat goes to the first person waiting."""
+    """Cancel a registration (idempotent) in a transaction of its own; a freed seat goes to the
+    first person waiting."""
 
     async def attempt() -> str:
         async with write_transaction():
-            row = await Registration.select().where(Registration.id == registration_id).first()
-            if row is None:
-                raise RegistrationNotFound(f"no registration with id {registration_id}")
-            if row["status"] == "cancelled":
-                return "cancelled"
-            # The event row before the registration's, as cancel_event takes them: the other
-            # order deadlocked against it (and the event's cancellation failed with a 500).
-            event = await locked_event_row(row["event"], "NO KEY UPDATE")
-            changed = await Registration.update(
-                {
-                    Registration.status: "cancelled",
-                    Registration.cancelled_at: now_utc(),
-                    Registration.cancelled_by: cancelled_by,
-                    Registration.holds_company_seat: False,
-                }
-            ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
-            if not changed:
-                return "cancelled"  # a concurrent cancellation won; it did the rest
-            # What was not sent yet would only be contradicted by the cancellation notice.
-            await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
-            await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == "confirmed", settings=settings)
-            if row["status"] == "confirmed":
-                await seats.release_event_seat(event, row["attendance_mode"])
-                if row["holds_company_seat"]:
-                    await seats.release_company_seat(event.id, row["company"])
-                if event.status == "published":
-                    await promote_waitlisted(event.id, settings)
-            return "cancelled"
+            return await cancel_in_transaction(registration_id, settings, cancelled_by)
 
     return await with_retry(attempt)
+
+
+async def cancel_in_transaction(registration_id: int, settings: Settings, cancelled_by: str) -> str:
+    """`cancel`, in the caller's write transaction, for a caller that does more in it (cancelling
+    by link charges the mail quota; erasure cancels several). The caller retries its whole
+    transaction (db.with_retry): a retry inside it could not, as PostgreSQL has aborted it."""
+    row = await Registration.select().where(Registration.id == registration_id).first()
+    if row is None:
+        raise RegistrationNotFound(f"no registration with id {registration_id}")
+    if row["status"] == "cancelled":
+        return "cancelled"
+    # The event row before the registration's, as cancel_event takes them: the other
+    # order deadlocked against it (and the event's cancellation failed with a 500).
+    event = await locked_event_row(row["event"], "NO KEY UPDATE")
+    changed = await Registration.update(
+        {
+            Registration.status: "cancelled",
+            Registration.cancelled_at: now_utc(),
+            Registration.cancelled_by: cancelled_by,
+            Registration.holds_company_seat: False,
+        }
+    ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
+    if not changed:
+        return "cancelled"  # a concurrent cancellation won; it did the rest
+    # What was not sent yet would only be contradicted by the cancellation notice.
+    await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
+    await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == "confirmed", settings=settings)
+    if row["status"] == "confirmed":
+        await seats.release_event_seat(event, row["attendance_mode"])
+        if row["holds_company_seat"]:
+            await seats.release_company_seat(event.id, row["company"])
+        if event.status == "published":
+            await promote_waitlisted(event.id, settings)
+    return "cancelled"
 
 
 async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
@@ -460,9 +468,13 @@ def check_capacity_change(event: EventRecord, capacity: int, online_capacity: in
 async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
     row = await registration_by_token(settings, token)
     if row["status"] != "cancelled":  # cancelling again sends nothing, and is not counted
-        async with write_transaction():
-            await mail_quota.charge_cancellation(row["id"], settings)
-            await cancel(row["id"], settings, cancelled_by="registrant")
+
+        async def attempt() -> None:
+            async with write_transaction():
+                await mail_quota.charge_cancellation(row["id"], settings)
+                await cancel_in_transaction(row["id"], settings, cancelled_by="registrant")
+
+        await with_retry(attempt)
     return await public_registration(token, settings)
 
 
