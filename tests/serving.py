@@ -14,6 +14,9 @@ from pathlib import Path
 
 import httpx
 
+from events_service.app import running_service
+from events_service.organisers.service import create_organiser
+from events_service.settings import Settings
 from tests.support.polling import eventually
 
 
@@ -76,3 +79,24 @@ def served(
             process.kill()
             process.wait()
         log.unlink(missing_ok=True)
+
+
+def server_env(settings: Settings, var_dir: Path) -> dict[str, str]:
+    """The environment of a served process on the test's database and key, with the
+    per-client limit out of the way (tests that drive a rush from one address)."""
+    return {
+        "EVENTS_DB": settings.db_url,
+        "EVENTS_VAR_DIR": str(var_dir),
+        "EVENTS_SECRET_KEY": settings.secret_key,
+        "EVENTS_BASE_URL": settings.base_url,
+        "EVENTS_PUBLIC_RATE_LIMIT": "100000",
+    }
+
+
+async def organiser_headers(http: httpx.AsyncClient, settings: Settings, name: str) -> dict[str, str]:
+    """An organiser made in the test's database, signed in on the served process."""
+    email, password = f"{name}.organiser@programme.example", f"{name}-password"
+    async with running_service(settings):
+        await create_organiser(email, name.capitalize(), password, "organiser")
+    answer = await http.post("/api/auth/token", json={"email": email, "password": password})
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}

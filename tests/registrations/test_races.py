@@ -22,33 +22,15 @@ import httpx
 from events_service.app import running_service
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
-from events_service.organisers.service import create_organiser
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from tests.factories import event_payload, registration_payload
-from tests.serving import served
+from tests.serving import organiser_headers, served, server_env
 
 ROUNDS = 30
 #: Messages that would tell a person they have (or wait for) a seat, the join link included.
 SEAT_MESSAGES = ["confirmed", "promoted", "waitlisted"]
 VENUE = {"name": "Polo Territoriale di Lecco", "address": "Via Gaetano Previati 1/c", "city": "Lecco"}
-
-
-def _server_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    return {
-        "EVENTS_DB": settings.db_url,
-        "EVENTS_VAR_DIR": str(tmp_path / "server-var"),
-        "EVENTS_SECRET_KEY": settings.secret_key,
-        "EVENTS_BASE_URL": settings.base_url,
-        "EVENTS_PUBLIC_RATE_LIMIT": "100000",
-    }
-
-
-async def _organiser(http: httpx.AsyncClient, settings: Settings) -> dict[str, str]:
-    async with running_service(settings):
-        await create_organiser("race.organiser@programme.example", "Race", "race-password", "organiser")
-    answer = await http.post("/api/auth/token", json={"email": "race.organiser@programme.example", "password": "race-password"})
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 async def _hybrid_event(http: httpx.AsyncClient, organiser: dict[str, str], title: str, seats: int) -> int:
@@ -86,9 +68,9 @@ async def test_nothing_stays_live_on_an_event_cancelled_during_registrations_and
     and the organiser cancels the event, after a random few milliseconds, so the cancellation
     lands at every stage of the others' transactions."""
     failures: list[str] = []
-    with served(_server_env(settings, tmp_path), workers=2) as base_url:
+    with served(server_env(settings, tmp_path / "server-var"), workers=2) as base_url:
         async with _client(base_url) as http:
-            organiser = await _organiser(http, settings)
+            organiser = await organiser_headers(http, settings, "race")
             for round_no in range(ROUNDS):
                 event_id = await _hybrid_event(http, organiser, f"Race cancel {round_no}", seats=2)
                 early = [await _register(http, event_id, f"early{round_no}-", n) for n in range(6 if round_no % 2 else 0)]
@@ -130,9 +112,9 @@ async def test_a_capacity_cut_racing_registrations_never_leaves_more_confirmed_t
     The cut may be refused (409: more are confirmed by then), never leave more than it allows."""
     failures: list[str] = []
     outcomes: collections.Counter[int] = collections.Counter()
-    with served(_server_env(settings, tmp_path), workers=2) as base_url:
+    with served(server_env(settings, tmp_path / "server-var"), workers=2) as base_url:
         async with _client(base_url) as http:
-            organiser = await _organiser(http, settings)
+            organiser = await organiser_headers(http, settings, "race")
             for round_no in range(ROUNDS):
                 event_id = await _hybrid_event(http, organiser, f"Race capacity {round_no}", seats=10)
                 for n in range(2):

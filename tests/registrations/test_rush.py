@@ -11,11 +11,10 @@ import httpx
 
 from events_service.app import running_service
 from events_service.mail.tables import OutboxMessage
-from events_service.organisers.service import create_organiser
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from tests.factories import event_payload, registration_payload
-from tests.serving import served
+from tests.serving import organiser_headers, served, server_env
 
 PEOPLE = 300
 COMPANIES = 40
@@ -24,30 +23,13 @@ PER_COMPANY = 3
 CANCELLATIONS = 20
 
 
-def _server_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
-    return {
-        "EVENTS_DB": settings.db_url,
-        "EVENTS_VAR_DIR": str(tmp_path / "server-var"),
-        "EVENTS_SECRET_KEY": settings.secret_key,
-        "EVENTS_BASE_URL": settings.base_url,
-        "EVENTS_PUBLIC_RATE_LIMIT": "100000",
-    }
-
-
-async def _organiser_token(http: httpx.AsyncClient, settings: Settings) -> dict[str, str]:
-    async with running_service(settings):
-        await create_organiser("rush.organiser@programme.example", "Rush", "rush-password", "organiser")
-    answer = await http.post("/api/auth/token", json={"email": "rush.organiser@programme.example", "password": "rush-password"})
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 async def test_rush_of_registrations_then_cancellations(settings: Settings, tmp_path: Path) -> None:
-    with served(_server_env(settings, tmp_path), workers=2) as base_url:
+    with served(server_env(settings, tmp_path / "server-var"), workers=2) as base_url:
         # Idle connections expire on the client before uvicorn closes them (after 5 s, httpx's own
         # default): a connection reused just as the server closes it fails with ReadError.
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=100, keepalive_expiry=2)
         async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
-            organiser = await _organiser_token(http, settings)
+            organiser = await organiser_headers(http, settings, "rush")
             event = (await http.post("/api/events", json=event_payload(capacity=CAPACITY, max_per_company=PER_COMPANY), headers=organiser)).json()
             assert (await http.post(f"/api/events/{event['id']}/publish", headers=organiser)).status_code == 200
 
