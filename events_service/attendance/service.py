@@ -23,6 +23,7 @@ from piccolo.querystring import QueryString
 from events_service.attendance import messages
 from events_service.attendance.parsers import (
     Interval,
+    ParsedReport,
     Participant,
     ReportFormatError,
     merged_minutes,
@@ -406,12 +407,8 @@ async def _attended_count(event_id: int) -> int:
 
 
 async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "auto") -> AttendanceImportResult:
-    """Read a Zoom, Teams or Webex participant report into the event's attendance.
-
-    Every participant's intervals are stored (matched or not: the unmatched are listed for the
-    organiser), then the minutes and attended flag of every registration are recomputed from
-    all intervals stored for the event, so a second report adds only what was missing.
-    """
+    """Read a Zoom, Teams or Webex participant report (CSV or XLSX) into the event's attendance:
+    parse the file, then `merge_report`."""
     if len(data) > MAX_REPORT_BYTES:
         raise ReportTooLarge(f"the report is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_REPORT_BYTES // (1024 * 1024)} MB")
     event = await event_row(event_id)
@@ -422,9 +419,25 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
         report = await asyncio.to_thread(parse_report, data, platform, default_timezone=event.timezone)
     except ReportFormatError as error:
         raise InvalidReport(str(error)) from None
+    return await merge_report(event_id, report)
+
+
+async def merge_report(event_id: int, report: ParsedReport) -> AttendanceImportResult:
+    """THE merge path of attendance, for a parsed file and for a platform's API alike.
+
+    `report` is a `parsers.ParsedReport`: `platform` ("zoom" | "teams" | "webex"), `rows` (rows
+    read), `participants` (one `Participant(name, email, intervals=[Interval(joined, left)])`
+    per person, times aware, in UTC) and `errors` ("line N: why"). An API pull builds the same
+    record from the platform's answer and calls this; the result is the same answer as a file
+    import's. Idempotent: every interval is stored once per (event, person, join, leave), so
+    merging the same participants again changes nothing and a second source adds only what
+    was missing. Every participant's intervals are stored (matched or not: the unmatched are
+    listed for the organiser), then the minutes and attended flag of every registration are
+    recomputed from all intervals stored for the event.
+    """
     if not report.participants and report.errors:
         raise InvalidReport("no row of the report could be used: " + "; ".join(report.errors[:5]))
-    _check_report_day(event, report.participants)
+    _check_report_day(await event_row(event_id), report.participants)
 
     async def attempt() -> tuple[list[int | None], int, int, int]:
         async with write_transaction():
