@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import click
 
-from events_service.settings import Settings, redacted_url
+from events_service.settings import Settings, SettingsError, redacted_url
 
 T = TypeVar("T")
 
@@ -23,8 +23,8 @@ def _settings() -> Settings:
     malformed list) stops the command with its reason, not a traceback."""
     try:
         return Settings.from_env()
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    except SettingsError as error:
+        raise click.ClickException("the settings cannot be used:\n" + "\n".join(error.problems)) from None
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -84,6 +84,22 @@ def migrate() -> None:
     settings = _settings()
     _run(settings, _nothing)
     click.echo(f"database is up to date: {redacted_url(settings.db_url)}")
+
+
+@main.command()
+def check() -> None:
+    """Check the settings, the database, pending migrations and the SMTP server: one line
+    each, ok or the reason; exits with 1 when any failed (changes nothing)."""
+    from events_service.operations.check import check_service, check_settings
+
+    settings, line = check_settings()
+    lines = [line]
+    if settings is not None:
+        lines += asyncio.run(check_service(settings))
+    for line in lines:
+        click.echo(str(line))
+    if not all(line.ok for line in lines):
+        raise SystemExit(1)
 
 
 @main.group()

@@ -6,8 +6,8 @@ import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,21 +71,6 @@ def trusted_proxies_from(value: str) -> tuple[str, ...]:
 MIN_SECRET_KEY_LENGTH = 32
 
 
-def secret_keys_from(env: Mapping[str, str]) -> tuple[str | None, tuple[str, ...]]:
-    """EVENTS_SECRET_KEY (None when unset) and EVENTS_SECRET_KEY_FALLBACKS (comma-separated
-    former keys, accepted when checking a signature, never used to sign), each at least
-    MIN_SECRET_KEY_LENGTH characters: a short key stops the start-up with the reason."""
-    key = env.get("EVENTS_SECRET_KEY") or None
-    fallbacks = tuple(item.strip() for item in env.get("EVENTS_SECRET_KEY_FALLBACKS", "").split(",") if item.strip())
-    for name, value in [("EVENTS_SECRET_KEY", key), *(("EVENTS_SECRET_KEY_FALLBACKS", item) for item in fallbacks)]:
-        if value is not None and len(value) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters long (one is {len(value)}); "
-                'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
-            )
-    return key, fallbacks
-
-
 def _load_or_create_secret(var_dir: Path) -> str:
     """A generated key survives restarts, so signed links in sent emails keep working."""
     path = var_dir / "secret"
@@ -97,6 +82,169 @@ def _load_or_create_secret(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+# ---------------------------------------------------------------- checked at start
+# Every EVENTS_* variable is one line of SETTINGS below: its name, the Settings field it fills,
+# the parser that checks it, its default and an example. A bad value stops the process at
+# start-up with all three (SettingsError), never a late, unclear failure. Adding a setting:
+# a field on Settings and one Setting(...) line; a parser raises ValueError("the problem").
+
+
+class SettingsError(ValueError):
+    """One or more EVENTS_* values cannot be used; the message names each variable, what is
+    wrong with its value and an example of a good one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError("is not a whole number") from None
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """0 switches the thing off (a retention period of 0: keep forever)."""
+    value = positive_int(text) if text.strip() not in ("0", "") else 0
+    return value
+
+
+def flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 or 0")
+
+
+def one_line(text: str) -> str:
+    if not text.strip() or any(ord(char) < 32 for char in text):
+        raise ValueError("must be one line of text, not empty")
+    return text
+
+
+def database_url(text: str) -> str:
+    scheme = urlsplit(text).scheme
+    if scheme == "sqlite" and text.startswith("sqlite:///"):
+        return text
+    if scheme in ("postgresql", "postgres"):
+        return text
+    raise ValueError("is not a supported database URL (sqlite:///path or postgresql://…)")
+
+
+def smtp_url(text: str) -> str | None:
+    """Only its form here; `events-service check` connects (mail/transport.py reads the options)."""
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("must be smtp://host[:port] or smtps://host[:port]")
+    return text
+
+
+def base_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must start with http:// or https:// and name a host")
+    return text.rstrip("/")
+
+
+_ADDRESS = re.compile(r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\Z")
+
+
+def mail_address(text: str) -> str:
+    """A bare address (it is the envelope sender and the invite's ORGANIZER): `localhost` as
+    the domain is allowed, so the embedded default works with nothing configured."""
+    if not _ADDRESS.match(text.strip()) or ".." in text:
+        raise ValueError("is not an email address")
+    return text.strip()
+
+
+def secret_key(text: str) -> str | None:
+    if not text:
+        return None
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(f"must be at least {MIN_SECRET_KEY_LENGTH} characters long (it has {len(text)})")
+    return text
+
+
+def secret_key_list(text: str) -> tuple[str, ...]:
+    keys = tuple(item.strip() for item in text.split(",") if item.strip())
+    for key in keys:
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY_LENGTH} characters long each (one is {len(key)})")
+    return keys
+
+
+def address_list(text: str) -> tuple[str, ...]:
+    try:
+        return trusted_proxies_from(text)
+    except ValueError as error:
+        raise ValueError(str(error).partition(": ")[2]) from None
+
+
+def timezone_name(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("is not an IANA timezone") from None
+    return text
+
+
+def redis_url(text: str) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise ValueError("must be redis://host[:port][/db], rediss://… or unix:///path")
+    return text
+
+
+def log_format(text: str) -> str:
+    if text not in ("text", "json"):
+        raise ValueError("must be text or json")
+    return text
+
+
+def metrics_token(text: str) -> str | None:
+    if not text:
+        return None
+    if len(text) < 16 or any(char.isspace() for char in text):
+        raise ValueError("must be at least 16 characters, without spaces")
+    return text
+
+
+def key_prefix(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_:.-]{1,64}", text):
+        raise ValueError("must be 1-64 letters, digits or _:.-")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One EVENTS_* variable: the Settings field it fills, how its text is checked and
+    turned into the value (ValueError("the problem") when it cannot be), its default (None:
+    the field's own) and an example for the error message."""
+
+    variable: str
+    field: str
+    parse: Callable[[str], object]
+    default: str | None
+    example: str
+
+    def value_in(self, env: Mapping[str, str]) -> object:
+        text = env.get(self.variable)
+        if text is None or (text == "" and self.default is not None):
+            text = self.default
+        return None if text is None else self.parse(text)
 
 
 @dataclass(frozen=True)
@@ -121,6 +269,16 @@ class Settings:
     # Peers whose X-Forwarded-For is believed (addresses or networks); nobody's by default.
     trusted_proxies: tuple[str, ...] = ()
     run_worker: bool = True
+    default_timezone: str = "Europe/Rome"
+    # Operations (issue 17): logs, metrics, readiness, shared stores, retention.
+    log_format: str = "text"
+    metrics_token: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "events_service"
+    ready_max_heartbeat_age_s: int = 180
+    ready_max_mail_delay_s: int = 900
+    retention_mail_body_days: int = 90
+    retention_inactive_months: int = 36
 
     @property
     def mail_dir(self) -> Path:
@@ -141,23 +299,62 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> Settings:
-        var_dir = Path(env.get("EVENTS_VAR_DIR", "var"))
-        values: dict[str, object] = {
-            "db_url": database_url_from_env(env),
-            "smtp_url": env.get("EVENTS_SMTP_URL") or None,
-            "base_url": env.get("EVENTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
-            "mail_from": env.get("EVENTS_MAIL_FROM", "events@localhost"),
-            "programme_name": env.get("EVENTS_PROGRAMME_NAME", "SME Innovation Programme"),
-            "var_dir": var_dir,
-            "db_pool_size": int(env.get("EVENTS_DB_POOL_SIZE", "10")),
-            "public_rate_limit_per_minute": int(env.get("EVENTS_PUBLIC_RATE_LIMIT", "60")),
-            "mail_quota_per_recipient_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_RECIPIENT", "5")),
-            "mail_quota_per_event_per_hour": int(env.get("EVENTS_MAIL_QUOTA_PER_EVENT", "1000")),
-            "trusted_proxies": trusted_proxies_from(env.get("EVENTS_TRUSTED_PROXIES", "")),
-            "run_worker": env.get("EVENTS_RUN_WORKER", "1") not in ("0", "false", "no"),
-        }
-        key, values["secret_key_fallbacks"] = secret_keys_from(env)
+        """The settings of `env`, every variable checked (SettingsError names each bad one)."""
+        values: dict[str, object] = {}
+        problems: list[str] = []
+        for setting in SETTINGS:
+            try:
+                value = setting.value_in(env)
+            except ValueError as error:
+                shown = env.get(setting.variable, "")
+                shown = "…" if "SECRET" in setting.variable or "TOKEN" in setting.variable else redacted_url(shown)
+                problems.append(f"{setting.variable} {error}: {shown!r} (example: {setting.variable}={setting.example})")
+                continue
+            if value is not None:
+                values[setting.field] = value
+        if problems:
+            raise SettingsError(problems)
         values.update(overrides)
         if not values.get("secret_key"):
-            values["secret_key"] = key or _load_or_create_secret(Path(str(values["var_dir"])))
+            values["secret_key"] = _load_or_create_secret(Path(str(values.get("var_dir", "var"))))
         return cls(**values)  # type: ignore[arg-type]
+
+
+#: Every EVENTS_* variable, checked at start (see "checked at start" above). README's
+#: Configuration table says what each means.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("EVENTS_DB", "db_url", database_url, DEFAULT_DB_URL, "postgresql://events:secret@db.internal:5432/events"),
+    Setting("EVENTS_SMTP_URL", "smtp_url", smtp_url, None, "smtp://mailer:secret@smtp.internal:587?starttls=1"),
+    Setting("EVENTS_BASE_URL", "base_url", base_url, "http://127.0.0.1:8000", "https://events.example.org"),
+    Setting("EVENTS_SECRET_KEY", "secret_key", secret_key, None, '$(python3 -c "import secrets; print(secrets.token_urlsafe(48))")'),
+    Setting("EVENTS_SECRET_KEY_FALLBACKS", "secret_key_fallbacks", secret_key_list, None, "<former key>,<older key>"),
+    Setting("EVENTS_MAIL_FROM", "mail_from", mail_address, "events@localhost", "events@programme.example"),
+    Setting("EVENTS_PROGRAMME_NAME", "programme_name", one_line, "SME Innovation Programme", "Interreg SME Innovation"),
+    Setting("EVENTS_VAR_DIR", "var_dir", lambda text: Path(one_line(text)), "var", "/var/lib/events-service"),
+    Setting("EVENTS_DB_POOL_SIZE", "db_pool_size", positive_int, "10", "10"),
+    Setting("EVENTS_PUBLIC_RATE_LIMIT", "public_rate_limit_per_minute", positive_int, "60", "60"),
+    Setting("EVENTS_MAIL_QUOTA_PER_RECIPIENT", "mail_quota_per_recipient_per_hour", positive_int, "5", "5"),
+    Setting("EVENTS_MAIL_QUOTA_PER_EVENT", "mail_quota_per_event_per_hour", positive_int, "1000", "1000"),
+    Setting("EVENTS_TRUSTED_PROXIES", "trusted_proxies", address_list, "", "10.0.0.0/8,::1"),
+    Setting("EVENTS_RUN_WORKER", "run_worker", flag, "1", "0"),
+    Setting("EVENTS_DEFAULT_TIMEZONE", "default_timezone", timezone_name, "Europe/Rome", "Europe/Zurich"),
+    Setting("EVENTS_LOG_FORMAT", "log_format", log_format, "text", "json"),
+    Setting("EVENTS_METRICS_TOKEN", "metrics_token", metrics_token, None, "<a long random string>"),
+    Setting("EVENTS_REDIS_URL", "redis_url", redis_url, None, "redis://127.0.0.1:6379/0"),
+    Setting("EVENTS_REDIS_PREFIX", "redis_prefix", key_prefix, "events_service", "events_prod"),
+    Setting("EVENTS_READY_MAX_HEARTBEAT_AGE", "ready_max_heartbeat_age_s", positive_int, "180", "180"),
+    Setting("EVENTS_READY_MAX_MAIL_DELAY", "ready_max_mail_delay_s", positive_int, "900", "900"),
+    Setting("EVENTS_RETENTION_MAIL_BODY_DAYS", "retention_mail_body_days", non_negative_int, "90", "90"),
+    Setting("EVENTS_RETENTION_INACTIVE_MONTHS", "retention_inactive_months", non_negative_int, "36", "36"),
+)
+
+
+def _every_field_has_a_setting() -> None:
+    """A Settings field nobody can set is fine (access_token_hours); a Setting naming no field is a typo."""
+    names = {field.name for field in fields(Settings)}
+    unknown = [setting.field for setting in SETTINGS if setting.field not in names]
+    if unknown:
+        raise TypeError(f"SETTINGS names fields Settings does not have: {unknown}")
+
+
+_every_field_has_a_setting()

@@ -10,7 +10,7 @@ from events_service.db.engines import (
     open_engine,
     use_engine,
 )
-from events_service.db.migrate import run_migrations
+from events_service.db.migrate import pending_migrations, run_migrations
 from events_service.db.transactions import (
     contains_text,
     is_unique_violation,
@@ -27,6 +27,7 @@ __all__ = [
     "is_sqlite",
     "is_unique_violation",
     "open_engine",
+    "pending_migrations",
     "run_migrations",
     "run_sql",
     "use_engine",

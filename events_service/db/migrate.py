@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncpg
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.postgres import PostgresEngine
 
 from events_service.db.engines import current_engine
 
-__all__ = ["APP_NAME", "run_migrations"]
+__all__ = ["APP_NAME", "pending_migrations", "run_migrations"]
 
 APP_NAME = "events_service"
 
@@ -29,3 +31,30 @@ async def run_migrations() -> None:
         result = await run_forwards(APP_NAME)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
+
+
+_known_ids: list[str] | None = None
+
+
+def _migration_ids_in_code() -> list[str]:
+    """The IDs of the migrations this code ships (read once: the code does not change while it runs)."""
+    global _known_ids
+    if _known_ids is None:
+        finder = BaseMigrationManager()
+        ids: list[str] = []
+        for app_module in finder.get_app_modules():
+            config = app_module.APP_CONFIG
+            if config.app_name == APP_NAME:
+                ids = finder.get_migration_ids(finder.get_migration_modules(config.resolved_migrations_folder_path))
+        _known_ids = ids
+    return _known_ids
+
+
+async def pending_migrations() -> list[str]:
+    """The migrations the code has and the database has not run, oldest first; reads only
+    (a readiness probe and `events-service check` must not change the database)."""
+    known = _migration_ids_in_code()
+    if not await Migration.table_exists().run():
+        return known
+    ran = set(await Migration.get_migrations_which_ran(APP_NAME))
+    return [migration_id for migration_id in known if migration_id not in ran]

@@ -293,6 +293,18 @@ class SmtpTransport:
                     connection.last_used = time.monotonic()
                     self._idle.append(connection)
 
+    async def probe(self) -> str:
+        """Connect, greet (and STARTTLS and log in, as sending would), then quit: what
+        `events-service check` asks of the server. Returns the server's greeting line."""
+        smtp = self._client()
+        try:
+            async with asyncio.timeout(self.config.timeout):
+                greeting = await smtp.connect()
+                await smtp.quit()
+        finally:
+            smtp.close()
+        return greeting.message.splitlines()[0] if greeting.message else str(greeting.code)
+
     @staticmethod
     def _discard_if_broken(connection: _Connection | None, error: BaseException) -> _Connection | None:
         """A refusal (4xx/5xx reply) leaves the session usable - aiosmtplib sent RSET; after a

@@ -139,5 +139,5 @@ def test_a_short_secret_key_stops_the_start_up(tmp_path: Path) -> None:
     refused = CliRunner().invoke(main, ["migrate"], env={"EVENTS_SECRET_KEY": short, "EVENTS_VAR_DIR": str(tmp_path),
                                                          "EVENTS_DB": f"sqlite:///{tmp_path}/x.sqlite3"})
     assert refused.exit_code == 1
-    assert "Error: EVENTS_SECRET_KEY must be at least 32 characters long (one is 31)" in refused.output
+    assert "EVENTS_SECRET_KEY must be at least 32 characters long (it has 31)" in refused.output
     assert short not in refused.output
