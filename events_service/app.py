@@ -19,7 +19,7 @@ from events_service.events.routes import EventController, PublicEventController
 from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
 from events_service.organisers.auth import build_jwt_auth
-from events_service.organisers.routes import AuthController
+from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import refuse_control_characters
 from events_service.privacy.routes import PrivacyController
 from events_service.registrations.routes import (
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttendanceController,
             ReportController,
             PrivacyController,
+            ApiTokenController,
         ],
         middleware=[jwt_auth.middleware],
     )

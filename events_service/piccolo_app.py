@@ -8,7 +8,7 @@ from events_service.attendance.tables import AttendanceInterval
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
-from events_service.organisers.tables import Organiser, SignInFailure
+from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 
 # Inside the package so the wheel ships it. Piccolo lists this folder, puts it on sys.path and
@@ -33,6 +33,7 @@ APP_CONFIG = AppConfig(
         AttendanceInterval,
         MailQuota,
         SignInFailure,
+        ApiToken,
     ],
     migration_dependencies=[],
     commands=[],

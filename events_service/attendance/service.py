@@ -139,6 +139,7 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
     updated = await (
         Registration.update(
             {
+                Registration.updated_at: now_utc(),
                 Registration.checked_in_at: now,
                 Registration.checked_in_by: organiser_id,
                 Registration.attended: True,
@@ -392,6 +393,7 @@ async def recompute_event(event: EventRecord) -> int:
         for chunk in _chunks(ids, 500):
             await Registration.update(
                 {
+                    Registration.updated_at: now_utc(),
                     Registration.minutes_attended: minutes,
                     Registration.attended: _attended_sql(present),
                     Registration.attendance_source: _source_sql(imported),

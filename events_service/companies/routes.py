@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
 from events_service.companies import service
@@ -11,7 +14,8 @@ from events_service.companies.schemas import (
     CompanyPatch,
 )
 from events_service.organisers.auth import EDITORS
-from events_service.params import Limit, Offset, RowId
+from events_service.paging import PAGE, Page, paged
+from events_service.params import RowId
 
 
 class CompanyController(Controller):
@@ -23,14 +27,12 @@ class CompanyController(Controller):
     async def create(self, data: JSONBody[CompanyCreate]) -> CompanyOut:
         return await service.create_company(data)
 
-    @get("/", summary="Find companies by name or VAT id")
+    @get("/", summary="Find companies by name or VAT id (paged: limit, offset, updated_since)", dependencies=PAGE)
     async def find(
-        self,
-        q: FromQuery[str | None] = None,
-        limit: Limit = 50,
-        offset: Offset = 0,
-    ) -> list[CompanyOut]:
-        return await service.find_companies(q, limit=limit, offset=offset)
+        self, request: Request[Any, Any, Any], page: NamedDependency[Page], q: FromQuery[str | None] = None
+    ) -> Response[list[CompanyOut]]:
+        companies, total = await service.page_of_companies(q, page)
+        return paged(request, page, companies, total)
 
     @get("/{company_id:int}")
     async def read(self, company_id: RowId) -> CompanyOut:

@@ -18,6 +18,7 @@ from events_service.companies.tables import Company
 from events_service.companies.vat import InvalidVatId, VatId, normalise_vat_id
 from events_service.db import contains_text, is_unique_violation
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
+from events_service.paging import Page
 
 
 class CompanyError(DomainError):
@@ -92,15 +93,28 @@ async def get_company(company_id: int) -> CompanyOut:
 
 
 async def find_companies(query: str | None, limit: int = 50, offset: int = 0) -> list[CompanyOut]:
-    select = Company.select().order_by(Company.name).limit(limit).offset(offset)
+    companies, _ = await page_of_companies(query, Page(limit, offset))
+    return companies
+
+
+async def page_of_companies(query: str | None, page: Page) -> tuple[list[CompanyOut], int]:
+    """Companies by name (id breaks ties), matching `query` in the name or VAT id, and how many
+    match in all."""
+    conditions = []
     if query and query.strip():
         text = query.strip()
         compact = "".join(ch for ch in text.upper() if ch.isalnum())
         condition = contains_text(Company.name, text)
         if compact:
             condition = condition | contains_text(Company.vat_id, compact)
-        select = select.where(condition)
-    return [company_out(row) for row in await select]
+        conditions.append(condition)
+    if page.updated_since is not None:
+        conditions.append(Company.updated_at >= page.updated_since)
+    select = Company.select().order_by(Company.name).order_by(Company.id)
+    counting = Company.count()
+    for condition in conditions:
+        select, counting = select.where(condition), counting.where(condition)
+    return [company_out(row) for row in await page.window(select)], await counting
 
 
 async def update_company(company_id: int, patch: CompanyPatch) -> CompanyOut:

@@ -23,6 +23,7 @@ from events_service.events.schemas import (
     Venue,
 )
 from events_service.events.tables import AgendaSession, Event, EventSpeaker
+from events_service.paging import Page
 from events_service.validation import as_row_id
 
 # What anyone may see of an event (PublicEvent's fields): never online_url, not even loaded.
@@ -196,12 +197,31 @@ async def get_event(event_id: int) -> EventOut:
 
 
 async def list_events(status: str | None = None, kind: str | None = None) -> list[EventOut]:
-    query = Event.select().order_by(Event.starts_at).output(load_json=True)
+    events, _ = await page_of_events(None, status=status, kind=kind)
+    return events
+
+
+async def page_of_events(page: Page | None, status: str | None = None, kind: str | None = None) -> tuple[list[EventOut], int]:
+    """Soonest first (id breaks ties, so pages never overlap), and how many there are in all."""
+    conditions = []
     if status:
-        query = query.where(Event.status == status)
+        conditions.append(Event.status == status)
     if kind:
-        query = query.where(Event.kind == kind)
-    events = [EventRecord.from_row(row) for row in await query]
+        conditions.append(Event.kind == kind)
+    if page is not None and page.updated_since is not None:
+        conditions.append(Event.updated_at >= page.updated_since)
+    query = Event.select().order_by(Event.starts_at).order_by(Event.id).output(load_json=True)
+    counting = Event.count()
+    for condition in conditions:
+        query, counting = query.where(condition), counting.where(condition)
+    total = await counting
+    if page is not None:
+        query = page.window(query)
+    events = await _event_outs([EventRecord.from_row(row) for row in await query])
+    return events, total
+
+
+async def _event_outs(events: list[EventRecord]) -> list[EventOut]:
     speakers = await speakers_by_event(event.id for event in events)
     agenda = await agenda_by_event(event.id for event in events)
     return [event_out(event, speakers[event.id], agenda[event.id]) for event in events]

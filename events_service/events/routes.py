@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -15,6 +17,7 @@ from events_service.events.schemas import (
     Status,
 )
 from events_service.organisers.auth import EDITORS
+from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
 from events_service.settings import Settings
 
@@ -28,9 +31,16 @@ class EventController(Controller):
     async def create(self, data: JSONBody[EventCreate]) -> EventOut:
         return await service.create_event(data)
 
-    @get("/", summary="All events, soonest first")
-    async def find(self, status: FromQuery[Status | None] = None, kind: FromQuery[Kind | None] = None) -> list[EventOut]:
-        return await queries.list_events(status=status, kind=kind)
+    @get("/", summary="All events, soonest first (paged: limit, offset, updated_since)", dependencies=PAGE)
+    async def find(
+        self,
+        request: Request[Any, Any, Any],
+        page: NamedDependency[Page],
+        status: FromQuery[Status | None] = None,
+        kind: FromQuery[Kind | None] = None,
+    ) -> Response[list[EventOut]]:
+        events, total = await queries.page_of_events(page, status=status, kind=kind)
+        return paged(request, page, events, total)
 
     @get("/{event_id:int}")
     async def read(self, event_id: RowId) -> EventOut:

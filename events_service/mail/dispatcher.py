@@ -359,7 +359,7 @@ class Dispatcher:
             if not ids:
                 return []
             rows = await o.update(
-                {o.status: "sending", o.lease_until: lease_until, o.claimed_by: self.worker_id}
+                {o.status: "sending", o.updated_at: now, o.lease_until: lease_until, o.claimed_by: self.worker_id}
             ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.kind, o.send_after, o.expires_at)
         rows.sort(key=lambda row: (row["send_after"], row["id"]))
         return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["kind"], r["expires_at"]) for r in rows]
@@ -380,6 +380,7 @@ class Dispatcher:
                         rows = await o.update(
                             {
                                 o.status: "sent",
+                                o.updated_at: max(outcome.at for outcome in sent),
                                 o.sent_at: max(outcome.at for outcome in sent),
                                 o.attempts: o.attempts + 1,
                                 o.lease_until: None,
@@ -392,6 +393,7 @@ class Dispatcher:
                             rows = await o.update(
                                 {
                                     o.status: outcome.status,
+                                    o.updated_at: outcome.at,
                                     o.attempts: outcome.row.attempts + 1,
                                     o.last_error: (outcome.error or "")[:_MAX_ERROR_LENGTH],
                                     o.send_after: outcome.send_after or outcome.at,

@@ -23,6 +23,7 @@ from events_service.errors import Conflict, DomainError, NotFound
 from events_service.mail.mime import ComposedEmail
 from events_service.mail.schemas import OutboxItem, OutboxStatus
 from events_service.mail.tables import OutboxMessage
+from events_service.paging import Page
 
 __all__ = [
     "PENDING",
@@ -38,6 +39,7 @@ __all__ = [
     "enqueue_intent",
     "get_message",
     "list_outbox",
+    "page_of_outbox",
     "retry",
 ]
 
@@ -166,14 +168,15 @@ async def _insert_queued(
         event_id,
         registration_id,
         now,
+        now,
     )
     return bool(inserted)
 
 
 _INSERT_QUEUED = """
     INSERT INTO outbox_message (idempotency_key, kind, to_address, subject, message, payload, status, attempts, send_after,
-        expires_at, event_id, registration_id, created_at)
-    VALUES ({}, {}, {}, {}, {}, {}, 'queued', 0, {}, {}, {}, {}, {})
+        expires_at, event_id, registration_id, created_at, updated_at)
+    VALUES ({}, {}, {}, {}, {}, {}, 'queued', 0, {}, {}, {}, {}, {}, {})
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id"""
 
@@ -270,11 +273,22 @@ async def list_outbox(
     status: OutboxStatus | None = None, *, limit: int = 100, offset: int = 0
 ) -> list[OutboxItem]:
     """Newest first: what an organiser looks at when someone says "I got no email"."""
-    query = OutboxMessage.select(*_COLUMNS).order_by(OutboxMessage.id, ascending=False)
+    items, _ = await page_of_outbox(status, Page(limit, offset))
+    return items
+
+
+async def page_of_outbox(status: OutboxStatus | None, page: Page) -> tuple[list[OutboxItem], int]:
+    """`list_outbox`, one page of it, and how many rows match in all."""
+    conditions = []
     if status is not None:
-        query = query.where(OutboxMessage.status == status)
-    rows = await query.limit(limit).offset(offset)
-    return [_item(row) for row in rows]
+        conditions.append(OutboxMessage.status == status)
+    if page.updated_since is not None:
+        conditions.append(OutboxMessage.updated_at >= page.updated_since)
+    query = OutboxMessage.select(*_COLUMNS).order_by(OutboxMessage.id, ascending=False)
+    counting = OutboxMessage.count()
+    for condition in conditions:
+        query, counting = query.where(condition), counting.where(condition)
+    return [_item(row) for row in await page.window(query)], await counting
 
 
 async def get_message(message_id: int) -> OutboxItem:
@@ -293,6 +307,7 @@ async def retry(message_id: int, *, now: datetime | None = None) -> OutboxItem:
         OutboxMessage.update(
             {
                 OutboxMessage.status: "queued",
+                OutboxMessage.updated_at: now_utc(),
                 OutboxMessage.attempts: 0,
                 OutboxMessage.send_after: (now or now_utc()).astimezone(UTC),
                 OutboxMessage.lease_until: None,

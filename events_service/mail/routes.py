@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from events_service.mail import outbox
 from events_service.mail.schemas import OutboxItem, OutboxStatus
 from events_service.organisers.auth import EDITORS
-from events_service.params import Limit, Offset, RowId
+from events_service.paging import PAGE, Page, paged
+from events_service.params import RowId
 
 
 class OutboxController(Controller):
@@ -14,14 +18,12 @@ class OutboxController(Controller):
     tags = ["mail"]
     guards = [EDITORS]
 
-    @get("/", summary="Outgoing emails, newest first (optionally only one status)")
+    @get("/", summary="Outgoing emails, newest first (optionally only one status; paged: limit, offset, updated_since)", dependencies=PAGE)
     async def list_messages(
-        self,
-        status: FromQuery[OutboxStatus | None] = None,
-        limit: Limit = 100,
-        offset: Offset = 0,
-    ) -> list[OutboxItem]:
-        return await outbox.list_outbox(status, limit=limit, offset=offset)
+        self, request: Request[Any, Any, Any], page: NamedDependency[Page], status: FromQuery[OutboxStatus | None] = None
+    ) -> Response[list[OutboxItem]]:
+        items, total = await outbox.page_of_outbox(status, page)
+        return paged(request, page, items, total)
 
     @post(
         "/{message_id:int}/retry",

@@ -27,6 +27,9 @@ class OutboxMessage(Table, tablename="outbox_message"):
     claimed_by = Varchar(length=100, null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Every change of status sets it (`updated_since` on /api/outbox, paging.py); each insert
+    # names it (no default in the schema: see Registration.updated_at).
+    updated_at = Timestamptz(null=True, default=None)
     event_id = Integer(null=True, default=None)
     registration_id = Integer(null=True, default=None)
     # A message not handed to a server by then has lost its point (a reminder once the event

@@ -1,4 +1,8 @@
-"""Bearer-token authentication for organisers, and the role guards."""
+"""Bearer-token authentication, and the role guards.
+
+Two kinds of bearer token: the signed-in organiser's JWT (POST /api/auth/token, expires), and
+an integrator's API token (`evt_…`, organisers/tokens.py: long-lived, revocable). Both carry
+a role; the guards ask only for the role."""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ import jwt
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from events_service.clock import now_utc
-from events_service.organisers.schemas import CurrentOrganiser, Role
+from events_service.organisers.schemas import ApiClient, CurrentOrganiser, Role
 from events_service.organisers.service import get_organiser
+from events_service.organisers.tokens import client_for, looks_like_api_token
 from events_service.settings import Settings
 
 # The middleware guards the /api router only; within it, the public API and the login are open.
@@ -52,9 +58,22 @@ def _token_class(settings: Settings) -> type[Token]:
     return RotatedKeyToken
 
 
+class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
+    """The JWT middleware, which also takes an API token (`evt_…`) as the bearer."""
+
+    async def authenticate_token(self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        if not looks_like_api_token(encoded_token):
+            return await super().authenticate_token(encoded_token, connection)
+        client = await client_for(encoded_token)
+        if client is None:
+            raise NotAuthorizedException("this API token is unknown or has been revoked")
+        return AuthenticationResult(user=client, auth=None)
+
+
 def build_jwt_auth(settings: Settings) -> JWTAuth[CurrentOrganiser, Token]:
     return JWTAuth[CurrentOrganiser, Token](
         retrieve_user_handler=_retrieve_organiser,
+        authentication_middleware_class=BearerAuthenticationMiddleware,
         token_secret=settings.secret_key,
         token_cls=_token_class(settings),
         default_token_expiration=timedelta(hours=settings.access_token_hours),
@@ -77,7 +96,7 @@ def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any],
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
-        if not isinstance(user, CurrentOrganiser):
+        if not isinstance(user, CurrentOrganiser | ApiClient):
             raise NotAuthorizedException("sign in first: POST /api/auth/token")
         if user.role not in allowed:
             raise PermissionDeniedException(
@@ -87,5 +106,6 @@ def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any],
     return guard
 
 
+ADMINS = requires_role()
 EDITORS = requires_role("organiser")
 CHECKIN_STAFF = requires_role("organiser", "checkin")

@@ -1,12 +1,23 @@
 from __future__ import annotations
 
-from litestar import Controller, post
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from events_service.organisers.auth import issue_token
-from events_service.organisers.schemas import TokenRequest, TokenResponse
+from events_service.organisers import tokens
+from events_service.organisers.auth import ADMINS, issue_token
+from events_service.organisers.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenOut,
+    CurrentOrganiser,
+    TokenRequest,
+    TokenResponse,
+)
 from events_service.organisers.service import authenticate
+from events_service.params import RowId
 from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.settings import Settings
 
@@ -19,3 +30,24 @@ class AuthController(Controller):
     async def token(self, data: JSONBody[TokenRequest], settings: NamedDependency[Settings]) -> TokenResponse:
         organiser = await authenticate(data.email, data.password)
         return TokenResponse(access_token=issue_token(settings, organiser), role=organiser.role)
+
+
+class ApiTokenController(Controller):
+    """Integrators' tokens: only an admin makes, lists and revokes them."""
+
+    path = "/api/tokens"
+    tags = ["integrators"]
+    guards = [ADMINS]
+
+    @post("/", summary="Make an API token (evt_…); the answer is the only time it is shown")
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ApiTokenCreate]) -> ApiTokenCreated:
+        organiser = request.user
+        return await tokens.create_token(data.name, data.role, organiser.id if isinstance(organiser, CurrentOrganiser) else None)
+
+    @get("/", summary="API tokens, without the tokens themselves")
+    async def find(self) -> list[ApiTokenOut]:
+        return await tokens.list_tokens()
+
+    @delete("/{token_id:int}", summary="Revoke an API token: it stops working at once")
+    async def revoke(self, token_id: RowId) -> None:
+        await tokens.revoke_token(token_id)

@@ -1,6 +1,9 @@
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+
+from events_service.validation import SINGLE_LINE
 
 Role = Literal["admin", "organiser", "checkin"]
 
@@ -21,3 +24,34 @@ class CurrentOrganiser(msgspec.Struct, frozen=True):
     email: str
     name: str
     role: Role
+
+
+class ApiClient(msgspec.Struct, frozen=True):
+    """Who calls with an API token (`Authorization: Bearer evt_…`): the token, not a person."""
+
+    token_id: int
+    name: str
+    role: Role
+
+
+class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, SINGLE_LINE, msgspec.Meta(min_length=1, max_length=200)]
+    role: Role = "organiser"
+
+
+class ApiTokenOut(msgspec.Struct):
+    id: int
+    name: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(msgspec.Struct):
+    """The only answer that ever holds the token itself."""
+
+    id: int
+    name: str
+    role: Role
+    token: str

@@ -22,3 +22,16 @@ class SignInFailure(Table, tablename="sign_in_failure"):
     failures = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
     last_attempt_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A long-lived token for an integrator (organisers/tokens.py). Only its SHA-256 is kept;
+    a revoked token keeps its row (who made it, when it was last used) with `revoked_at` set."""
+
+    name = Varchar(length=200)
+    role = Varchar(length=20, default="organiser")
+    token_hash = Varchar(length=64, unique=True)
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

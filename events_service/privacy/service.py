@@ -312,7 +312,7 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
         # The names typed with each registration go too.
         for registration_id in registration_ids:
             await Registration.update(
-                {Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: ""}
+                {Registration.updated_at: now_utc(), Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: ""}
             ).where(Registration.id == registration_id)
         erased.speakers_erased = await _erase_speakers(address)
         return erased

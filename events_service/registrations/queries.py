@@ -15,6 +15,7 @@ from events_service.events.queries import (
     public_event_out,
     speakers_by_event,
 )
+from events_service.paging import Page
 from events_service.registrations.links import (
     checkin_code,
     has_checkin_code,
@@ -97,14 +98,28 @@ def _registration_select() -> Any:
 
 
 async def list_registrations(event_id: int, status: str | None = None, q: str | None = None) -> list[RegistrationRow]:
+    rows, _ = await page_of_registrations(event_id, None, status=status, q=q)
+    return rows
+
+
+async def page_of_registrations(
+    event_id: int, page: Page | None, status: str | None = None, q: str | None = None
+) -> tuple[list[RegistrationRow], int]:
+    """The event's registrations in the order they came, one page of them, and how many match."""
     await event_row(event_id)
     query = _registration_select().where(Registration.event == event_id).order_by(Registration.id)
     if status:
         query = query.where(Registration.status == status)
+    if page is not None and page.updated_since is not None:
+        query = query.where(Registration.updated_at >= page.updated_since)
     rows = await query
     if q:
         needle = q.strip().lower()
         rows = [r for r in rows if needle in " ".join(str(r[k] or "") for k in ("email", "first_name", "last_name", "company_name")).lower()]
+    # `q` is matched in Python (names and addresses of every row), so the page is cut here.
+    total = len(rows)
+    if page is not None:
+        rows = page.cut(rows)
     positions = await waitlist_positions(event_id) if any(row["status"] == "waitlisted" for row in rows) else {}
     result = []
     for row in rows:
@@ -125,7 +140,7 @@ async def list_registrations(event_id: int, status: str | None = None, q: str | 
                 waitlist_position=position,
             )
         )
-    return result
+    return result, total
 
 
 CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", "first_name", "last_name",

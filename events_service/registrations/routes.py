@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service.organisers.auth import EDITORS
+from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries, service
@@ -52,11 +53,17 @@ class OrganiserRegistrationController(Controller):
     tags = ["registrations"]
     guards = [EDITORS]
 
-    @get("/events/{event_id:int}/registrations", summary="Registrations of an event")
+    @get("/events/{event_id:int}/registrations", summary="Registrations of an event (paged: limit, offset, updated_since)", dependencies=PAGE)
     async def find(
-        self, event_id: RowId, status: FromQuery[Status | None] = None, q: FromQuery[str | None] = None
-    ) -> list[RegistrationRow]:
-        return await queries.list_registrations(event_id, status=status, q=q)
+        self,
+        request: Request[Any, Any, Any],
+        event_id: RowId,
+        page: NamedDependency[Page],
+        status: FromQuery[Status | None] = None,
+        q: FromQuery[str | None] = None,
+    ) -> Response[list[RegistrationRow]]:
+        rows, total = await queries.page_of_registrations(event_id, page, status=status, q=q)
+        return paged(request, page, rows, total)
 
     @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
     async def export(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[str]:

@@ -171,7 +171,7 @@ async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
     way for the new one (which goes to the back of any waitlist); any other means the person
     is registered already. (One statement when there is none.)"""
     try:
-        inserted = await run_sql(_INSERT_REGISTRATION, *values)
+        inserted = await run_sql(_INSERT_REGISTRATION, *values, values[_CREATED_AT])
         if inserted:
             return inserted[0]["id"]
         event_id, contact_id = values[0], values[1]
@@ -179,18 +179,20 @@ async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
         if earlier is None or earlier["status"] != "cancelled":
             raise _already_registered(email)
         await Registration.delete().where(Registration.id == earlier["id"])
-        return (await run_sql(_INSERT_REGISTRATION, *values))[0]["id"]
+        return (await run_sql(_INSERT_REGISTRATION, *values, values[_CREATED_AT]))[0]["id"]
     except Exception as error:
         if is_unique_violation(error):  # the same person, registering twice at the same moment
             raise _already_registered(email) from None
         raise
 
 
-# ON CONFLICT: the unique index on (event, contact), migration 2026-11-24T20:40.
+# ON CONFLICT: the unique index on (event, contact), migration 2026-11-24T20:40. The last
+# value, updated_at, is the creation time (`values[_CREATED_AT]`), added by _insert.
+_CREATED_AT = 9
 _INSERT_REGISTRATION = """
     INSERT INTO registration (event, contact, company, status, attendance_mode, language, token_nonce, holds_company_seat,
-        registered_by, created_at, confirmed_at, first_name, last_name)
-    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+        registered_by, created_at, confirmed_at, first_name, last_name, updated_at)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     ON CONFLICT (event, contact) DO NOTHING
     RETURNING id"""
 
@@ -263,6 +265,7 @@ async def _queue_status_message(
 async def _settle_status(registration_id: int, status: str, holds_company_seat: bool, now: datetime) -> None:
     await Registration.update(
         {
+            Registration.updated_at: now_utc(),
             Registration.status: status,
             Registration.holds_company_seat: holds_company_seat,
             Registration.confirmed_at: now if status == "confirmed" else None,
@@ -337,6 +340,7 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
     event = await locked_event_row(row["event"], "NO KEY UPDATE")
     changed = await Registration.update(
         {
+            Registration.updated_at: now_utc(),
             Registration.status: "cancelled",
             Registration.cancelled_at: now_utc(),
             Registration.cancelled_by: cancelled_by,
@@ -385,7 +389,7 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
                 continue
             holds_company_seat = True
         confirmed = await Registration.update(
-            {Registration.status: "confirmed", Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
+            {Registration.updated_at: now_utc(), Registration.status: "confirmed", Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
         ).where((Registration.id == person["id"]) & (Registration.status == "waitlisted")).returning(Registration.id)
         if not confirmed:
             await seats.release_event_seat(event, mode)
@@ -408,7 +412,7 @@ async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
     now = now_utc()
     for row in rows:
         await Registration.update(
-            {Registration.status: "cancelled", Registration.cancelled_at: now, Registration.cancelled_by: "event", Registration.holds_company_seat: False}
+            {Registration.updated_at: now_utc(), Registration.status: "cancelled", Registration.cancelled_at: now, Registration.cancelled_by: "event", Registration.holds_company_seat: False}
         ).where(Registration.id == row["id"])
         await cancel_pending(row["id"], WITHDRAWN_ON_CANCEL)
         await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == "confirmed", settings=settings)
@@ -519,6 +523,7 @@ async def register_walk_in(
     if existing is not None:
         await Registration.update(
             {
+                Registration.updated_at: now_utc(),
                 Registration.status: "confirmed",
                 Registration.attendance_mode: "in_person",
                 Registration.confirmed_at: now,
@@ -542,6 +547,7 @@ async def register_walk_in(
             holds_company_seat=False,
             walk_in=True,
             created_at=now,
+            updated_at=now,
             confirmed_at=now,
         )
     ).returning(Registration.id)

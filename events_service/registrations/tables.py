@@ -29,6 +29,10 @@ class Registration(Table, tablename="registration"):
     holds_company_seat = Boolean(default=False)
     registered_by = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Every change sets it (lists read with `updated_since`, paging.py). No default in the
+    # schema: SQLite cannot add a column whose default is the time to a table with rows; each
+    # insert names it.
+    updated_at = Timestamptz(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
     cancelled_by = Varchar(length=20, null=True, default=None)
