@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 
 from events_service import db, log_redaction
 from events_service.attendance.routes import AttendanceController
+from events_service.broadcasts.routes import EventMessageController
 from events_service.companies.routes import CompanyController
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportController,
             PrivacyController,
             ApiTokenController,
+            EventMessageController,
         ],
         middleware=[jwt_auth.middleware],
     )

@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from events_service.attendance import background as attendance
+from events_service.broadcasts import background as broadcasts
 from events_service.clock import now_utc
 from events_service.jobs import PeriodicJob
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
@@ -30,7 +31,7 @@ __all__ = ["MESSAGE_RENDERERS", "PERIODIC_JOBS", "Worker", "new_dispatcher", "ru
 log = logging.getLogger(__name__)
 
 #: How every kind of outbox intent becomes an email, whichever domain wrote it.
-MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS])
+MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *broadcasts.MESSAGE_KINDS])
 
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
