@@ -30,6 +30,7 @@ from events_service.registrations.schemas import (
 )
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
+from events_service.xlsx_export import to_xlsx
 
 # A waiting person's place: 1 + the people waiting for the same event and the same kind of
 # seat (attendance mode) who registered before them (a lower id).
@@ -147,17 +148,27 @@ CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", 
                "company", "vat_id", "created_at", "attended", "minutes_attended"]
 
 
-async def registrations_csv(event_id: int, status: str | None = None) -> str:
+async def registrations_table(event_id: int, status: str | None = None) -> list[list[Any]]:
+    """The export's rows (CSV_COLUMNS) with typed cells: a moment, a yes/no, numbers."""
     rows = await list_registrations(event_id, status=status)
+    return [
+        [row.id, row.status, row.attendance_mode, row.waitlist_position, row.email, row.first_name, row.last_name,
+         row.company.name if row.company else "", row.company.vat_id if row.company else "",
+         row.created_at, row.attended, row.minutes_attended]
+        for row in rows
+    ]
+
+
+async def registrations_csv(event_id: int, status: str | None = None) -> str:
+    rows = await registrations_table(event_id, status=status)
     return to_csv(
         CSV_COLUMNS,
-        [
-            [row.id, row.status, row.attendance_mode, row.waitlist_position or "", row.email, row.first_name, row.last_name,
-             row.company.name if row.company else "", row.company.vat_id if row.company else "",
-             row.created_at.isoformat(), "yes" if row.attended else "no", row.minutes_attended]
-            for row in rows
-        ],
+        [[*row[:9], row[9].isoformat(), "yes" if row[10] else "no", row[11]] for row in rows],
     )
+
+
+async def registrations_xlsx(event_id: int, status: str | None = None) -> bytes:
+    return to_xlsx(CSV_COLUMNS, await registrations_table(event_id, status=status), sheet="registrations")
 
 
 async def event_stats(event_id: int) -> EventStats:

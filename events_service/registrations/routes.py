@@ -20,6 +20,7 @@ from events_service.registrations.schemas import (
     Status,
 )
 from events_service.settings import Settings
+from events_service.xlsx_export import XLSX_MEDIA_TYPE
 
 
 def public_registration_controller(settings: Settings) -> type[Controller]:
@@ -72,6 +73,15 @@ class OrganiserRegistrationController(Controller):
             body,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'},
+        )
+
+    @get("/events/{event_id:int}/registrations.xlsx", summary="Registrations of an event as XLSX")
+    async def export_xlsx(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[bytes]:
+        body = await queries.registrations_xlsx(event_id, status=status)
+        return Response(
+            body,
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.xlsx"'},
         )
 
     @get("/events/{event_id:int}/stats")

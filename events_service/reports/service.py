@@ -26,6 +26,7 @@ from events_service.reports.schemas import (
 )
 from events_service.settings import DEFAULT_TIMEZONE
 from events_service.validation import FIRST_YEAR, LAST_YEAR
+from events_service.xlsx_export import to_xlsx
 
 PROGRAMME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 KINDS = ("tech_talk", "tech_day")
@@ -110,6 +111,11 @@ def _ints(row: dict[str, Any], *names: str) -> dict[str, Any]:
 async def companies_csv(date_from: date | None, date_to: date | None) -> str:
     rows = await company_rows(date_from, date_to)
     return to_csv(COMPANY_COLUMNS, [[row[name] for name in COMPANY_COLUMNS] for row in rows])
+
+
+async def companies_xlsx(date_from: date | None, date_to: date | None) -> bytes:
+    rows = await company_rows(date_from, date_to)
+    return to_xlsx(COMPANY_COLUMNS, [[row[name] for name in COMPANY_COLUMNS] for row in rows], sheet="companies")
 
 
 # ---------------------------------------------------------------- programme summary

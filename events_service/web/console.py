@@ -35,6 +35,7 @@ from events_service.web.chart import registrations_chart
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_translator, render
 from events_service.web.session import end_session, start_session
+from events_service.xlsx_export import XLSX_MEDIA_TYPE
 
 
 class Console(Controller):
@@ -178,6 +179,15 @@ class Console(Controller):
         body = await registration_queries.registrations_csv(event_id, status=status)
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
+
+    @get("/events/{event_id:int}/registrations.xlsx", guards=[EDITORS])
+    async def registrations_xlsx(
+        self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
+    ) -> Response[bytes]:
+        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        body = await registration_queries.registrations_xlsx(event_id, status=status)
+        return Response(body, media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.xlsx"'})
 
     @post("/events/{event_id:int}/registrations/{registration_id:int}/cancel", guards=[EDITORS])
     async def cancel_registration(

@@ -1,17 +1,15 @@
 """The programme's reports on a small, fully known programme (see support.small_programme)."""
 
-import csv
-import io
-
 import httpx
 
 from tests.attendance.support import PROGRAMME_COMPANIES, small_programme
+from tests.support.spreadsheets import csv_dicts
 
 VAT = {name: vat for name, vat, *_ in PROGRAMME_COMPANIES.values()}
 
 
 def _rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return csv_dicts(text)
 
 
 async def test_companies_csv_has_one_row_per_company_in_the_period(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -21,7 +19,7 @@ async def test_companies_csv_has_one_row_per_company_in_the_period(client: httpx
     assert answer.headers["content-type"].startswith("text/csv")
     assert "companies.csv" in answer.headers["content-disposition"]
     header = answer.text.splitlines()[0]
-    assert header == "company,vat_id,country,region,size_class,registrations,attendances,minutes,events,events_attended"
+    assert header == "\ufeffcompany;vat_id;country;region;size_class;registrations;attendances;minutes;events;events_attended"
     assert _rows(answer.text) == [
         {"company": "Meccanica Lariana Srl", "vat_id": VAT["Meccanica Lariana Srl"], "country": "IT", "region": "LC", "size_class": "small",
          "registrations": "3", "attendances": "2", "minutes": "60", "events": "2", "events_attended": "2"},
@@ -77,7 +75,7 @@ async def test_summary_in_json_and_csv(client: httpx.AsyncClient, organiser: dic
     assert table[0] == {"section": "total", "group": "", "events": "3", "registrations": "9", "confirmed": "9", "attendances": "4",
                         "minutes": "110", "companies": "3", "attendance_rate": ""}
     assert [(row["section"], row["group"], row["attendance_rate"]) for row in table[1:3]] == [
-        ("kind", "tech_day", "0.5"), ("kind", "tech_talk", "0.6667")
+        ("kind", "tech_day", "0,5"), ("kind", "tech_talk", "0,6667")  # decimal comma, as an Italian Excel reads it
     ]
     assert [(row["section"], row["group"], row["companies"]) for row in table[3:]] == [
         ("region", "CO", "1"), ("region", "LC", "1"), ("region", "TI", "1"),
