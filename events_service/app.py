@@ -19,6 +19,7 @@ from events_service.errors import DomainError, domain_error_response, validation
 from events_service.events.routes import EventController, PublicEventController
 from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
+from events_service.operations.routes import HealthController, metrics_controller, request_metrics
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import refuse_control_characters
@@ -81,7 +82,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
         # The HTML pages (web/): public site, registrant's page, organisers' console.
-        route_handlers=[api, CalendarController, web_router(settings), static_files_router()],
+        route_handlers=[api, CalendarController, web_router(settings), static_files_router(),
+                        HealthController, metrics_controller(settings)],
+        # Request counts and latencies for /metrics (operations/routes.py).
+        middleware=[request_metrics(settings).middleware],
         template_config=template_config(),
         # The console's sessions (web/session.py: which store, and why).
         stores={SESSION_STORE: session_store(settings)},

@@ -9,6 +9,7 @@ from events_service.broadcasts.tables import EventMessage
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
+from events_service.operations.tables import WorkerHeartbeat
 from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 
@@ -36,6 +37,7 @@ APP_CONFIG = AppConfig(
         SignInFailure,
         ApiToken,
         EventMessage,
+        WorkerHeartbeat,
     ],
     migration_dependencies=[],
     commands=[],

@@ -22,6 +22,7 @@ from events_service.jobs import PeriodicJob
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
 from events_service.mail.renderers import MessageRenderers
 from events_service.mail.transport import Transport, transport_from_settings
+from events_service.operations import heartbeat
 from events_service.registrations import background as registrations
 from events_service.reminders import background as reminders
 from events_service.settings import Settings
@@ -35,7 +36,7 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *broadcasts.
 
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
-PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS]
+PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS]
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:
