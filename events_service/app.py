@@ -14,6 +14,8 @@ from litestar.openapi import OpenAPIConfig
 from events_service import db, log_redaction
 from events_service.attendance.routes import AttendanceController
 from events_service.broadcasts.routes import EventMessageController
+from events_service.certificates.routes import CertificateController, PublicCertificateController
+from events_service.certificates.service import check_template
 from events_service.companies.routes import CompanyController
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Every process that serves (each uvicorn worker builds its app here) keeps tokens out of its logs.
     log_redaction.install()
     jwt_auth = build_jwt_auth(settings)
+    check_template(settings)  # a certificate template with a mistake stops the start-up, naming it
     api = Router(
         path="/",
         route_handlers=[
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyController,
             ApiTokenController,
             EventMessageController,
+            PublicCertificateController,
+            CertificateController,
         ],
         middleware=[jwt_auth.middleware],
     )

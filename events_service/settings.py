@@ -67,6 +67,21 @@ def trusted_proxies_from(value: str) -> tuple[str, ...]:
     return proxies
 
 
+def existing_file(text: str) -> Path | None:
+    """A file the service reads (a certificate's template or logo); empty: none."""
+    if not text.strip():
+        return None
+    if not Path(text.strip()).is_file():
+        raise ValueError("is not a file")
+    return Path(text.strip())
+
+
+def optional_line(text: str) -> str | None:
+    if any(ord(char) < 32 for char in text):
+        raise ValueError("must be one line of text")
+    return text.strip() or None
+
+
 #: A shorter key can be guessed offline from one signed link (HMAC-SHA256 wants 256 bits).
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -279,6 +294,11 @@ class Settings:
     ready_max_mail_delay_s: int = 900
     retention_mail_body_days: int = 90
     retention_inactive_months: int = 36
+    # Certificates of attendance (certificates/): the layout file (None: the shipped
+    # template.toml), a logo (PNG or JPEG) and the name printed under the signature line.
+    certificate_template: Path | None = None
+    certificate_logo: Path | None = None
+    certificate_signatory: str | None = None
 
     @property
     def mail_dir(self) -> Path:
@@ -346,6 +366,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_READY_MAX_MAIL_DELAY", "ready_max_mail_delay_s", positive_int, "900", "900"),
     Setting("EVENTS_RETENTION_MAIL_BODY_DAYS", "retention_mail_body_days", non_negative_int, "90", "90"),
     Setting("EVENTS_RETENTION_INACTIVE_MONTHS", "retention_inactive_months", non_negative_int, "36", "36"),
+    Setting("EVENTS_CERTIFICATE_TEMPLATE", "certificate_template", existing_file, None, "/etc/events-service/certificate.toml"),
+    Setting("EVENTS_CERTIFICATE_LOGO", "certificate_logo", existing_file, None, "/etc/events-service/logo.png"),
+    Setting("EVENTS_CERTIFICATE_SIGNATORY", "certificate_signatory", optional_line, None, "Dott.ssa Giulia Ferrari, programme director"),
 )
 
 

@@ -354,6 +354,12 @@ def attends(minutes: int, event: EventRecord) -> bool:
     return minutes * 60 * 100 >= event.attendance_threshold_percent * length_seconds
 
 
+def minutes_needed(event: EventRecord) -> int:
+    """The fewest whole minutes that `attends` accepts for this event (told to someone below it)."""
+    length_seconds = int((event.ends_at - event.starts_at).total_seconds())
+    return -(-event.attendance_threshold_percent * length_seconds // 6000)
+
+
 def _attended_sql(present: bool) -> QueryString:
     # Checked in always counts; the check-in itself may happen at any moment, so it is read
     # in the UPDATE rather than trusted from an earlier SELECT.

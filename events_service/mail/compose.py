@@ -49,7 +49,8 @@ event_updated      required ``changes`` (list[str], human-readable lines, alread
 event_cancelled    optional ``cancellation_reason`` (str)
 reminder           required ``minutes_until`` (int or timedelta until the start);
                    uses ``manage_url``, ``has_qr``, ``event.online_url``
-thank_you          optional ``recording_url``, ``slides_url``, ``feedback_url``
+thank_you          optional ``recording_url``, ``slides_url``, ``feedback_url``,
+                   ``certificate_url`` (the certificate of attendance, PDF)
 missed_you         optional ``recording_url``, ``slides_url``
 broadcast          required ``broadcast_subject`` (the subject, verbatim but single-line),
                    ``broadcast_body`` (plain text from the organiser; HTML-escaped,
@@ -134,7 +135,7 @@ OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {
     "event_updated": _COMMON_OPTIONAL,
     "event_cancelled": (*_COMMON_OPTIONAL, "cancellation_reason"),
     "reminder": _COMMON_OPTIONAL,
-    "thank_you": (*_COMMON_OPTIONAL, "recording_url", "slides_url", "feedback_url"),
+    "thank_you": (*_COMMON_OPTIONAL, "recording_url", "slides_url", "feedback_url", "certificate_url"),
     "missed_you": (*_COMMON_OPTIONAL, "recording_url", "slides_url"),
     "broadcast": _COMMON_OPTIONAL,
 }

@@ -93,6 +93,44 @@ def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:
     return f"{settings.base_url}/calendar/personal/{token_for(settings, 'feed', contact_id, feed_nonce)}.ics"
 
 
+# ---------------------------------------------------------------- certificates of attendance
+
+
+def _certificate_signature(secret: str, registration_id: int) -> str:
+    digest = hmac.new(secret.encode(), f"certificate:{registration_id}".encode(), hashlib.sha256).digest()
+    # 80 bits in base32: short enough to type from paper, far beyond guessing.
+    return base64.b32encode(digest[:10]).decode()
+
+
+def certificate_code(settings: Settings, registration_id: int) -> str:
+    """The verification code printed on a certificate (and in its QR): `<registration id>-<HMAC>`.
+    Bound to the registration only, not to its nonce: a certificate stays genuine when the
+    registration's links are replaced."""
+    return f"{registration_id}-{_certificate_signature(settings.secret_key, registration_id)}"
+
+
+def read_certificate_code(keys: Sequence[str], code: str) -> int | None:
+    """The registration id of a genuine code (signed with any of `keys`, the current one and
+    former ones), or None for an unknown, mistyped or tampered one."""
+    number, _, signature = code.strip().upper().partition("-")
+    if not (number.isascii() and number.isdigit()) or len(number) > 10 or not signature.isascii() or len(signature) > 32:
+        return None
+    registration_id = int(number)
+    # Every key is tried, so the time taken does not tell which one matched.
+    matched = [hmac.compare_digest(_certificate_signature(key, registration_id), signature) for key in keys]
+    return registration_id if any(matched) else None
+
+
+def certificate_verification_url(settings: Settings, code: str) -> str:
+    """The public page that says whether a certificate is genuine (its QR code points here)."""
+    return f"{settings.base_url}/certificates/{code}"
+
+
+def certificate_pdf_url(settings: Settings, registration_id: int, nonce: str) -> str:
+    """The registrant's own certificate (the thank-you email links it): by the manage token."""
+    return f"{settings.base_url}/api/public/registrations/{token_for(settings, 'manage', registration_id, nonce)}/certificate.pdf"
+
+
 async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
     """The registration a token names; a forged, tampered or revoked token is simply unknown."""
     parsed = read_token(settings.verification_keys, purpose, token)

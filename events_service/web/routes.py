@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from events_service.settings import Settings
+from events_service.web.certificates import CertificatePages
 from events_service.web.console import Console
 from events_service.web.csrf import csrf_middleware
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
@@ -14,5 +15,5 @@ from events_service.web.session import console_auth
 
 def web_router(settings: Settings) -> Router:
     console = Router(path="/", route_handlers=[Console], middleware=[console_auth(settings).middleware])
-    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), console],
+    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
