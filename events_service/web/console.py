@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from events_service import event_changes
 from events_service.attendance import service as attendance
+from events_service.broadcasts import service as broadcasts
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
 from events_service.events import service as events
@@ -126,7 +127,7 @@ class Console(Controller):
         event = await event_queries.get_event(event_id)
         follow_up = await attendance.get_follow_up(event_id)
         return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
-                      follow_up=follow_up, notice="saved" if saved else None)
+                      follow_up=follow_up, notice="saved" if saved else None, sent=await broadcasts.list_messages(event_id))
 
     @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:

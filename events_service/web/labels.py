@@ -33,6 +33,13 @@ LABELS: dict[str, dict[str, str]] = {
         "missed_you": N_("we missed you"),
         "broadcast": N_("message to registrants"),
     },
+    # who of an event's registrants a message goes to (broadcasts/schemas.py Audience)
+    "audience": {
+        "confirmed": N_("Confirmed"),
+        "waitlisted": N_("Waiting list"),
+        "attended": N_("Attended"),
+        "no_show": N_("Did not come"),
+    },
     "role": {"admin": N_("administrator"), "organiser": N_("organiser"), "checkin": N_("check-in staff")},
     # the event's fields a refusal names (missing_for_publication), as the event form labels them
     "event_field": {
@@ -57,6 +64,8 @@ SERVICE_ERRORS: dict[str, str] = {
     "event_ended": N_("This event has already ended: it cannot be published."),
     "capacity_below_confirmed": N_("The capacity cannot go below the {confirmed} seats already confirmed."),
     "online_capacity_below_confirmed": N_("The online seats cannot go below the {confirmed} already confirmed."),
+    "event_not_ended": N_("No one is a no-show before the event has ended."),
+    "event_not_started": N_("No one has attended an event that has not begun."),
 }
 
 
