@@ -30,7 +30,11 @@ from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
 )
-from events_service.reports.routes import ReportController
+from events_service.reports.routes import (
+    IndicatorController,
+    IndicatorFilesController,
+    ReportController,
+)
 from events_service.settings import Settings
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
@@ -72,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OutboxController,
             AttendanceController,
             ReportController,
+            IndicatorController,
+            IndicatorFilesController,
             PrivacyController,
             ApiTokenController,
             EventMessageController,

@@ -357,7 +357,7 @@ def _tech_day_lugano(day: date) -> DemoEvent:
             capacity=80,
             online_capacity=250,
             max_per_company=4,
-            venue=Venue(name="Campus Est USI-SUPSI", address="Via la Santa 1, 6962 Lugano-Viganello", city="Lugano"),
+            venue=Venue(name="Campus Est USI-SUPSI", address="Via la Santa 1, 6962 Lugano-Viganello", city="Lugano", country="CH"),
             online_url="https://webinar.programme.example/j/8201",
             speakers=_speakers(*speakers),
             topics=["energy", "export", "tourism"],

@@ -35,6 +35,27 @@ def default_timezone_from(env: Mapping[str, str] = os.environ) -> str:
 DEFAULT_TIMEZONE = default_timezone_from()
 
 
+def country_code(text: str) -> str:
+    """An ISO 3166 alpha-2 code (IT, CH), upper-cased."""
+    code = text.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        raise ValueError("is not a two-letter ISO country code (IT, CH, …)")
+    return code
+
+
+def programme_country_from(env: Mapping[str, str] = os.environ) -> str:
+    """EVENTS_PROGRAMME_COUNTRY (IT unless set): the country of a venue given without one, and
+    of the venues of events held before venues had a country."""
+    try:
+        return country_code(env.get("EVENTS_PROGRAMME_COUNTRY") or "IT")
+    except ValueError as error:
+        raise ValueError(f"EVENTS_PROGRAMME_COUNTRY: {error}") from None
+
+
+#: Read once at import like DEFAULT_TIMEZONE: the events domain fills a venue's country with it.
+PROGRAMME_COUNTRY = programme_country_from()
+
+
 def host_of(base_url: str) -> str:
     """The host name of a base URL: the domain of Message-IDs and calendar UIDs."""
     return urlsplit(base_url).hostname or "localhost"
@@ -285,6 +306,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     run_worker: bool = True
     default_timezone: str = "Europe/Rome"
+    programme_country: str = "IT"
     # Operations (issue 17): logs, metrics, readiness, shared stores, retention.
     log_format: str = "text"
     metrics_token: str | None = None
@@ -358,6 +380,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_TRUSTED_PROXIES", "trusted_proxies", address_list, "", "10.0.0.0/8,::1"),
     Setting("EVENTS_RUN_WORKER", "run_worker", flag, "1", "0"),
     Setting("EVENTS_DEFAULT_TIMEZONE", "default_timezone", timezone_name, "Europe/Rome", "Europe/Zurich"),
+    Setting("EVENTS_PROGRAMME_COUNTRY", "programme_country", country_code, "IT", "CH"),
     Setting("EVENTS_LOG_FORMAT", "log_format", log_format, "text", "json"),
     Setting("EVENTS_METRICS_TOKEN", "metrics_token", metrics_token, None, "<a long random string>"),
     Setting("EVENTS_REDIS_URL", "redis_url", redis_url, None, "redis://127.0.0.1:6379/0"),

@@ -30,7 +30,7 @@ from events_service.validation import as_row_id
 PUBLIC_COLUMNS = (
     Event.id, Event.slug, Event.kind, Event.title, Event.description, Event.starts_at, Event.ends_at,
     Event.timezone, Event.mode, Event.venue_name, Event.venue_address, Event.venue_city, Event.status,
-    Event.sequence, Event.topics, Event.updated_at,
+    Event.sequence, Event.topics, Event.updated_at, Event.venue_country,
 )
 
 
@@ -147,7 +147,8 @@ async def agenda_by_event(event_ids: Iterable[int]) -> dict[int, list[AgendaItem
 def _venue(event: PublicEvent) -> Venue | None:
     if not (event.venue_name or event.venue_address or event.venue_city):
         return None
-    return Venue(name=event.venue_name or "", address=event.venue_address or "", city=event.venue_city or "")
+    return Venue(name=event.venue_name or "", address=event.venue_address or "", city=event.venue_city or "",
+                 country=event.venue_country)
 
 
 def event_out(event: EventRecord, speakers: list[dict[str, Any]], agenda: list[AgendaItemOut]) -> EventOut:

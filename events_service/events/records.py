@@ -38,6 +38,7 @@ class PublicEvent(msgspec.Struct, frozen=True, kw_only=True):
     sequence: int
     topics: list[str]
     updated_at: datetime | None
+    venue_country: str | None = None  # ISO code; None without a venue
 
     @property
     def venue_text(self) -> str | None:
@@ -65,6 +66,7 @@ class EventRecord(PublicEvent, frozen=True, kw_only=True):
     recording_url: str | None
     slides_url: str | None
     follow_up_sent_at: datetime | None
+    audience: str = "targeted"  # events.schemas.Audience
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EventRecord:

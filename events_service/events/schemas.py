@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 import msgspec
@@ -20,6 +21,18 @@ Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=50), SINGLE_LINE]
 Topics = Annotated[list[Topic], msgspec.Meta(max_length=20)]
 OffsetMinutes = Annotated[int, msgspec.Meta(ge=1, le=60 * 24 * 60)]
 Offsets = Annotated[list[OffsetMinutes], msgspec.Meta(max_length=6)]
+CountryCode = Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2}\Z", description="ISO 3166 alpha-2, e.g. IT, CH")]
+
+
+class Audience(StrEnum):
+    """Who an event is for, as the funder counts it: `public` events are open to anyone and
+    advertised; `targeted` ones are the programme's own events for its companies, whose
+    attended registrations are its participations (reports/indicators.py)."""
+
+    PUBLIC = "public"
+    TARGETED = "targeted"
+
+
 Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Rome"]), SINGLE_LINE]
 
 
@@ -27,6 +40,9 @@ class Venue(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
     address: Annotated[str, msgspec.Meta(min_length=1, max_length=300), SINGLE_LINE]
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=100), SINGLE_LINE]
+    # Where the venue is; EVENTS_PROGRAMME_COUNTRY when not given. Cross-border participations
+    # are those of companies from another country.
+    country: CountryCode | None = None
 
 
 class SpeakerIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -64,6 +80,7 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     topics: Topics = msgspec.field(default_factory=list)
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    audience: Audience = Audience.TARGETED
 
     def __post_init__(self) -> None:
         moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
@@ -88,6 +105,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] | msgspec.UnsetType = msgspec.UNSET
     topics: Topics | msgspec.UnsetType = msgspec.UNSET
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    audience: Audience | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
@@ -137,6 +155,7 @@ class EventOut(msgspec.Struct):
     updated_at: datetime
     published_at: datetime | None
     cancelled_at: datetime | None
+    audience: Audience = Audience.TARGETED
 
 
 class PublicSpeakerOut(msgspec.Struct):

@@ -34,6 +34,7 @@ from events_service.events.schemas import (
     Venue,
 )
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
+from events_service.settings import PROGRAMME_COUNTRY
 from events_service.validation import normalise_email, zone
 
 
@@ -107,6 +108,7 @@ def _venue_columns(venue: Venue | None) -> dict[str, Any]:
         "venue_name": venue.name.strip() if venue else None,
         "venue_address": venue.address.strip() if venue else None,
         "venue_city": venue.city.strip() if venue else None,
+        "venue_country": (venue.country or PROGRAMME_COUNTRY).upper() if venue else None,
     }
 
 
@@ -167,6 +169,7 @@ async def create_event(data: EventCreate, *, once_key: str | None = None) -> Eve
         "reminder_offsets": sorted(set(data.reminder_offsets_minutes), reverse=True),
         "topics": _clean_topics(data.topics),
         **_venue_columns(data.venue),
+        "audience": data.audience.value,
     }
     _check_schedule(values)
     _check_capacities(values)
@@ -222,6 +225,8 @@ def _patched_values(current: EventRecord, patch: EventPatch) -> dict[str, Any]:
             values[field] = value.astimezone(UTC) if value is not None else None
     if patch.venue is not msgspec.UNSET:
         values.update(_venue_columns(patch.venue))
+    if patch.audience is not msgspec.UNSET:
+        values["audience"] = patch.audience.value
     if patch.reminder_offsets_minutes is not msgspec.UNSET:
         values["reminder_offsets"] = sorted(set(patch.reminder_offsets_minutes), reverse=True)
     if patch.topics is not msgspec.UNSET:

@@ -10,6 +10,8 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.events.schemas import Audience
+
 
 class Speaker(Table, tablename="speaker"):
     name = Varchar(length=200)
@@ -59,6 +61,10 @@ class Event(Table, tablename="event"):
     recording_url = Varchar(length=1000, null=True, default=None)
     slides_url = Varchar(length=1000, null=True, default=None)
     follow_up_sent_at = Timestamptz(null=True, default=None)
+    # Reports for the funder (reports/indicators.py): who the event is for, and the country of
+    # its venue (None when it has none: an online event's participations are never cross-border).
+    audience = Varchar(length=10, default=Audience.TARGETED.value, choices=Audience)
+    venue_country = Varchar(length=2, null=True, default=None)
 
 
 class EventSpeaker(Table, tablename="event_speaker"):

@@ -45,3 +45,35 @@ class ProgrammeSummary(msgspec.Struct):
     companies_by_region: list[GroupTotals]
     companies_by_size_class: list[GroupTotals]
     by_kind: list[KindTotals]
+
+
+# ---------------------------------------------------------------- the funder's indicators
+
+
+class Participations(msgspec.Struct):
+    """Attended registrations at targeted events (a person at two events counts twice), by the
+    company's country and by its province or canton (`IT-LC`, `CH-TI`: codes of two countries
+    may coincide, Sondrio and Solothurn are both SO)."""
+
+    total: int
+    by_country: dict[str, int]
+    by_region: dict[str, int]
+
+
+class EnterprisesSupported(msgspec.Struct):
+    """Distinct companies (by VAT id) with an attended registration or an expert meeting held."""
+
+    total: int
+    by_country: dict[str, int]
+    by_size_class: dict[str, int]
+
+
+class Indicators(msgspec.Struct):
+    date_from: date = msgspec.field(name="from")
+    date_to: date = msgspec.field(name="to")
+    participations: Participations
+    public_events: int
+    targeted_events: int
+    enterprises_supported: EnterprisesSupported
+    cross_border_participations: int
+    expert_meetings: int

@@ -33,7 +33,9 @@ async def test_tech_day_keeps_its_agenda_and_speakers(client: httpx.AsyncClient,
     body = answer.json()
     assert [item["title"] for item in body["agenda"]] == ["Welcome", "Cobots on the shop floor"]
     assert body["agenda"][1]["speaker"] == "Marco Rossi"
-    assert body["venue"] == {"name": "Polo Territoriale di Lecco", "address": "Via Gaetano Previati 1/c", "city": "Lecco"}
+    # a venue given without a country is in the programme's (EVENTS_PROGRAMME_COUNTRY, IT)
+    assert body["venue"] == {"name": "Polo Territoriale di Lecco", "address": "Via Gaetano Previati 1/c", "city": "Lecco", "country": "IT"}
+    assert body["audience"] == "targeted"
 
 
 async def test_bad_events_are_422_and_write_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -173,3 +175,21 @@ async def test_public_views_hide_drafts_and_join_links(client: httpx.AsyncClient
     assert by_slug.json()["registration_open"] is True
     assert (await client.get(f"/api/public/events/{draft['id']}")).status_code == 404
     assert (await client.get(f"/api/public/events/{draft['slug']}")).status_code == 404
+
+
+async def test_audience_and_venue_country_are_kept_and_checked(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    payload = tech_day_payload()
+    payload["venue"] = {**payload["venue"], "country": "ch"}
+    payload["audience"] = "public"
+    created = await client.post("/api/events", json=payload, headers=organiser)
+    assert created.status_code == 201, created.text
+    assert created.json()["venue"]["country"] == "CH"
+    assert created.json()["audience"] == "public"
+    patched = await client.patch(f"/api/events/{created.json()['id']}", json={"audience": "targeted"}, headers=organiser)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["audience"] == "targeted"
+    for bad in ({"audience": "everyone"}, {"venue": {**payload["venue"], "country": "Italy"}}, {"venue": {**payload["venue"], "country": "I1"}}):
+        answer = await client.patch(f"/api/events/{created.json()['id']}", json=bad, headers=organiser)
+        assert answer.status_code == 400 or answer.status_code == 422, (bad, answer.text)
+    again = (await client.get(f"/api/events/{created.json()['id']}", headers=organiser)).json()
+    assert (again["audience"], again["venue"]["country"]) == ("targeted", "CH")
