@@ -21,7 +21,8 @@ from events_service.errors import DomainError, domain_error_response, validation
 from events_service.events.routes import EventController, PublicEventController
 from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
-from events_service.operations.routes import HealthController, metrics_controller, request_metrics
+from events_service.operations.logs import add_request_id, litestar_formatters
+from events_service.operations.routes import operations_handlers, operations_middleware
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import refuse_control_characters
@@ -94,15 +95,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
         # The HTML pages (web/): public site, registrant's page, organisers' console.
         route_handlers=[api, CalendarController, web_router(settings), static_files_router(),
-                        HealthController, metrics_controller(settings)],
-        # Request counts and latencies for /metrics (operations/routes.py).
-        middleware=[request_metrics(settings).middleware],
+                        *operations_handlers(settings)],
+        # JSON request lines and request metrics (operations/routes.py).
+        middleware=operations_middleware(settings),
         template_config=template_config(),
         # The console's sessions (web/session.py: which store, and why).
         stores={SESSION_STORE: session_store(settings)},
         # Feed ETags are remembered for a moment (feeds/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
-        before_send=[forget_feed_etags_after_writes, security_headers(settings)],
+        before_send=[forget_feed_etags_after_writes, security_headers(settings), add_request_id],
         before_request=refuse_control_characters,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -123,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         # A 5xx is a bug: always log its traceback.
         logging_config=LoggingConfig(
+            # EVENTS_LOG_FORMAT=json: the same lines as JSON objects (operations/logs.py).
+            **({"formatters": formatters} if (formatters := litestar_formatters(settings)) else {}),
             log_exceptions="always",
             # A 4xx is the client's mistake, already explained in the answer: no traceback.
             disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 422, 429, DomainError},

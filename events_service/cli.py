@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import signal
 import sys
@@ -25,6 +26,15 @@ def _settings() -> Settings:
         return Settings.from_env()
     except SettingsError as error:
         raise click.ClickException("the settings cannot be used:\n" + "\n".join(error.problems)) from None
+
+
+def _say(settings: Settings, text: str) -> None:
+    """A long-running command's news: on stdout, or a log record when the logs are JSON (then
+    every line the process writes is one JSON object)."""
+    if settings.log_format == "json":
+        logging.getLogger("events_service.cli").info(text)
+    else:
+        click.echo(text)
 
 
 def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
@@ -55,13 +65,22 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Serve the HTTP API (migrating first, once, before any worker starts)."""
     import uvicorn
 
+    from events_service.operations.logs import configure_logging
+
     settings = _settings()
+    configure_logging(settings)  # the migrations' lines, before uvicorn takes over the logging
     _run(settings, _nothing)
     if no_worker:
         os.environ["EVENTS_RUN_WORKER"] = "0"
-    click.echo(f"API docs: http://{host}:{port}/schema   (database: {redacted_url(settings.db_url)})")
-    uvicorn.run("events_service.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
-                **_proxy_options(settings))
+    if settings.log_format != "json":  # stdout carries nothing but JSON lines then
+        click.echo(f"API docs: http://{host}:{port}/schema   (database: {redacted_url(settings.db_url)})")
+    from events_service.operations.logs import uvicorn_log_config
+
+    logging_options: dict[str, object] = {"log_level": "info"}
+    if (log_config := uvicorn_log_config(settings)) is not None:
+        logging_options.update(log_config=log_config, access_log=False)  # RequestLog writes a line per request
+    uvicorn.run("events_service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                **logging_options, **_proxy_options(settings))
 
 
 def _proxy_options(settings: Settings) -> dict[str, object]:
@@ -197,9 +216,11 @@ def import_companies_command(csv_file: Path) -> None:
 def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
     """Send queued mail and run the periodic jobs, until SIGTERM/SIGINT (or --once)."""
     from events_service.mail.dispatcher import DispatchStats
+    from events_service.operations.logs import configure_logging
     from events_service.worker import Worker
 
     settings = _settings()
+    configure_logging(settings)  # sends and retries at INFO, as text or JSON
 
     async def work() -> DispatchStats | None:
         runner = Worker(settings, batch_size=batch_size, lease_seconds=lease_seconds)
@@ -209,7 +230,7 @@ def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        click.echo(f"worker {runner.dispatcher.worker_id} running (database: {redacted_url(settings.db_url)}, mail: {redacted_url(settings.smtp_url) if settings.smtp_url else settings.mail_dir})")
+        _say(settings, f"worker {runner.dispatcher.worker_id} running (database: {redacted_url(settings.db_url)}, mail: {redacted_url(settings.smtp_url) if settings.smtp_url else settings.mail_dir})")
         await runner.run(stop)
         return None
 
@@ -218,7 +239,7 @@ def worker(once: bool, batch_size: int, lease_seconds: float) -> None:
     except ValueError as error:  # a bad EVENTS_SMTP_URL, a lease shorter than a send
         raise click.ClickException(str(error)) from None
     if stats is not None:
-        click.echo(f"mail: {stats}")
+        _say(settings, f"mail: {stats}")
         if stats.unreachable:
             raise click.ClickException("the SMTP server could not be reached")
 

@@ -309,6 +309,7 @@ class Settings:
     programme_country: str = "IT"
     # Operations (issue 17): logs, metrics, readiness, shared stores, retention.
     log_format: str = "text"
+    metrics_enabled: bool = True
     metrics_token: str | None = None
     redis_url: str | None = None
     redis_prefix: str = "events_service"
@@ -382,6 +383,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_DEFAULT_TIMEZONE", "default_timezone", timezone_name, "Europe/Rome", "Europe/Zurich"),
     Setting("EVENTS_PROGRAMME_COUNTRY", "programme_country", country_code, "IT", "CH"),
     Setting("EVENTS_LOG_FORMAT", "log_format", log_format, "text", "json"),
+    Setting("EVENTS_METRICS", "metrics_enabled", flag, "1", "0"),
     Setting("EVENTS_METRICS_TOKEN", "metrics_token", metrics_token, None, "<a long random string>"),
     Setting("EVENTS_REDIS_URL", "redis_url", redis_url, None, "redis://127.0.0.1:6379/0"),
     Setting("EVENTS_REDIS_PREFIX", "redis_prefix", key_prefix, "events_service", "events_prod"),

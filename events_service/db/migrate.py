@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+from typing import Any
+
 import asyncpg
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -13,6 +18,7 @@ from events_service.db.engines import current_engine
 __all__ = ["APP_NAME", "pending_migrations", "run_migrations"]
 
 APP_NAME = "events_service"
+log = logging.getLogger(__name__)
 
 
 async def run_migrations() -> None:
@@ -23,14 +29,26 @@ async def run_migrations() -> None:
         connection = await asyncpg.connect(**engine.config)
         try:
             await connection.execute("SELECT pg_advisory_lock(784512)")
-            result = await run_forwards(APP_NAME)
+            result = await _run_forwards_logged()
             await connection.execute("SELECT pg_advisory_unlock(784512)")
         finally:
             await connection.close()
     else:
-        result = await run_forwards(APP_NAME)
+        result = await _run_forwards_logged()
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
+
+
+async def _run_forwards_logged() -> Any:
+    """Piccolo's runner prints its progress; it goes to the log instead (INFO, one record a
+    line), so stdout stays free for a command's answer and JSON logs stay JSON."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        result = await run_forwards(APP_NAME)
+    for line in captured.getvalue().splitlines():
+        if line.strip():
+            log.info("migrations: %s", line.strip())
+    return result
 
 
 _known_ids: list[str] | None = None

@@ -467,6 +467,11 @@ class Dispatcher:
     # ------------------------------------------------------------------ one message
 
     async def _attempt(self, row: _Claimed) -> _Outcome:
+        outcome = await self._try_sending(row)
+        _log_outcome(outcome)
+        return outcome
+
+    async def _try_sending(self, row: _Claimed) -> _Outcome:
         raw = row.message.encode("utf-8")
         try:
             await self.transport.send(raw, self.settings.mail_from, [row.to_address])
@@ -486,6 +491,20 @@ class Dispatcher:
             return _Outcome(row, "failed", now, error=f"gave up after {attempts} attempts: {reason}")
         send_after = now + self.policy.delay(attempts, self._rng)
         return _Outcome(row, "retry", now, error=reason, send_after=send_after, unreachable=unreachable)
+
+
+def _log_outcome(outcome: _Outcome) -> None:
+    """What the worker sends and retries, at INFO (a final failure at WARNING): the message's
+    id, kind and attempt, never its recipient (the outbox row has that, and erasure clears it)."""
+    row = outcome.row
+    extra = {"outbox_id": row.id, "kind": row.kind, "attempt": row.attempts + 1, "outcome": outcome.status}
+    if outcome.status == "sent":
+        log.info("sent outbox message %s (%s, attempt %d)", row.id, row.kind, row.attempts + 1, extra=extra)
+    elif outcome.status == "retry":
+        log.info("outbox message %s (%s) not sent, retrying at %s: %s", row.id, row.kind,
+                 f"{outcome.send_after:%H:%M:%S}" if outcome.send_after else "once due", outcome.error, extra=extra)
+    elif outcome.status == "failed":
+        log.warning("outbox message %s (%s) failed: %s", row.id, row.kind, outcome.error, extra=extra)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -14,6 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from events_service.operations.health import Readiness, readiness
+from events_service.operations.logs import RequestLog
 from events_service.operations.metrics import domain_metrics_text
 from events_service.settings import Settings
 
@@ -61,3 +62,17 @@ def metrics_controller(settings: Settings) -> type[Controller]:
             return Response(body, status_code=200, headers=dict(requests.headers))
 
     return MetricsController
+
+
+def operations_handlers(settings: Settings) -> list[type[Controller]]:
+    """Health and readiness always; /metrics unless EVENTS_METRICS=0."""
+    return [HealthController, *([metrics_controller(settings)] if settings.metrics_enabled else [])]
+
+
+def operations_middleware(settings: Settings) -> list[Any]:
+    """The request line of EVENTS_LOG_FORMAT=json (outermost: it times everything) and the
+    request metrics (unless EVENTS_METRICS=0)."""
+    return [
+        *([RequestLog] if settings.log_format == "json" else []),
+        *([request_metrics(settings).middleware] if settings.metrics_enabled else []),
+    ]
