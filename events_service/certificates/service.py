@@ -19,6 +19,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +41,7 @@ from events_service.certificates.pdf import (
 )
 from events_service.certificates.schemas import CertificateCheck
 from events_service.clock import now_utc
-from events_service.events.queries import event_row
+from events_service.events.queries import event_row, events_by_id
 from events_service.events.records import EventRecord
 from events_service.mail.formatting import format_event_date, normalise_language
 from events_service.registrations.links import (
@@ -195,6 +196,47 @@ async def check_code(code: str, settings: Settings, now: datetime | None = None)
         date=event.starts_at.astimezone(ZoneInfo(event.timezone)).date(),
         minutes=_minutes(row),
     )
+
+
+async def certificate_pdf_by_id(registration_id: int, settings: Settings, now: datetime | None = None) -> tuple[str, bytes]:
+    """A registration's certificate for organisers (the console's company page): (file name, PDF)."""
+    row = await _row(registration_id)
+    if row is None or _erased(row):
+        raise CertificateNotFound(f"no registration with id {registration_id}")
+    event = await event_row(row["event"])
+    if (refused := refusal(row, event, now or now_utc())) is not None:
+        raise refused
+    facts = facts_of(row, event, settings)
+    return file_name(facts), await asyncio.to_thread(render, facts, settings)
+
+
+@dataclass(frozen=True)
+class EarnedCertificate:
+    """A certificate someone of a company earned (the console's company page)."""
+
+    registration_id: int
+    name: str
+    event_id: int
+    event: str
+    starts_at: datetime
+    timezone: str
+    minutes: int | None
+
+
+async def company_certificates(company_id: int, now: datetime | None = None) -> list[EarnedCertificate]:
+    """The certificates the company's people earned, newest event first."""
+    rows = await Registration.select(*_COLUMNS).where(
+        (Registration.company == company_id) & (Registration.status != "cancelled") & Registration.attended.eq(True)
+    )
+    events = await events_by_id({row["event"] for row in rows})
+    moment = now or now_utc()
+    earned = [
+        EarnedCertificate(registration_id=row["id"], name=_name(row), event_id=event.id, event=event.title,
+                          starts_at=event.starts_at, timezone=event.timezone, minutes=_minutes(row))
+        for row in rows
+        if not _erased(row) and (event := events[row["event"]]) and refusal(row, event, moment) is None
+    ]
+    return sorted(earned, key=lambda item: (-item.starts_at.timestamp(), item.name.lower(), item.registration_id))
 
 
 # ---------------------------------------------------------------- an event's ZIP

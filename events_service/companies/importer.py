@@ -2,6 +2,10 @@
 
 Every row goes through `create_company`, so the VAT rules are the ones the API applies. Rows are
 written one by one: a bad row is reported with its line number and never undoes a good one.
+
+The console uploads CSV or XLSX (`import_company_upload`): a dry run reads every row through
+the same checks, looks the VAT ids up, and writes nothing; it says for each row what an import
+would do (create, skip: the VAT id is known, or an error with its reason).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -24,7 +29,9 @@ from events_service.companies.service import (
     InvalidCompany,
     checked_vat_id,
     create_company,
+    ids_of_vat_ids,
 )
+from events_service.spreadsheets import SpreadsheetError, read_rows
 
 Progress = Callable[[int, int], None]
 Values = dict[str, str]
@@ -65,6 +72,22 @@ class RowError(Exception):
     """One row cannot become a company; the message is the reason shown next to its line."""
 
 
+#: An upload from the console: a partner's list of a few thousand companies is well under both.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What an import did, or a dry run would do, with one row."""
+
+    line: int
+    name: str
+    vat_id: str  # normalised when it is valid, else as typed
+    outcome: Literal["create", "skip", "error"]
+    reason: str = ""
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -74,6 +97,9 @@ class ImportReport:
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)
     # Header cells that matched no field: shown so a misspelt optional column is not lost silently.
     ignored_columns: list[str] = field(default_factory=list)
+    # Every row's outcome, in file order (the console's preview and result table).
+    rows: list[RowOutcome] = field(default_factory=list)
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,22 +265,78 @@ def company_data(values: Values) -> CompanyCreate:
         raise RowError(str(error).replace("`$.", "`")) from None
 
 
+def _outcome(report: ImportReport, row: _Row, outcome: Literal["create", "skip", "error"], reason: str = "", vat_id: str | None = None) -> None:
+    report.rows.append(RowOutcome(row.line, row.values.get("name", ""), vat_id or row.values.get("vat_id", ""), outcome, reason))
+    if outcome == "create":
+        report.created += 1
+    elif outcome == "skip":
+        report.skipped += 1
+        report.skipped_rows.append((row.line, f"skipped ({reason})"))
+    else:
+        report.errors.append((row.line, reason))
+
+
 async def _import_row(row: _Row, report: ImportReport) -> None:
     try:
         if row.problem:
             raise RowError(row.problem)
-        await create_company(company_data(row.values))
+        created = await create_company(company_data(row.values))
     except DuplicateCompany as error:
         # Never overwrite: the record in the database may have been corrected by hand.
-        existing = (error.extra or {}).get("company_id")
-        report.skipped += 1
-        report.skipped_rows.append((row.line, f"skipped (exists: company {existing})"))
+        _outcome(report, row, "skip", f"exists: company {(error.extra or {}).get('company_id')}")
     except InvalidCompany as error:
-        report.errors.append((row.line, error.detail))
+        _outcome(report, row, "error", error.detail)
     except RowError as error:
-        report.errors.append((row.line, str(error)))
+        _outcome(report, row, "error", str(error))
     else:
-        report.created += 1
+        _outcome(report, row, "create", vat_id=created.vat_id)
+
+
+async def _preview(table: _Table, report: ImportReport) -> None:
+    """What an import would do with each row, writing nothing: the same checks, and the VAT
+    ids looked up in one query (and against the rows above, as the import would meet them)."""
+    checked: list[tuple[_Row, str | None, str]] = []  # row, normalised VAT id or None, error
+    for row in table.rows:
+        try:
+            if row.problem:
+                raise RowError(row.problem)
+            data = company_data(row.values)
+            checked.append((row, checked_vat_id(data.vat_id, data.country).normalised, ""))
+        except InvalidCompany as error:
+            checked.append((row, None, error.detail))
+        except RowError as error:
+            checked.append((row, None, str(error)))
+    known = await ids_of_vat_ids([vat for _, vat, _ in checked if vat])
+    first_line: dict[str, int] = {}
+    for row, vat, problem in checked:
+        if vat is None:
+            _outcome(report, row, "error", problem)
+        elif vat in known:
+            _outcome(report, row, "skip", f"exists: company {known[vat]}", vat)
+        elif vat in first_line:
+            _outcome(report, row, "skip", f"same VAT id as line {first_line[vat]}", vat)
+        else:
+            first_line[vat] = row.line
+            _outcome(report, row, "create", vat_id=vat)
+
+
+def _upload_table(data: bytes) -> _Table:
+    """A CSV or XLSX upload as rows under its header; a file past the limits is refused whole."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(f"the file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    try:
+        rows = read_rows(data)
+    except SpreadsheetError as error:
+        raise ImportFileError(str(error)) from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise ImportFileError("the file is empty or its first line is blank: it must be the header")
+    if len(rows) - 1 > MAX_UPLOAD_ROWS:
+        raise ImportFileError(f"the file has {len(rows) - 1} rows; at most {MAX_UPLOAD_ROWS} are imported at once: split it")
+    header = rows[0]
+    columns, ignored = _column_fields(header)
+    # Line numbers as a spreadsheet shows them: the header is row 1.
+    body = [_row(number, cells, columns, len(header)) for number, cells in enumerate(rows[1:], start=2) if any(c.strip() for c in cells)]
+    return _Table(body, ignored)
 
 
 # ---------------------------------------------------------------- the import
@@ -281,4 +363,18 @@ async def import_companies(
         await _import_row(row, report)
         if progress is not None:
             progress(done, len(table.rows))
+    return report
+
+
+async def import_company_upload(data: bytes, *, dry_run: bool) -> ImportReport:
+    """A CSV or XLSX file uploaded in the console: previewed (`dry_run`: nothing is written) or
+    imported row by row as `import_companies` does. ImportFileError before any row when the
+    file as a whole cannot be used (too big, too many rows, unreadable, a required column missing)."""
+    table = await asyncio.to_thread(_upload_table, data)
+    report = ImportReport(ignored_columns=table.ignored_columns, dry_run=dry_run)
+    if dry_run:
+        await _preview(table, report)
+    else:
+        for row in table.rows:
+            await _import_row(row, report)
     return report

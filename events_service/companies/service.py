@@ -88,6 +88,16 @@ async def create_company(data: CompanyCreate) -> CompanyOut:
     return await get_company(row.id)
 
 
+async def ids_of_vat_ids(vat_ids: list[str]) -> dict[str, int]:
+    """The companies that hold these (normalised) VAT ids: VAT id → company id."""
+    found: dict[str, int] = {}
+    unique = sorted(set(vat_ids))
+    for start in range(0, len(unique), 500):
+        rows = await Company.select(Company.id, Company.vat_id).where(Company.vat_id.is_in(unique[start : start + 500]))
+        found.update({row["vat_id"]: row["id"] for row in rows})
+    return found
+
+
 async def get_company(company_id: int) -> CompanyOut:
     return company_out(await _row(company_id))
 

@@ -24,6 +24,7 @@ from events_service.registrations.links import (
 )
 from events_service.registrations.schemas import (
     CompanyBrief,
+    CompanyPerson,
     EventStats,
     PublicRegistration,
     RegistrationRow,
@@ -203,3 +204,25 @@ async def event_stats(event_id: int) -> EventStats:
     )
 
 
+
+
+async def company_people(company_id: int) -> list[CompanyPerson]:
+    """The people who registered for the company (cancellations aside), by name: how often,
+    how often they came, and for how many minutes."""
+    rows = await Registration.select(
+        Registration.contact.as_alias("contact_id"),
+        Registration.contact.email.as_alias("email"),
+        Registration.first_name,
+        Registration.last_name,
+        Registration.attended,
+        Registration.minutes_attended,
+    ).where((Registration.company == company_id) & (Registration.status != "cancelled")).order_by(Registration.id)
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        person = people.setdefault(row["contact_id"], {"registrations": 0, "attended": 0, "minutes_attended": 0})
+        # The names typed with the latest registration.
+        person.update(contact_id=row["contact_id"], email=row["email"], name=f"{row['first_name']} {row['last_name']}".strip())
+        person["registrations"] += 1
+        person["attended"] += 1 if row["attended"] else 0
+        person["minutes_attended"] += row["minutes_attended"]
+    return sorted((CompanyPerson(**person) for person in people.values()), key=lambda p: (p.name.lower(), p.contact_id))

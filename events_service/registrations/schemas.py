@@ -105,3 +105,14 @@ class EventStats(msgspec.Struct):
     companies: int
     seats_left: int
     online_seats_left: int | None
+
+
+class CompanyPerson(msgspec.Struct, frozen=True, kw_only=True):
+    """One person who registered on behalf of a company (the console's company page)."""
+
+    contact_id: int
+    name: str
+    email: str
+    registrations: int
+    attended: int
+    minutes_attended: int

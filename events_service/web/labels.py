@@ -48,6 +48,10 @@ LABELS: dict[str, dict[str, str]] = {
         "venue.city": N_("City"),
         "online_url": N_("Join link (online / hybrid)"),
     },
+    # a company's size (the console's companies section)
+    "company_size": {"micro": N_("micro"), "small": N_("small"), "medium": N_("medium"), "large": N_("large")},
+    # what importing a row of companies did, or would do
+    "import_outcome": {"create": N_("new"), "skip": N_("already known"), "error": N_("error")},
 }
 
 #: A service's refusal (DomainError.code) in the console's words; {names} come from its extra.

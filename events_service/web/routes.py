@@ -7,6 +7,7 @@ from litestar import Router
 from events_service.settings import Settings
 from events_service.web.certificates import CertificatePages
 from events_service.web.console import Console
+from events_service.web.console_companies import ConsoleCompanies
 from events_service.web.console_messages import ConsoleMessages
 from events_service.web.csrf import csrf_middleware
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
@@ -15,6 +16,6 @@ from events_service.web.session import console_auth
 
 
 def web_router(settings: Settings) -> Router:
-    console = Router(path="/", route_handlers=[Console, ConsoleMessages], middleware=[console_auth(settings).middleware])
+    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies], middleware=[console_auth(settings).middleware])
     return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
