@@ -146,7 +146,7 @@ def _check_archive(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise SpreadsheetError("bad_xlsx", "The file is a damaged or incomplete XLSX workbook (or another zip archive).") from exc
+        raise SpreadsheetError("bad_xlsx", "The file is a damaged or incomplete Excel workbook (.xlsx), or another zip archive.") from exc
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
@@ -161,7 +161,7 @@ def _check_archive(data: bytes) -> None:
             if entry.file_size > 1024 * 1024 and entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
                 raise SpreadsheetError("xlsx_too_large", "The workbook is compressed beyond any real spreadsheet (a zip bomb?).")
         if "xl/workbook.xml" not in archive.namelist():
-            raise SpreadsheetError("bad_xlsx", "The file is a zip archive but not an XLSX workbook.")
+            raise SpreadsheetError("bad_xlsx", "The file is a zip archive but not an Excel workbook (.xlsx).")
 
 
 def _cell_text(value: object) -> str:

@@ -34,38 +34,96 @@ What the exports look like (and therefore what this module copes with):
 
 Any of these may also come back from Excel re-saved with semicolons, in
 Windows-1252, with day-first dates: that is what an Italian or Swiss Excel
-writes.
+writes; or as an XLSX workbook (read with spreadsheets.xlsx_rows).
+
+Issue 14 (../shared/REPORT-FORMATS.md): the header words of every platform and
+language live in report_columns.py (Zoom it/en/de, Teams en/de, Webex); a header
+in words not listed there is recognised by its structure (_structural_headers:
+a column of join times next to one of leave times). The event's own date decides
+day-first against month-first (_day_first); rows read that add no minutes
+(waiting room, zero-length reconnects, webinar staff and absentees) are counted
+in ParsedReport.left_out. The event's window is applied where every source of
+attendance meets: service.merge_report.
 """
 
-import csv
+from __future__ import annotations
+
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from enum import StrEnum
 from operator import itemgetter
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from events_service.attendance import report_columns as columns_of
+from events_service.attendance.durations import duration_seconds
+from events_service.attendance.platforms import Platform
+from events_service.attendance.report_columns import (
+    COLUMN_ROLE,
+    LAST_COLUMN_WINS,
+    NAME_COLUMNS,
+    ORIGINAL_NAME_COLUMNS,
+    PLATFORM_MARKERS,
+    SECTION_TITLES,
+    STAFF_SECTIONS,
+    norm_header,
+)
 from events_service.settings import DEFAULT_TIMEZONE
-
-Platform = Literal["zoom", "teams", "webex"]
+from events_service.spreadsheets import SpreadsheetError, csv_rows, decode_text, is_xlsx, xlsx_rows
 
 __all__ = [
     "Interval",
+    "LeftOut",
+    "LeftOutReason",
     "ParsedReport",
     "Participant",
     "Platform",
     "ReportFormatError",
     "merge_intervals",
     "merged_minutes",
+    "normalise_name",
     "parse_report",
 ]
 
 
 class ReportFormatError(ValueError):
-    """The uploaded file is not an attendance report this module can read."""
+    """The uploaded file is not an attendance report this module can read.
+
+    `code` is stable (attendance/report_errors.py words it in the organiser's language);
+    `found` and `looked_for` name the header cells seen and the columns wanted, when no
+    attendance table fitted.
+    """
+
+    def __init__(
+        self, message: str, *, code: str = "not_a_report", found: Sequence[str] = (), looked_for: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.found = list(found)
+        self.looked_for = list(looked_for)
+
+
+class LeftOutReason(StrEnum):
+    """Why rows of a report add no minutes; each is counted and shown to the organiser."""
+
+    WAITING_ROOM = "waiting_room"  # Zoom: time in the waiting room, not in the meeting
+    ZERO_LENGTH = "zero_length"  # a reconnect that joined and left at the same second
+    NOT_ATTENDED = "not_attended"  # Zoom webinar: a registrant listed with Attended = No
+    STAFF = "staff"  # Zoom webinar: the Host and Panelist sections
+    OUTSIDE_EVENT = "outside_event"  # another day of a recurring meeting, or before/after the event
+
+
+@dataclass
+class LeftOut:
+    reason: LeftOutReason
+    rows: int
+    #: local dates of the rows left out (OUTSIDE_EVENT: the other days of a recurring meeting)
+    days: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -85,6 +143,8 @@ class Participant:
     # a second device).  `minutes` counts the overlaps once.
     intervals: list[Interval] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
+    #: the meeting's host ("(Host)" after the name in Zoom, role Organizer in Teams)
+    host: bool = False
 
     @property
     def minutes(self) -> int:
@@ -97,6 +157,7 @@ class ParsedReport:
     rows: int  # data rows read from the attendance table(s) that were used
     participants: list[Participant]
     errors: list[str]  # "line N: why", rows that could not be used
+    left_out: list[LeftOut] = field(default_factory=list)  # rows read but adding no minutes
 
 
 # --------------------------------------------------------------------------- intervals
@@ -125,185 +186,10 @@ def merged_minutes(intervals: Iterable[Interval]) -> int:
     return int(seconds // 60)
 
 
-# --------------------------------------------------------------------------- decoding
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-# Signatures of files people upload by mistake instead of the CSV.
-_NOT_CSV = {
-    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
-    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
-    b"%PDF": "a PDF document",
-}
-
-
-def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise ReportFormatError("The file is empty.")
-    for magic, what in _NOT_CSV.items():
-        if data.startswith(magic):
-            raise ReportFormatError(
-                f"The file is {what}, not a CSV report. "
-                "Download the attendance report as CSV and upload that file."
-            )
-    text = _decode_text(data)
-    if not text.strip():
-        raise ReportFormatError("The file is empty.")
-    _reject_binary(text)
-    return text
-
-
-def _decode_text(data: bytes) -> str:
-    if data.startswith(_UTF8_BOM):
-        return _utf8_or_windows(data[3:])
-    # Teams (and Webex Control Hub) export UTF-16 LE with a BOM.
-    if data.startswith(b"\xff\xfe"):
-        return data[2:].decode("utf-16-le", errors="replace")
-    if data.startswith(b"\xfe\xff"):
-        return data[2:].decode("utf-16-be", errors="replace")
-    # UTF-16 without BOM (some re-saves): every other byte of ASCII text is NUL.
-    sample = data[:4096]
-    half = len(sample) // 2
-    if half and sample[1::2].count(0) > half * 0.4 and sample[0::2].count(0) < half * 0.05:
-        return data.decode("utf-16-le", errors="replace")
-    if half and sample[0::2].count(0) > half * 0.4 and sample[1::2].count(0) < half * 0.05:
-        return data.decode("utf-16-be", errors="replace")
-    return _utf8_or_windows(data)
-
-
-def _utf8_or_windows(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Excel "CSV (delimitato dal separatore di elenco)" on an Italian or
-        # Swiss Windows writes Windows-1252, not UTF-8.
-        return data.decode("cp1252", errors="replace")
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def _reject_binary(text: str) -> None:
-    sample = text[:8192]
-    if "\x00" in sample or len(_CONTROL.findall(sample)) > max(2, len(sample) // 100):
-        raise ReportFormatError(
-            "The file does not contain text (it looks like binary data). "
-            "Upload the attendance report exported as CSV from Zoom, Teams or Webex."
-        )
-
-
 # --------------------------------------------------------------------------- headers
 
-# Column roles, keyed by the normalised header text (casefolded, single spaces).
-_NAME_ALIASES = (
-    # Preferred first: Zoom's "Display (Original)" column, then display names.
-    "name (original name)",
-    "user name (original name)",
-    "display name",
-    "name",
-    "full name",
-    "attendee name",
-    "participant name",
-    "participant",
-    "user name",
-)
-_ROLE_ALIASES: dict[str, tuple[str, ...]] = {
-    "email": (
-        "email",
-        "user email",
-        "attendee email",
-        "email address",
-        "e-mail",
-        "e-mail address",
-        "participant email",
-    ),
-    "upn": ("participant id (upn)", "upn", "user principal name"),
-    "join": ("join time", "join", "joined", "join date", "joined at", "join time (utc)"),
-    "leave": ("leave time", "leave", "left", "leave date", "left at", "leave time (utc)"),
-    "first_join": ("first join", "first join time", "first joined"),
-    "last_leave": ("last leave", "last leave time", "last left"),
-    "action": ("user action", "action", "activity"),
-    "timestamp": ("timestamp", "time stamp", "date and time"),
-    "first_name": ("first name",),
-    "last_name": ("last name",),
-    "attended": ("attended",),
-    "waiting_room": ("in waiting room",),
-}
-_COLUMN_ROLE: dict[str, str] = {alias: "name" for alias in _NAME_ALIASES}
-for _role, _aliases in _ROLE_ALIASES.items():
-    _COLUMN_ROLE.update(dict.fromkeys(_aliases, _role))
-
-# Headers that only one tool writes: used to tell the platform apart.
-_PLATFORM_MARKERS: dict[Platform, frozenset[str]] = {
-    "zoom": frozenset(
-        {
-            "name (original name)",
-            "user name (original name)",
-            "user email",
-            "duration (minutes)",
-            "time in session (minutes)",
-            "guest",
-            "is guest",
-            "in waiting room",
-            "recording disclaimer response",
-            "recording consent",
-            "country/region name",
-            "approval status",
-            "host details",
-            "panelist details",
-            "attendee details",
-            "other attended",
-            "attendee report",
-        }
-    ),
-    "teams": frozenset(
-        {
-            "first join",
-            "last leave",
-            "in-meeting duration",
-            "participant id (upn)",
-            "user action",
-            "full name",
-            "1. summary",
-            "2. participants",
-            "3. in-meeting activities",
-        }
-    ),
-    "webex": frozenset(
-        {
-            "attendee email",
-            "attendance duration",
-            "display name",
-            "connection type",
-            "session name",
-            "meeting name",
-            "attendee name",
-            "attended duration",
-        }
-    ),
-}
-
-# Section titles: a lone first cell that ends the table above it.  Zoom
-# webinars write "Attendee Details," (trailing comma); Teams numbers them.
-_SECTION_TITLES = frozenset(
-    {
-        "attendee report",
-        "host details",
-        "panelist details",
-        "attendee details",
-        "other attended",
-        "other details",
-        "summary",
-        "participants",
-        "in-meeting activities",
-    }
-)
 _NUMBERED_TITLE = re.compile(r"^\d{1,2}\.\s+\S")
-# Zoom webinar sections whose people run the event rather than attend it.
-_STAFF_SECTIONS = frozenset({"host details", "panelist details"})
-
-
-def _norm_header(cell: str) -> str:
-    return " ".join(cell.strip().strip('"\ufeff').casefold().split())
+_norm_header = norm_header
 
 
 @dataclass
@@ -315,13 +201,14 @@ class _Header:
 
 
 def _read_header(cells: Sequence[str]) -> _Header | None:
+    """The header of an attendance table, found by the names the platforms write."""
     normalised = [_norm_header(c) for c in cells]
     columns: dict[str, int] = {}
     for index, text in enumerate(normalised):
-        role = _COLUMN_ROLE.get(text)
-        if role and role != "name" and role not in columns:
+        role = COLUMN_ROLE.get(text)
+        if role and role != "name" and (role not in columns or role in LAST_COLUMN_WINS):
             columns[role] = index
-    name_header = next((a for a in _NAME_ALIASES if a in normalised), None)
+    name_header = next((a for a in NAME_COLUMNS if a in normalised), None)
     if name_header is not None:
         columns["name"] = normalised.index(name_header)
     has_identity = "name" in columns or "email" in columns or "first_name" in columns
@@ -340,7 +227,7 @@ def _read_header(cells: Sequence[str]) -> _Header | None:
         columns=columns,
         names=frozenset(normalised),
         kind=kind,
-        name_has_original=bool(name_header and "(original name)" in name_header),
+        name_has_original=name_header in ORIGINAL_NAME_COLUMNS,
     )
 
 
@@ -351,33 +238,104 @@ def _detect_delimiter(text: str) -> str:
     """The separator under which some line reads as an attendance header.
 
     Counting separators is fooled by Teams' tab-separated summary and by
-    commas inside quoted names, so we look for the header itself instead.
+    commas inside quoted names, so we look for the header itself instead; a
+    header in words we do not know falls back to the separator most lines hold
+    most of (the structure is read later, _structural_headers).
     """
-    near_miss = False
     for line in io.StringIO(text, newline=""):
         for delimiter in _DELIMITERS:
             if delimiter in line:
                 cells = line.rstrip("\r\n").split(delimiter)
                 if _read_header(cells) is not None:
                     return delimiter
-                near_miss = near_miss or _looks_like_totals_header(cells)
-    if near_miss:
-        raise ReportFormatError(
-            "The report has no join and leave times (it was exported with "
-            "'Show unique users' or as a summary). Export the participant report "
-            "with one row per join/leave and upload it again."
-        )
-    raise ReportFormatError(
-        "No attendance table found: expected a header row with participant name "
-        "or e-mail and join/leave times, as written by Zoom, Microsoft Teams or Webex."
-    )
+    lines = [line for line in io.StringIO(text[:65536], newline="") if line.strip()][:200]
+    return max(_DELIMITERS, key=lambda d: sum(1 for line in lines if line.count(d) >= 2))
 
 
 def _looks_like_totals_header(cells: Sequence[str]) -> bool:
     normalised = {_norm_header(c) for c in cells}
-    has_name = any(_COLUMN_ROLE.get(c) in ("name", "email") for c in normalised)
-    has_total = any("duration" in c for c in normalised)
+    has_name = any(COLUMN_ROLE.get(c) in ("name", "email") for c in normalised)
+    has_total = any(word in c for c in normalised for word in ("duration", "durata", "dauer"))
     return has_name and has_total
+
+
+def _nothing_fits(rows: Sequence[tuple[int, list[str]]]) -> ReportFormatError:
+    """The error for a file in which no attendance table was found: it names the header
+    cells the file does have (the first row of three cells or more) and what was wanted."""
+    if any(_looks_like_totals_header(row) for _, row in rows):
+        return ReportFormatError(
+            "The report has no join and leave times (it was exported with "
+            "'Show unique users' or as a summary). Export the participant report "
+            "with one row per join/leave and upload it again.",
+            code="no_times",
+        )
+    found = next(([c.strip() for c in row if c.strip()] for _, row in rows if sum(1 for c in row if c.strip()) >= 3), [])
+    found = [cell[:60] for cell in found[:30]]
+    looked_for = list(columns_of.LOOKED_FOR)
+    return ReportFormatError(
+        "No attendance table found: expected a header row with participant name "
+        "or e-mail and join/leave times, as written by Zoom, Microsoft Teams or Webex. "
+        f"Columns found: {', '.join(found) or '(none)'}. Columns looked for: {'; '.join(looked_for)}.",
+        code="columns_not_found",
+        found=found,
+        looked_for=looked_for,
+    )
+
+
+# --------------------------------------------------------------------------- structure
+
+#: Rows read below a header to judge its columns by their values.
+_SAMPLE_ROWS = 5
+
+
+def _is_time(cell: str, clock: _Clock) -> bool:
+    return bool(cell.strip()) and clock[cell] is not None
+
+
+def _structural_headers(rows: Sequence[tuple[int, list[str]]]) -> dict[tuple[str, ...], _Header]:
+    """Headers in words we do not know (Teams in Italian, Webex in the user's language),
+    recognised by what lies under them: two neighbouring columns of times (join, leave), a
+    column of names, maybe one of e-mail addresses. Keyed by the normalised header cells."""
+    clock = _Clock(UTC, day_first=True)  # any reading will do: only "is it a time?" matters
+    found: dict[tuple[str, ...], _Header] = {}
+    for index, (_, row) in enumerate(rows):
+        cells = [c.strip() for c in row]
+        if sum(1 for c in cells if c) < 3 or any(_is_time(c, clock) for c in cells):
+            continue
+        key = tuple(_norm_header(c) for c in cells)
+        if key in found:
+            continue
+        sample: list[list[str]] = []
+        for _, below in rows[index + 1 : index + 1 + _SAMPLE_ROWS]:
+            if len(below) < len(cells) or not any(below[:2]):
+                break
+            sample.append(below)
+        header = _header_from_values(key, sample, clock) if sample else None
+        if header is not None:
+            found[key] = header
+    return found
+
+
+def _header_from_values(key: tuple[str, ...], sample: list[list[str]], clock: _Clock) -> _Header | None:
+    width = len(key)
+    times = [j for j in range(width) if all(_is_time(row[j], clock) for row in sample)]
+    join = next((j for j in times if j + 1 in times), None)
+    if join is None:
+        return None
+    columns = {"join": join, "leave": join + 1}
+    emails = [j for j in range(width) if j not in times and any("@" in row[j] for row in sample)]
+    names = [
+        j
+        for j in range(width)
+        if j not in times and j not in emails and all(any(ch.isalpha() for ch in row[j]) for row in sample)
+    ]
+    if emails:
+        columns["email"] = emails[0]
+    if names:
+        columns["name"] = names[0]
+    if "name" not in columns and "email" not in columns:
+        return None
+    return _Header(columns=columns, names=frozenset(key), kind="sessions", name_has_original=False)
 
 
 # --------------------------------------------------------------------------- tables
@@ -391,37 +349,27 @@ class _Table:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def _iter_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the number of the physical line they start on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous_end = 0
-    try:
-        for row in reader:
-            yield previous_end + 1, row
-            previous_end = reader.line_num
-    except csv.Error as exc:
-        raise ReportFormatError(
-            f"The CSV is malformed near line {previous_end + 1}: {exc}"
-        ) from exc
-
-
 def _is_title(cell: str) -> str | None:
     text = _norm_header(cell).rstrip(":")
-    if text in _SECTION_TITLES or _NUMBERED_TITLE.match(text):
+    if text in SECTION_TITLES or _NUMBERED_TITLE.match(text):
         return text
     return None
 
 
-def _split_tables(text: str, delimiter: str) -> tuple[list[_Table], list[str]]:
-    """Cut the file into header + rows tables, skipping preambles and summaries."""
+def _split_tables(
+    rows: Iterable[tuple[int, list[str]]], known: dict[tuple[str, ...], _Header] | None = None
+) -> tuple[list[_Table], list[str]]:
+    """Cut the file into header + rows tables, skipping preambles and summaries. `known`:
+    headers recognised by their structure, matched by their exact (normalised) cells."""
     tables: list[_Table] = []
     titles: list[str] = []
     current: _Table | None = None
     title: str | None = None
-    for line_no, row in _iter_rows(text, delimiter):
+    known_first = {key[0] for key in known} if known else set()
+    for line_no, row in rows:
         if len(row) < 2 or (not row[1] and not any(row[2:])):
             if not row or not row[0].strip():
-                continue  # blank line: Teams puts one between sections
+                continue  # blank line: Teams puts one between sections, Zoom between days
             found = _is_title(row[0])
             if found is not None:
                 titles.append(found)
@@ -430,9 +378,14 @@ def _split_tables(text: str, delimiter: str) -> tuple[list[_Table], list[str]]:
         # Before the first table every row may be the header; inside a table
         # only rows starting with a column name are looked at, because most
         # rows are data and this keeps the check cheap.
-        if current is None or row[0].strip().casefold() in _HEADER_FIRST_CELLS:
+        first = _norm_header(row[0]) if row else ""
+        if current is None or first in _HEADER_FIRST_CELLS or first in known_first:
             header = _read_header(row)
+            if header is None and known:
+                header = known.get(tuple(_norm_header(c) for c in row))
             if header is not None:
+                if current is not None and current.header.names == header.names and current.title == title:
+                    continue  # the same header again: the next day of a recurring meeting
                 current = _Table(header, title)
                 tables.append(current)
                 continue
@@ -444,31 +397,44 @@ def _split_tables(text: str, delimiter: str) -> tuple[list[_Table], list[str]]:
 
 # Cells a header row can start with: every column we read, plus the first
 # columns of Webex/Zoom headers that we do not read.
-_HEADER_FIRST_CELLS = frozenset(_COLUMN_ROLE) | {"meeting name", "meeting id", "topic", "role"}
+_HEADER_FIRST_CELLS = frozenset(COLUMN_ROLE) | columns_of.OTHER_FIRST_CELLS
 
 
-def _detect_platform(tables: Sequence[_Table], titles: Sequence[str]) -> Platform:
+def _detect_platform(tables: Sequence[_Table], titles: Sequence[str], delimiter: str | None) -> Platform:
     seen: set[str] = set(titles)
     for table in tables:
         seen |= table.header.names
-    scores = {platform: len(seen & markers) for platform, markers in _PLATFORM_MARKERS.items()}
+    scores = {platform: len(seen & markers) for platform, markers in PLATFORM_MARKERS.items()}
     best = max(scores, key=lambda p: scores[p])
-    if scores[best] == 0:
-        raise ReportFormatError(
-            "The file has attendance columns but none that identify Zoom, Teams or "
-            "Webex; choose the platform explicitly."
-        )
-    return best
+    if scores[best] > 0:
+        return best
+    # Headers in words we do not know: Teams numbers its sections ("1. Riepilogo"); Webex's
+    # Control Hub writes tab-separated UTF-16 without sections.
+    if any(_NUMBERED_TITLE.match(t) for t in titles):
+        return "teams"
+    if delimiter == "\t":
+        return "webex"
+    raise ReportFormatError(
+        "The file has attendance columns but none that identify Zoom, Teams or "
+        "Webex; choose the platform explicitly.",
+        code="platform_unknown",
+    )
 
 
-def _select_tables(tables: Sequence[_Table]) -> list[_Table]:
-    """The tables that hold the audience's presence."""
-    chosen = [t for t in tables if t.title not in _STAFF_SECTIONS]
+def _select_tables(tables: Sequence[_Table]) -> tuple[list[_Table], list[_Table]]:
+    """The tables that hold the audience's presence, and the staff tables left out."""
+    staff = [t for t in tables if t.title in STAFF_SECTIONS]
+    chosen = [t for t in tables if t.title not in STAFF_SECTIONS]
     # Teams: section 3 has every join/leave; section 2 only first join and last
     # leave, which would count the gaps in between as presence.
     if any(t.header.kind != "span" for t in chosen):
         chosen = [t for t in chosen if t.header.kind != "span"]
-    return chosen
+    # Teams in a language whose headers we read by structure: both sections look like
+    # sessions; section 3 is the one with every join and leave.
+    in_section_3 = [t for t in chosen if t.title and t.title.startswith("3.")]
+    if in_section_3:
+        chosen = in_section_3
+    return chosen, staff
 
 
 # --------------------------------------------------------------------------- timestamps
@@ -502,23 +468,33 @@ _ISO_DATE_TOKEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _SLASH_PREFIX = re.compile(r"\s*(\d{1,2})([/\-])(\d{1,2})\2")
 
 
-def _day_first(values: Iterable[str]) -> bool:
+def _day_first(values: Iterable[str], event_dates: frozenset[date] = frozenset()) -> bool:
     """Whether "a/b/yy" (or "a-b-yy") dates in this file are day/month.
 
-    A value with a first part over 12 settles it one way, a second part over 12
-    the other.  With no such value (an event on 1-12 November) we go by the
-    clock: en-US writes AM/PM and month first; it-CH, de-CH, en-GB write 24h
-    and day first.
+    The event decides first: Italian Zoom exports come month-first and day-first
+    (with the same 12-hour clock), and a date whose day is 12 or less reads both
+    ways; the reading that puts the times on the event's own date is the right
+    one. Without an event, or when both or neither reading does, a value with a
+    first part over 12 settles it one way, a second part over 12 the other. With
+    no such value we go by the clock: en-US writes AM/PM and month first; it-CH,
+    de-CH, en-GB write 24h and day first.
     """
     day_votes = month_votes = 0
+    on_event_day_first = on_event_month_first = 0
     saw_ampm = False
+    seen: set[tuple[int, int, int]] = set()
     for value in values:
-        if day_votes + month_votes >= 50:
+        if day_votes + month_votes >= 50 and len(seen) > 3:
             break  # plenty of evidence; no need to scan 10,000 cells
         match = _SLASH_PREFIX.match(value)
         if match is None:
             continue
         first, second = int(match[1]), int(match[3])
+        year = _year_after(value, match.end())
+        if event_dates and year is not None and (first, second, year) not in seen:
+            seen.add((first, second, year))
+            on_event_day_first += _is_date(year, second, first, event_dates)
+            on_event_month_first += _is_date(year, first, second, event_dates)
         if first > 12 >= second:
             day_votes += 1
         elif second > 12 >= first:
@@ -526,9 +502,26 @@ def _day_first(values: Iterable[str]) -> bool:
         if not saw_ampm:
             tail = value.rstrip()[-2:].casefold()
             saw_ampm = tail in ("am", "pm") or value.rstrip().endswith(("m.", "M."))
+    if bool(on_event_day_first) != bool(on_event_month_first):
+        return bool(on_event_day_first)
     if day_votes or month_votes:
         return day_votes > month_votes
     return not saw_ampm
+
+
+def _year_after(value: str, at: int) -> int | None:
+    digits = re.match(r"\d{2,4}", value[at:])
+    if digits is None:
+        return None
+    year = int(digits[0])
+    return year + 2000 if year < 100 else year
+
+
+def _is_date(year: int, month: int, day: int, dates: frozenset[date]) -> bool:
+    try:
+        return date(year, month, day) in dates
+    except ValueError:
+        return False
 
 
 def _fixed_offset(text: str) -> timedelta:
@@ -700,6 +693,24 @@ _TEAMS_MARKER = re.compile(r"\s*\((?:guest|external|unverified)\)\s*$", re.I)
 _GUEST_VALUES = frozenset({"", "-", "--", "n/a", "none"})
 
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def normalise_name(name: str) -> str:
+    """How names compare: NFC, casefolded, one kind of apostrophe (D’Angelo = d'angelo),
+    whitespace collapsed; accents kept (Fà is not Fa)."""
+    return " ".join(unicodedata.normalize("NFC", name).translate(_APOSTROPHES).casefold().split())
+
+
+def _strip_host_marker(name: str) -> tuple[str, bool]:
+    """Zoom writes "(Host)" (Italian exports: "(Organizzatore)") after the host's name."""
+    folded = name.casefold()
+    for marker in columns_of.HOST_MARKERS:
+        if folded.endswith(marker):
+            return name[: -len(marker)].rstrip(), True
+    return name, False
+
+
 def _clean_name(raw: str, *, original: bool, teams: bool) -> str:
     name = " ".join(unicodedata.normalize("NFC", raw).split())
     if original:
@@ -726,9 +737,9 @@ def _clean_email(raw: str) -> str | None:
     return email
 
 
-# (line, name, email, casefolded name, interval)
-_Record = tuple[int, str, str | None, str, Interval]
-_Identity = tuple[str, str | None, str]  # name, email, casefolded name
+# (line, name, email, normalised name, host, interval)
+_Record = tuple[int, str, str | None, str, bool, Interval]
+_Identity = tuple[str, str | None, str, bool]  # name, email, normalised name, host
 
 
 class _Identities(dict[tuple[str, ...], "_Identity | None"]):
@@ -748,7 +759,9 @@ class _Identities(dict[tuple[str, ...], "_Identity | None"]):
         return value
 
     def _identity(self, cells: dict[str, str]) -> _Identity | None:
-        name = _clean_name(cells.get("name", ""), original=self.original, teams=self.teams)
+        raw, host = _strip_host_marker(" ".join(cells.get("name", "").split()))
+        host = host or cells.get("role", "").strip().casefold() in columns_of.HOST_ROLES
+        name = _clean_name(raw, original=self.original, teams=self.teams)
         first, last = cells.get("first_name", ""), cells.get("last_name", "")
         if not name and (first or last):
             name = _clean_name(f"{first} {last}", original=False, teams=False)
@@ -758,10 +771,10 @@ class _Identities(dict[tuple[str, ...], "_Identity | None"]):
         if not name and address is None:
             return None
         name = name or address or ""
-        return name, address, name.casefold()
+        return name, address, normalise_name(name), host
 
 
-_IDENTITY_ROLES = ("name", "first_name", "last_name", "email", "upn")
+_IDENTITY_ROLES = ("name", "first_name", "last_name", "email", "upn", "role")
 _TIME_ROLES = {
     "sessions": ("join", "leave"),
     "span": ("first_join", "last_leave"),
@@ -777,14 +790,18 @@ class _RowReader:
     columns, so that per-row Python work is one short loop.
     """
 
-    def __init__(self, table: _Table, clock: _Clock, teams: bool, errors: list[str]) -> None:
+    def __init__(
+        self, table: _Table, clock: _Clock, teams: bool, errors: list[str], left_out: Counter[LeftOutReason]
+    ) -> None:
         header = table.header.columns
-        wanted = (*_IDENTITY_ROLES, "attended", "waiting_room", *_TIME_ROLES[table.header.kind])
+        with_duration = ("duration",) if table.header.kind == "span" else ()
+        wanted = (*_IDENTITY_ROLES, "attended", "waiting_room", *_TIME_ROLES[table.header.kind], *with_duration)
         self.roles = [role for role in wanted if role in header]
         self.indexes = [header[role] for role in self.roles]
         self.table = table
         self.clock = clock
         self.errors = errors
+        self.left_out = left_out
         identity_roles = [role for role in self.roles if role in _IDENTITY_ROLES]
         self.identities = _Identities(identity_roles, table.header.name_has_original, teams)
 
@@ -824,6 +841,7 @@ class _RowReader:
         )
         records: list[_Record] = []
         errors = self.errors
+        durations = columns["duration"] if kind == "span" and "duration" in self.roles else None
         for index, (line, who, joined, left) in enumerate(
             zip(
                 self.table.lines,
@@ -833,7 +851,8 @@ class _RowReader:
                 strict=True,
             )
         ):
-            if present is not None and not present[index]:
+            if present is not None and present[index] is not None:
+                self.left_out[present[index]] += 1
                 continue
             if who is None:
                 errors.append(f"line {line}: no participant name or e-mail")
@@ -843,8 +862,12 @@ class _RowReader:
                 self.unreadable(line, leave_raw[index], "leave")
             elif left < joined:
                 errors.append(f"line {line}: leave time is before join time")
+            elif left == joined:
+                self.left_out[LeftOutReason.ZERO_LENGTH] += 1
             else:
-                records.append((line, who[0], who[1], who[2], Interval(joined, left)))
+                if durations is not None:
+                    left = _span_end(joined, left, durations[index])
+                records.append((line, *who, Interval(joined, left)))
         return records
 
     def events(self) -> list[_Record]:
@@ -888,8 +911,19 @@ class _RowReader:
         return records
 
 
+def _span_end(first_join: datetime, last_leave: datetime, duration: str) -> datetime:
+    """Teams' Participants section alone gives first join, last leave and the time actually
+    in the meeting: the span would count the gaps between sessions, so the stay is the
+    duration from the first join (never past the last leave)."""
+    seconds = duration_seconds(duration)
+    if seconds is None:
+        return last_leave
+    return min(last_leave, first_join + timedelta(seconds=seconds))
+
+
 # The non-identity roles a reader may ask columns() for.
 _ROW_ROLES = (
+    "duration",
     "attended",
     "waiting_room",
     "join",
@@ -901,14 +935,18 @@ _ROW_ROLES = (
 )
 
 
-def _presence(columns: dict[str, tuple[str, ...]]) -> list[bool]:
-    """False for rows that are in the report but are not presence.
+def _presence(columns: dict[str, tuple[str, ...]]) -> list[LeftOutReason | None]:
+    """Why a row is in the report but is not presence; None for presence.
 
     Zoom webinars list registrants who never came (Attended = No, no times);
-    Zoom meetings list time in the waiting room as its own row.
+    Zoom meetings list time in the waiting room (`In sala d'attesa` = Sì) as its own row.
     """
     return [
-        attended.strip().casefold() != "no" and waiting.strip().casefold() != "yes"
+        LeftOutReason.NOT_ATTENDED
+        if attended.strip().casefold() in columns_of.NO
+        else LeftOutReason.WAITING_ROOM
+        if waiting.strip().casefold() in columns_of.YES
+        else None
         for attended, waiting in zip(columns["attended"], columns["waiting_room"], strict=True)
     ]
 
@@ -917,13 +955,14 @@ def _group(records: Iterable[_Record]) -> list[Participant]:
     """One participant per e-mail, else per normalised name."""
     people: dict[str, Participant] = {}
     names_of: dict[str, set[str]] = {}  # participant key -> normalised names seen
-    for line, name, email, name_key, interval in records:
+    for line, name, email, name_key, host, interval in records:
         key = "email:" + email if email else "name:" + name_key
         person = people.get(key)
         if person is None:
             person = people[key] = Participant(name, email)
             names_of[key] = set()
         names_of[key].add(name_key)
+        person.host = person.host or host
         person.intervals.append(interval)
         person.line_numbers.append(line)
     _fold_guest_rows(people, names_of)
@@ -956,6 +995,7 @@ def _fold_guest_rows(people: dict[str, Participant], names_of: dict[str, set[str
             target = people[owners[0]]
             target.intervals.extend(guest.intervals)
             target.line_numbers.extend(guest.line_numbers)
+            target.host = target.host or guest.host
 
 
 # --------------------------------------------------------------------------- entry point
@@ -966,35 +1006,63 @@ def parse_report(
     platform: Literal["zoom", "teams", "webex", "auto"] = "auto",
     *,
     default_timezone: str = DEFAULT_TIMEZONE,
+    event_dates: Iterable[date] = (),
 ) -> ParsedReport:
-    """Read a Zoom, Teams or Webex attendance export.
+    """Read a Zoom, Teams or Webex attendance export, CSV (any encoding the tools or Excel
+    write) or XLSX.
 
     `default_timezone` is the zone of times written without one: the tools
-    write the organiser's local time.  Rows that cannot be used are listed in
-    `errors` with their line number; the others are kept.  Raises
-    `ReportFormatError` when the file is not a recognisable report.
+    write the organiser's local time. `event_dates` are the event's own local
+    dates: they decide between day-first and month-first dates (see _day_first).
+    Rows that cannot be used are listed in `errors` with their line number; the
+    others are kept; rows that are read but add no minutes are counted in
+    `left_out`. Raises `ReportFormatError` when the file is not a recognisable
+    report.
     """
     zone = _zone(default_timezone)
-    text = _decode(data)
-    delimiter = _detect_delimiter(text)
-    tables, titles = _split_tables(text, delimiter)
-    detected: Platform = _detect_platform(tables, titles) if platform == "auto" else platform
-    chosen = _select_tables(tables)
+    rows, delimiter = _read_rows(data)
+    tables, titles = _split_tables(rows)
+    if not tables:
+        tables, titles = _split_tables(rows, _structural_headers(rows))
+    if not tables:
+        raise _nothing_fits(rows)
+    detected: Platform = _detect_platform(tables, titles, delimiter) if platform == "auto" else platform
+    chosen, staff = _select_tables(tables)
 
     time_roles = ("join", "leave", "first_join", "last_leave", "timestamp")
-    clock = _Clock(zone, _day_first(_time_values(chosen, time_roles)))
+    clock = _Clock(zone, _day_first(_time_values(chosen, time_roles), frozenset(event_dates)))
     errors: list[str] = []
+    left_out: Counter[LeftOutReason] = Counter()
+    left_out[LeftOutReason.STAFF] = sum(len(t.rows) for t in staff)
     records: list[_Record] = []
-    rows = 0
+    read = 0
     for table in chosen:
-        rows += len(table.rows)
-        reader = _RowReader(table, clock, detected == "teams", errors)
+        read += len(table.rows)
+        reader = _RowReader(table, clock, detected == "teams", errors, left_out)
         if table.header.kind == "events":
             records.extend(reader.events())
         else:
             records.extend(reader.sessions())
     errors.sort(key=_error_line)
-    return ParsedReport(platform=detected, rows=rows, participants=_group(records), errors=errors)
+    return ParsedReport(
+        platform=detected,
+        rows=read,
+        participants=_group(records),
+        errors=errors,
+        left_out=[LeftOut(reason, count) for reason, count in left_out.items() if count],
+    )
+
+
+def _read_rows(data: bytes) -> tuple[list[tuple[int, list[str]]], str | None]:
+    """The file's rows with their line numbers, and the CSV separator (None for XLSX)."""
+    try:
+        if is_xlsx(data):
+            return list(enumerate(xlsx_rows(data), 1)), None
+        text = decode_text(data)
+        delimiter = _detect_delimiter(text)
+        return list(csv_rows(text, delimiter)), delimiter
+    except SpreadsheetError as error:
+        raise ReportFormatError(str(error), code=error.code) from None
 
 
 def _time_values(tables: Iterable[_Table], roles: Sequence[str]) -> Iterator[str]:

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events_service.attendance import service
+from events_service.attendance import report_errors, service
 from events_service.attendance.schemas import (
     AttendanceImportResult,
     AttendanceUpload,
@@ -52,14 +52,22 @@ class AttendanceController(Controller):
         # The file's own limit (413 with the reason) is checked in the service; this leaves
         # room for the multipart envelope around a file just under it.
         request_max_body_size=service.MAX_REPORT_BYTES + 1024 * 1024,
-        summary="Import a Zoom, Teams or Webex participant report",
+        summary="Import a Zoom, Teams or Webex participant report (CSV or XLSX)",
+        description="A file that is no report is refused (422, nothing written) with a `code` (`report_…`) and, when no "
+        "attendance table fits, `extra.found` (the file's columns) and `extra.looked_for`; `detail` is worded in the "
+        "first language of Accept-Language that the service speaks (it, en, de).",
     )
-    async def import_report(self, event_id: RowId, data: MultipartBody[AttendanceUpload]) -> AttendanceImportResult:
+    async def import_report(
+        self, event_id: RowId, data: MultipartBody[AttendanceUpload], request: Request[Any, Any, Any]
+    ) -> AttendanceImportResult:
         try:
             content = await data.file.read()
         finally:
             await data.file.close()
-        return await service.import_report(event_id, content, data.platform)
+        try:
+            return await service.import_report(event_id, content, data.platform)
+        except service.InvalidReport as error:
+            raise report_errors.localise(error, request.headers.get("accept-language")) from None
 
     @post("/{event_id:int}/finalise-attendance", status_code=HTTP_200_OK, guards=[EDITORS], summary="Attended or no-show, and the follow-up emails")
     async def finalise(self, event_id: RowId, settings: NamedDependency[Settings]) -> FinaliseResult:

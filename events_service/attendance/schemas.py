@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.datastructures import UploadFile
 
+from events_service.attendance.parsers import LeftOutReason
 from events_service.events.schemas import Url
 from events_service.registrations.schemas import CompanyRef, Email, Language, PersonName
 from events_service.validation import SCANNED_CODE
@@ -58,6 +59,18 @@ class UnmatchedParticipant(msgspec.Struct):
     name: str
     email: str | None
     minutes: int
+    host: bool = False  # the meeting's host ("(Host)" in Zoom, Organizer in Teams)
+
+
+class LeftOutRows(msgspec.Struct):
+    """Rows of a report that were read but add no minutes, and why: `waiting_room`,
+    `zero_length` (a reconnect that joined and left at once), `not_attended` (a webinar
+    registrant who never came), `staff` (the webinar's host and panelists) or `outside_event`
+    (another day of a recurring meeting, or outside the event's hours: `days` lists them)."""
+
+    reason: LeftOutReason
+    rows: int
+    days: list[str] = []
 
 
 class AttendanceImportResult(msgspec.Struct):
@@ -71,6 +84,7 @@ class AttendanceImportResult(msgspec.Struct):
     intervals_added: int  # 0 when the same report is imported again
     threshold_percent: int
     errors: list[str]  # "line N: why" for rows that could not be used
+    left_out: list[LeftOutRows] = []  # rows read that add no minutes, by reason
 
 
 class FollowUpPatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -10,12 +10,12 @@ only: a check-in says someone came, not how long they stayed.
 from __future__ import annotations
 
 import asyncio
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.querystring import QueryString
@@ -23,10 +23,13 @@ from piccolo.querystring import QueryString
 from events_service.attendance import messages
 from events_service.attendance.parsers import (
     Interval,
+    LeftOut,
+    LeftOutReason,
     ParsedReport,
     Participant,
     ReportFormatError,
     merged_minutes,
+    normalise_name,
     parse_report,
 )
 from events_service.attendance.schemas import (
@@ -35,6 +38,7 @@ from events_service.attendance.schemas import (
     FinaliseResult,
     FollowUpOut,
     FollowUpPatch,
+    LeftOutRows,
     ReportPlatform,
     UnmatchedParticipant,
     WalkInCreate,
@@ -217,8 +221,8 @@ async def walk_in(event_id: int, data: WalkInCreate, organiser_id: int | None) -
 
 
 def name_key(name: str) -> str:
-    """Names compare casefolded, accents kept, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    """Names compare casefolded, apostrophes made plain, accents kept, whitespace collapsed."""
+    return normalise_name(name)
 
 
 def participant_key(participant: Participant) -> str:
@@ -424,10 +428,48 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
         raise AttendanceConflict(f"a {event.status} event has no attendance to import")
     try:
         # A large report takes a moment to parse: keep the event loop free meanwhile.
-        report = await asyncio.to_thread(parse_report, data, platform, default_timezone=event.timezone)
+        report = await asyncio.to_thread(
+            parse_report, data, platform, default_timezone=event.timezone, event_dates=event_local_dates(event)
+        )
     except ReportFormatError as error:
-        raise InvalidReport(str(error)) from None
+        raise InvalidReport(
+            str(error), code=f"report_{error.code}", extra={"found": error.found, "looked_for": error.looked_for}
+        ) from None
     return await merge_report(event_id, report)
+
+
+def event_local_dates(event: EventRecord) -> list[date]:
+    """The dates the event runs on, in its own zone (usually one)."""
+    zone = ZoneInfo(event.timezone)
+    first, last = event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def keep_inside_event(report: ParsedReport, event: EventRecord) -> ParsedReport:
+    """Only the minutes inside the event's window count: each interval is cut to it, and an
+    interval wholly outside (another day of a recurring meeting exported as one file, a test
+    call the hour before) is left out, counted with the local dates it was on. The window is
+    the event's own start and end: the threshold is a share of that length, so minutes before
+    the start or after the end would let a late-night chat pass for attendance."""
+    zone = ZoneInfo(event.timezone)
+    dropped = 0
+    days: set[str] = set()
+    kept: list[Participant] = []
+    for person in report.participants:
+        inside: list[Interval] = []
+        for interval in person.intervals:
+            joined, left = max(interval.joined, event.starts_at), min(interval.left, event.ends_at)
+            if left > joined:
+                inside.append(Interval(joined, left))
+            else:
+                dropped += 1
+                days.add(interval.joined.astimezone(zone).date().isoformat())
+        if inside:
+            kept.append(replace(person, intervals=inside))
+    left_out = list(report.left_out)
+    if dropped:
+        left_out.append(LeftOut(LeftOutReason.OUTSIDE_EVENT, dropped, sorted(days)))
+    return replace(report, participants=kept, left_out=left_out)
 
 
 async def merge_report(event_id: int, report: ParsedReport) -> AttendanceImportResult:
@@ -445,7 +487,9 @@ async def merge_report(event_id: int, report: ParsedReport) -> AttendanceImportR
     """
     if not report.participants and report.errors:
         raise InvalidReport("no row of the report could be used: " + "; ".join(report.errors[:5]))
-    _check_report_day(await event_row(event_id), report.participants)
+    event = await event_row(event_id)
+    _check_report_day(event, report.participants)
+    report = keep_inside_event(report, event)
 
     async def attempt() -> tuple[list[int | None], int, int, int]:
         async with write_transaction():
@@ -458,7 +502,7 @@ async def merge_report(event_id: int, report: ParsedReport) -> AttendanceImportR
 
     matches, added, attended, threshold = await with_retry(attempt)
     unmatched = [
-        UnmatchedParticipant(name=p.name, email=p.email, minutes=p.minutes)
+        UnmatchedParticipant(name=p.name, email=p.email, minutes=p.minutes, host=p.host)
         for p, match in zip(report.participants, matches, strict=True)
         if match is None
     ]
@@ -472,6 +516,7 @@ async def merge_report(event_id: int, report: ParsedReport) -> AttendanceImportR
         intervals_added=added,
         threshold_percent=threshold,
         errors=report.errors,
+        left_out=[LeftOutRows(reason=item.reason, rows=item.rows, days=item.days) for item in report.left_out],
     )
 
 

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from events_service import event_changes
 from events_service.attendance import service as attendance
+from events_service.attendance.report_errors import report_error_message
 from events_service.broadcasts import service as broadcasts
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
@@ -245,7 +246,7 @@ class Console(Controller):
         status_code = 200
         if not isinstance(upload, UploadFile) or not upload.filename:
             _ = page_translator(request)
-            error, status_code = _("choose the participant report (CSV) to upload"), 422
+            error, status_code = _("choose the participant report (CSV or XLSX) to upload"), 422
         else:
             try:
                 content = await upload.read()
@@ -256,7 +257,7 @@ class Console(Controller):
                     event_id, content, platform if platform in ("zoom", "teams", "webex") else "auto"
                 )
             except DomainError as failure:
-                error, status_code = failure.detail, failure.status_code
+                error, status_code = report_error_message(failure, page_translator(request)), failure.status_code
         return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
 
     @get("/outbox", guards=[EDITORS])

@@ -41,6 +41,14 @@ LABELS: dict[str, dict[str, str]] = {
         "no_show": N_("Did not come"),
     },
     "role": {"admin": N_("administrator"), "organiser": N_("organiser"), "checkin": N_("check-in staff")},
+    # why rows of an imported webinar report add no minutes (attendance.parsers.LeftOutReason)
+    "left_out": {
+        "waiting_room": N_("in the waiting room"),
+        "zero_length": N_("reconnects of no length"),
+        "not_attended": N_("registered with the platform, never joined"),
+        "staff": N_("host and panelists of the webinar"),
+        "outside_event": N_("outside the event's hours (other days of a recurring meeting)"),
+    },
     # the event's fields a refusal names (missing_for_publication), as the event form labels them
     "event_field": {
         "venue.name": N_("Venue name"),

@@ -44,7 +44,7 @@ async def _zoom_talk(client: httpx.AsyncClient, organiser: dict[str, str]) -> tu
 
 ZOOM_EXPECTED = {
     "anna.keller@keller-praezision.ch": (True, 88, "import"),
-    "niccolo.bernasconi@bernasconi-meccanica.ch": (True, 91, "import"),
+    "niccolo.bernasconi@bernasconi-meccanica.ch": (True, 90, "import"),  # 91 in the report, 1 of them after the end
     "zoe.mueller@mueller-textil.ch": (True, 66, "import"),
     "marco.rossi@rossi-impianti.example": (True, 55, "import"),
     "luca.bianchi@officine-bianchi.it": (True, 55, "import"),
@@ -60,8 +60,9 @@ async def test_zoom_meeting_report_matches_by_email_then_by_name(client: httpx.A
     body = answer.json()
     assert body["platform"] == "zoom"
     assert (body["rows"], body["participants"], body["matched"], body["attended"]) == (13, 7, 6, 6)
-    # The host did not register: listed for the organiser, never dropped.
-    assert body["unmatched"] == [{"name": "Giulia Ferri", "email": "giulia.ferri@innovazione-pmi.it", "minutes": 99}]
+    # The host did not register: listed for the organiser, never dropped; her 99 minutes are cut
+    # to the event's 90 (only minutes inside the event's window count).
+    assert body["unmatched"] == [{"name": "Giulia Ferri", "email": "giulia.ferri@innovazione-pmi.it", "minutes": 90, "host": False}]
     assert body["errors"] == []
     assert body["threshold_percent"] == 50
     # Every interval but Anna's waiting room: 13 rows - 1
@@ -159,7 +160,7 @@ async def test_zoom_webinar_report_skips_hosts_panelists_and_absentees(client: h
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["platform"], body["rows"], body["matched"], body["attended"]) == ("zoom", 6, 3, 3)
-    assert body["unmatched"] == [{"name": "Sala riunioni Fontana", "email": None, "minutes": 50}]
+    assert body["unmatched"] == [{"name": "Sala riunioni Fontana", "email": None, "minutes": 50, "host": False}]
     assert await _attendance(event["id"]) == {
         "chiara.colombo@colombo-arredi.it": (True, 90, "import"),
         "ulrich.brunner@brunner-holz.ch": (True, 67, "import"),
@@ -183,8 +184,8 @@ async def test_webex_report_names_keep_their_accents_and_ties_are_left_alone(cli
     body = answer.json()
     assert (body["platform"], body["rows"], body["matched"], body["attended"]) == ("webex", 7, 3, 3)
     assert body["unmatched"] == [
-        {"name": "Giulia Ferri", "email": "giulia.ferri@innovazione-pmi.it", "minutes": 94},
-        {"name": "Loïc Dubois", "email": "loic.dubois@dubois-ingenierie.ch", "minutes": 60},
+        {"name": "Giulia Ferri", "email": "giulia.ferri@innovazione-pmi.it", "minutes": 90, "host": True},  # 94, cut to the event
+        {"name": "Loïc Dubois", "email": "loic.dubois@dubois-ingenierie.ch", "minutes": 60, "host": False},
     ]
     assert await _attendance(event["id"]) == {
         "beatrice.fontana@fontana-vini.it": (True, 88, "import"),
@@ -201,7 +202,7 @@ async def test_webex_report_names_keep_their_accents_and_ties_are_left_alone(cli
     body = (await upload(client, organiser, tie["id"], load("webex_attendees.csv"))).json()
     assert body["matched"] == 0
     assert body["attended"] == 0
-    assert {"name": "Andrea Villa", "email": None, "minutes": 45} in body["unmatched"]
+    assert {"name": "Andrea Villa", "email": None, "minutes": 45, "host": False} in body["unmatched"]
 
 
 async def test_teams_report_for_the_remote_half_of_a_hybrid_day(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
@@ -225,8 +226,8 @@ async def test_teams_report_for_the_remote_half_of_a_hybrid_day(client: httpx.As
     body = answer.json()
     assert (body["platform"], body["rows"], body["matched"], body["attended"]) == ("teams", 7, 3, 4)
     assert body["unmatched"] == [
-        {"name": "Federica Moretti", "email": "federica.moretti@innovazione-pmi.it", "minutes": 92},
-        {"name": "Silvia Ricci", "email": "silvia.ricci@ricci-logistica.it", "minutes": 86},
+        {"name": "Federica Moretti", "email": "federica.moretti@innovazione-pmi.it", "minutes": 90, "host": True},  # 92, cut to the event
+        {"name": "Silvia Ricci", "email": "silvia.ricci@ricci-logistica.it", "minutes": 86, "host": False},
     ]
     assert await _attendance(day["id"]) == {
         "juerg.schaefer@schaefer-automation.ch": (True, 86, "import"),

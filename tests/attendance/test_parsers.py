@@ -274,15 +274,16 @@ def test_teams_people_and_times(teams: ParsedReport) -> None:
     assert by_name["Federica Moretti"].intervals == [Interval(utc(15, 58, 40), utc(17, 31, 12))]
 
 
-def test_teams_without_activities_section_uses_first_join_last_leave() -> None:
+def test_teams_without_activities_section_counts_the_in_meeting_duration() -> None:
     text = load("teams_attendance.csv").decode("utf-16")
     head = text[: text.index("3. In-Meeting Activities")]
     report = parse_report(head.encode("utf-16"))  # BOM + UTF-16 LE
     by_name = people(report)
     assert report.platform == "teams"
     assert report.rows == 5
-    # First join 17:01:05, last leave 18:30:00: the gap cannot be seen here
-    assert by_name["Jürg Schäfer"].minutes == 88
+    # First join 17:01:05, last leave 18:30:00 (88 min) but In-Meeting Duration 1h 26m 35s:
+    # the gap between his sessions is not presence
+    assert by_name["Jürg Schäfer"].minutes == 86
     # the guest UPN "..._...#EXT#@tenant" is not an e-mail address
     assert by_name["Tommaso Greco"].email is None
     assert by_name["Jürg Schäfer"].email == "juerg.schaefer@schaefer-automation.ch"
