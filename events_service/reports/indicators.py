@@ -38,7 +38,7 @@ from events_service.csv_export import to_csv
 from events_service.registrations.tables import Registration
 from events_service.reports.experts import ExpertMeetingHeld, expert_meetings_held
 from events_service.reports.schemas import EnterprisesSupported, Indicators, Participations
-from events_service.reports.service import InvalidPeriod, period_bounds
+from events_service.reports.service import PROGRAMME_ZONE, InvalidPeriod, period_bounds
 from events_service.xlsx_export import Sheet, workbook
 
 #: A longer period is a mistake (or an attempt to make the server count the ages).
@@ -174,6 +174,32 @@ async def _enterprises(p: Period) -> EnterprisesSupported:
 def _sorted(counter: Counter[str]) -> dict[str, int]:
     """Largest first, then by name; `unknown` last (a JSON object keeps this order)."""
     return dict(sorted(counter.items(), key=lambda item: (item[0] == UNKNOWN or item[0].endswith("-" + UNKNOWN), -item[1], item[0])))
+
+
+async def participations_by_month(date_from: date | None, date_to: date | None) -> list[tuple[date, int]]:
+    """Participations per calendar month of the period (the month the event starts in, in the
+    programme's zone), months without any included: one row per event from the database."""
+    p = period(date_from, date_to)
+    rows = await _raw(
+        f"""SELECT e.id AS event_id, e.starts_at AS starts_at, COUNT(*) AS participations FROM {_FROM}
+            WHERE {_ATTENDED} AND {_TARGETED} GROUP BY e.id, e.starts_at""",
+        p.start, p.end,
+    )
+    counts: Counter[date] = Counter()
+    for row in _typed_rows(rows):
+        local = row["starts_at"].astimezone(PROGRAMME_ZONE)
+        counts[date(local.year, local.month, 1)] += int(row["participations"])
+    months, month = [], date(p.date_from.year, p.date_from.month, 1)
+    while month <= p.date_to:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return [(month, counts[month]) for month in months]
+
+
+def month_period(month: date, p_from: date, p_to: date) -> tuple[date, date]:
+    """The days of `month` within the period: a month bar's evidence."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return max(month, p_from), min(following - timedelta(days=1), p_to)
 
 
 # ---------------------------------------------------------------- the table form (CSV, XLSX)
@@ -399,6 +425,10 @@ async def _registration_evidence(p: Period, figure: Figure, filters: Filters, li
         p.start, p.end, *args,
     )
     return [msgspec.convert(_typed(row), RegistrationEvidence, strict=False) for row in rows], total
+
+
+def _typed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_typed(row) for row in rows]
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
