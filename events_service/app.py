@@ -37,6 +37,7 @@ from events_service.reports.routes import (
     ReportController,
 )
 from events_service.settings import Settings
+from events_service.shared_stores import RATE_LIMIT_STORE, rate_limit_store
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
 from events_service.web.routes import web_router
@@ -100,7 +101,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=operations_middleware(settings),
         template_config=template_config(),
         # The console's sessions (web/session.py: which store, and why).
-        stores={SESSION_STORE: session_store(settings)},
+        # Per-client rate limits: in memory, or Redis with EVENTS_REDIS_URL (shared_stores.py).
+        stores={SESSION_STORE: session_store(settings), RATE_LIMIT_STORE: rate_limit_store(settings)},
         # Feed ETags are remembered for a moment (feeds/service.py); writes make them be asked again.
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings), add_request_id],

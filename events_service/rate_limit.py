@@ -85,7 +85,10 @@ async def count_colleagues(request: Request[Any, Any, Any], settings: Settings, 
     do not fit in what is left of the minute."""
     if colleagues <= 0:
         return
-    store = request.app.stores.get("rate_limit")  # RateLimitConfig's default store
+    # RateLimitConfig's default store: memory, or Redis shared by every process (shared_stores.py).
+    # The lock is this process's: two processes adding colleagues for one client in the same
+    # instant may both fit, by at most one request's colleagues.
+    store = request.app.stores.get("rate_limit")
     key = f"{RetryAfterRateLimitMiddleware.__name__}::{client_bucket(request)}"
     async with _counting_more:
         now = int(time())

@@ -7,8 +7,8 @@ working at once. Nothing in the cookie is signed, so a secret key rotation
 
 The store is `session_store()`: on the embedded default a Litestar FileStore under
 `var/console_sessions`, which every process of `serve --workers N` on the machine shares and
-which outlives a restart (as the signed cookie did). A store shared between machines (Redis)
-replaces that one line.
+which outlives a restart (as the signed cookie did); with EVENTS_REDIS_URL, a RedisStore that
+every machine shares (shared_stores.py).
 
 A session is written once, when it starts, and lasts SESSION_MAX_AGE from then whatever its
 use (the store forgets it then, and `signed_in_organiser` refuses it past its `expires_at`
@@ -41,6 +41,7 @@ from litestar.types import Empty, Message, ScopeSession
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import get_organiser
 from events_service.settings import Settings
+from events_service.shared_stores import redis_store
 
 SESSION_COOKIE = "console_session"
 SESSION_MAX_AGE = 12 * 3600
@@ -53,7 +54,11 @@ _ORGANISER, _SIGNED_IN_AT, _EXPIRES_AT, _STARTING = "organiser", "signed_in_at",
 
 
 def session_store(settings: Settings) -> NamespacedStore:
-    """Where console sessions live (see the module's docstring)."""
+    """Where console sessions live (see the module's docstring): Redis when EVENTS_REDIS_URL
+    is set (shared_stores.py), else files under EVENTS_VAR_DIR."""
+    shared = redis_store(settings, SESSION_STORE)
+    if shared is not None:
+        return shared
     path = settings.var_dir / "console_sessions"
     Path(path).mkdir(parents=True, exist_ok=True)
     return FileStore(path)
