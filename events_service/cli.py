@@ -175,10 +175,11 @@ def demo(if_empty: bool) -> None:
     async def work() -> str:
         if if_empty and not await database_is_empty():
             return "database has data already: demo not loaded"
-        summary = await load_demo()
+        summary = await load_demo(settings=settings)
         return f"demo loaded: {summary}"
 
-    click.echo(_run(_settings(), work))
+    settings = _settings()
+    click.echo(_run(settings, work))
 
 
 @main.command("import-companies")

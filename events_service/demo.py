@@ -20,11 +20,13 @@ from events_service.companies.schemas import CompanyCreate, SizeClass
 from events_service.companies.service import create_company
 from events_service.companies.tables import Company
 from events_service.db import write_transaction
+from events_service.demo_history import load_history, past_events
 from events_service.events.schemas import AgendaItemIn, EventCreate, Language, SpeakerIn, Venue
 from events_service.events.service import create_event, publish_event
 from events_service.events.tables import Event
 from events_service.organisers.service import create_organiser
 from events_service.organisers.tables import Organiser
+from events_service.settings import Settings
 
 DEMO_ORGANISER_EMAIL = "organiser@programme.example"
 DEMO_ORGANISER_PASSWORD = "demo-password"
@@ -51,6 +53,8 @@ class DemoSummary:
     drafts: int
     organiser_email: str
     organiser_password: str
+    past_events: int = 0  # demo_history.py: events that took place, with attendance
+    attended: int = 0
 
 
 @dataclass(frozen=True)
@@ -399,8 +403,10 @@ async def _ensure_organiser() -> None:
         await create_organiser(DEMO_ORGANISER_EMAIL, "Demo Organiser", DEMO_ORGANISER_PASSWORD, "organiser")
 
 
-async def load_demo(*, today: date | None = None) -> DemoSummary:
-    """Load the demo into an empty database, all or nothing (one transaction).
+async def load_demo(*, today: date | None = None, settings: Settings | None = None) -> DemoSummary:
+    """Load the demo into an empty database, all or nothing (one transaction). With
+    `settings`, the past events of demo_history.py follow (registrations, check-ins, a webinar
+    report, finalised attendance), each step in its own transaction as it would have happened.
 
     Raises DatabaseNotEmpty when there are events or companies already, and ValueError when
     `today` lies so far back that events to be published would already be over.
@@ -418,6 +424,7 @@ async def load_demo(*, today: date | None = None) -> DemoSummary:
             if item.publish:
                 await publish_event(created.id)
         await _ensure_organiser()
+    attended = await load_history(today, settings) if settings is not None else 0
     published = sum(item.publish for item in events)
     return DemoSummary(
         companies=len(companies),
@@ -428,4 +435,6 @@ async def load_demo(*, today: date | None = None) -> DemoSummary:
         drafts=len(events) - published,
         organiser_email=DEMO_ORGANISER_EMAIL,
         organiser_password=DEMO_ORGANISER_PASSWORD,
+        past_events=len(past_events(today)) if settings is not None else 0,
+        attended=attended,
     )

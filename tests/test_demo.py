@@ -125,3 +125,38 @@ def test_the_schedule_is_deterministic() -> None:
     assert demo_events(today) == demo_events(today)
     starts = [item.event.starts_at.astimezone(UTC) for item in demo_events(today)]
     assert starts[0] == datetime(2031, 3, 11, 16, tzinfo=UTC)  # a week on, Tuesday, 17:00 CET
+
+
+async def test_the_demo_has_a_past_with_attendance_so_reports_are_not_empty(settings: Settings) -> None:
+    """make run: past events with registrations, check-ins, an imported webinar report and
+    finalised attendance (demo_history.py), companies from Italy and Switzerland."""
+    from events_service.mail.tables import OutboxMessage
+    from events_service.registrations.tables import Registration
+    from events_service.reports import indicators
+    from events_service.reports.service import summary
+
+    today = datetime.now(ROME).date()
+    async with running_service(settings):
+        loaded = await load_demo(today=today, settings=settings)
+        figures = await indicators.indicators(today - timedelta(days=90), today)
+        programme = await summary(today - timedelta(days=90), today)
+        history = [row["id"] for row in await Event.select(Event.id).where(Event.ends_at < datetime.now(UTC))]
+        queued_to_the_past = await OutboxMessage.count().where(
+            OutboxMessage.status.is_in(["queued", "retry"])
+            & OutboxMessage.registration_id.is_in(
+                [row["id"] for row in await Registration.select(Registration.id).where(Registration.event.is_in(history))]))
+        sources = {row["attendance_source"] for row in await Registration.select(Registration.attendance_source).where(
+            Registration.event.is_in(history) & (Registration.attended == True))}  # noqa: E712
+    assert (loaded.past_events, loaded.attended) == (4, 23)
+    assert len(history) == 4
+    # AI talk 6 of 8 (one below the threshold), cyber talk 5 of 6, Tech Day Como 7 + a walk-in;
+    # the open day in Mendrisio is public: its 4 are enterprises supported, not participations
+    assert figures.participations.total == 19
+    assert figures.participations.by_country == {"IT": 12, "CH": 7}
+    assert figures.cross_border_participations == 3  # Swiss companies at the Tech Day in Como
+    assert (figures.public_events, figures.targeted_events) == (1, 3)
+    assert figures.enterprises_supported.by_country["CH"] >= 5
+    assert set(figures.enterprises_supported.by_size_class) >= {"micro", "small", "medium"}
+    assert {kind.kind: kind.attendance_rate is not None for kind in programme.by_kind} == {"tech_talk": True, "tech_day": True}
+    assert sources == {"import", "checkin"}
+    assert queued_to_the_past == 0  # nobody is mailed today about weeks-old events
