@@ -27,6 +27,7 @@ from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import refuse_control_characters
 from events_service.privacy.routes import PrivacyController
+from events_service.questions.routes import PublicQuestionController, QuestionController
 from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
@@ -38,6 +39,7 @@ from events_service.reports.routes import (
 )
 from events_service.settings import Settings
 from events_service.shared_stores import RATE_LIMIT_STORE, rate_limit_store
+from events_service.surveys.routes import PublicSurveyController, SurveyResultsController
 from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
 from events_service.web.routes import web_router
@@ -83,6 +85,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyController,
             ApiTokenController,
             EventMessageController,
+            QuestionController,
+            PublicQuestionController,
+            PublicSurveyController,
+            SurveyResultsController,
             PublicCertificateController,
             CertificateController,
         ],

@@ -11,7 +11,9 @@ from events_service.events.tables import AgendaSession, Event, EventCreation, Ev
 from events_service.mail.tables import OutboxMessage
 from events_service.operations.tables import WorkerHeartbeat
 from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
+from events_service.questions.tables import Question
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
+from events_service.surveys.tables import SurveyResponse
 
 # Inside the package so the wheel ships it. Piccolo lists this folder, puts it on sys.path and
 # imports each migration by its bare file name; its __init__.py (Piccolo's own layout) is skipped.
@@ -37,6 +39,8 @@ APP_CONFIG = AppConfig(
         SignInFailure,
         ApiToken,
         EventMessage,
+        Question,
+        SurveyResponse,
         WorkerHeartbeat,
     ],
     migration_dependencies=[],

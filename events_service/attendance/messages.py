@@ -13,7 +13,7 @@ from events_service.mail.compose import render_message
 from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import enqueue
 from events_service.mail.tables import OutboxMessage
-from events_service.registrations.links import certificate_pdf_url, manage_url
+from events_service.registrations.links import certificate_pdf_url, manage_url, survey_url
 from events_service.settings import Settings
 
 FOLLOW_UP_KINDS = ("thank_you", "missed_you")
@@ -51,6 +51,8 @@ def compose_follow_up(kind: str, event: EventRecord, registration: dict[str, Any
         "slides_url": event.slides_url,
         # Only the attended get "thank you", and each of them a certificate (certificates/).
         "certificate_url": certificate_pdf_url(settings, registration["id"], registration["token_nonce"]) if kind == "thank_you" else None,
+        # Only those who came are asked how it was (surveys/): the link is in the thank-you alone.
+        "feedback_url": survey_url(settings, registration["id"], registration["token_nonce"]) if kind == "thank_you" else None,
     }
     rendered = render_message(kind, registration["language"], context)
     return build_email(

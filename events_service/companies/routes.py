@@ -16,6 +16,7 @@ from events_service.companies.schemas import (
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
+from events_service.surveys import service as surveys
 
 
 class CompanyController(Controller):
@@ -44,4 +45,6 @@ class CompanyController(Controller):
 
     @get("/{company_id:int}/engagement", summary="Events the company registered for and attended, with minutes")
     async def engagement(self, company_id: RowId) -> CompanyEngagement:
-        return await service.company_engagement(company_id)
+        engagement = await service.company_engagement(company_id)
+        engagement.survey_responses, engagement.survey_mean_rating = await surveys.company_summary(company_id)
+        return engagement

@@ -61,3 +61,6 @@ class CompanyEngagement(msgspec.Struct):
     events_attended: int
     minutes_attended: int
     events: list[CompanyEventEngagement]
+    #: Survey answers its people gave after events, and their mean rating (surveys/).
+    survey_responses: int = 0
+    survey_mean_rating: float | None = None

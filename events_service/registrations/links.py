@@ -20,7 +20,7 @@ from events_service.registrations.errors import RegistrationNotFound
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
-Purpose = Literal["manage", "checkin", "feed"]
+Purpose = Literal["manage", "checkin", "feed", "survey"]
 
 
 def new_nonce() -> str:
@@ -85,6 +85,16 @@ def has_checkin_code(status: str, attendance_mode: str) -> bool:
 def checkin_code(settings: Settings, registration_id: int, nonce: str) -> str:
     """What the QR code at the door carries."""
     return token_for(settings, "checkin", registration_id, nonce)
+
+
+def survey_token(settings: Settings, registration_id: int, nonce: str) -> str:
+    """The survey after the event: a token of its own purpose (a manage token does not open it)."""
+    return token_for(settings, "survey", registration_id, nonce)
+
+
+def survey_url(settings: Settings, registration_id: int, nonce: str) -> str:
+    """The survey page, in the thank-you email of an attended registration only."""
+    return f"{settings.base_url}/surveys/{survey_token(settings, registration_id, nonce)}"
 
 
 def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:

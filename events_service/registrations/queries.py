@@ -16,6 +16,8 @@ from events_service.events.queries import (
     speakers_by_event,
 )
 from events_service.paging import Page
+from events_service.questions.schemas import QuestionOut, QuestionStage, as_answers
+from events_service.questions.service import answer_text, event_questions, question_label
 from events_service.registrations.links import (
     checkin_code,
     has_checkin_code,
@@ -96,6 +98,7 @@ def _registration_select() -> Any:
         Registration.created_at,
         Registration.attended,
         Registration.minutes_attended,
+        Registration.answers,
     )
 
 
@@ -140,6 +143,7 @@ async def page_of_registrations(
                 attended=row["attended"],
                 minutes_attended=row["minutes_attended"],
                 waitlist_position=position,
+                answers=as_answers(row["answers"]),
             )
         )
     return result, total
@@ -149,27 +153,36 @@ CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", 
                "company", "vat_id", "created_at", "attended", "minutes_attended"]
 
 
-async def registrations_table(event_id: int, status: str | None = None) -> list[list[Any]]:
-    """The export's rows (CSV_COLUMNS) with typed cells: a moment, a yes/no, numbers."""
+def export_columns(asked: list[QuestionOut]) -> list[str]:
+    """CSV_COLUMNS, then one column per registration question (its English words)."""
+    return [*CSV_COLUMNS, *(question_label(question) for question in asked)]
+
+
+async def registrations_table(event_id: int, status: str | None = None) -> tuple[list[str], list[list[Any]]]:
+    """The export's columns (export_columns) and rows with typed cells: a moment, a yes/no,
+    numbers, then each answer as a person reads it."""
     rows = await list_registrations(event_id, status=status)
-    return [
+    asked = await event_questions(event_id, QuestionStage.REGISTRATION)
+    return export_columns(asked), [
         [row.id, row.status, row.attendance_mode, row.waitlist_position, row.email, row.first_name, row.last_name,
          row.company.name if row.company else "", row.company.vat_id if row.company else "",
-         row.created_at, row.attended, row.minutes_attended]
+         row.created_at, row.attended, row.minutes_attended,
+         *(answer_text(question, row.answers.get(str(question.id))) for question in asked)]
         for row in rows
     ]
 
 
 async def registrations_csv(event_id: int, status: str | None = None) -> str:
-    rows = await registrations_table(event_id, status=status)
+    columns, rows = await registrations_table(event_id, status=status)
     return to_csv(
-        CSV_COLUMNS,
-        [[*row[:9], row[9].isoformat(), "yes" if row[10] else "no", row[11]] for row in rows],
+        columns,
+        [[*row[:9], row[9].isoformat(), "yes" if row[10] else "no", *row[11:]] for row in rows],
     )
 
 
 async def registrations_xlsx(event_id: int, status: str | None = None) -> bytes:
-    return to_xlsx(CSV_COLUMNS, await registrations_table(event_id, status=status), sheet="registrations")
+    columns, rows = await registrations_table(event_id, status=status)
+    return to_xlsx(columns, rows, sheet="registrations")
 
 
 async def event_stats(event_id: int) -> EventStats:

@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from events_service.events.schemas import PublicEventOut
 from events_service.languages import Language
+from events_service.questions.schemas import Answers
 from events_service.validation import SINGLE_LINE
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
@@ -28,6 +29,8 @@ class Colleague(msgspec.Struct, forbid_unknown_fields=True):
     last_name: PersonName
     language: Language | None = None
     attendance_mode: AttendanceMode | None = None
+    #: Answers to the event's registration questions, {"<question id>": value}.
+    answers: Answers = msgspec.field(default_factory=dict)
 
 
 class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,6 +43,8 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     language: Language | None = None
     attendance_mode: AttendanceMode | None = None
     colleagues: Annotated[list[Colleague], msgspec.Meta(max_length=MAX_COLLEAGUES)] = msgspec.field(default_factory=list)
+    #: Answers to the event's registration questions, {"<question id>": value}.
+    answers: Answers = msgspec.field(default_factory=dict)
 
 
 class RegistrationCreated(msgspec.Struct):
@@ -73,6 +78,8 @@ class RegistrationRow(msgspec.Struct):
     attended: bool
     minutes_attended: int
     waitlist_position: int | None = None
+    #: Answers to the event's registration questions, {"<question id>": value}.
+    answers: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class PublicRegistration(msgspec.Struct):

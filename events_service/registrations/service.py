@@ -20,6 +20,8 @@ from events_service.events.queries import event_row, locked_event_row
 from events_service.events.records import EventRecord
 from events_service.events.tables import Event
 from events_service.mail.outbox import cancel_pending
+from events_service.questions.schemas import QuestionStage
+from events_service.questions.service import check_answers, event_questions
 from events_service.registrations import mail_quota, messages, seats
 from events_service.registrations.errors import (
     InvalidRegistration,
@@ -273,6 +275,24 @@ async def _settle_status(registration_id: int, status: str, holds_company_seat: 
     ).where(Registration.id == registration_id)
 
 
+async def _checked_answers(event_id: int, data: RegistrationCreate) -> list[dict[str, Any]]:
+    """The answers of the registrant and each colleague to the event's registration questions
+    (questions/service.py checks them: a 422 names the question). A colleague registered by
+    someone else answers what the registrant knows: their required questions may stay blank."""
+    asked = await event_questions(event_id, QuestionStage.REGISTRATION)
+    if not asked and not data.answers and not any(colleague.answers for colleague in data.colleagues):
+        return [{} for _ in range(1 + len(data.colleagues))]
+    return [
+        check_answers(asked, data.answers),
+        *(check_answers(asked, colleague.answers, enforce_required=False) for colleague in data.colleagues),
+    ]
+
+
+async def _store_answers(registration_id: int, answers: dict[str, Any]) -> None:
+    if answers:
+        await Registration.update({Registration.answers: answers}).where(Registration.id == registration_id)
+
+
 async def register(event_id: int, data: RegistrationCreate, settings: Settings) -> RegistrationCreated:
     """Register a person, and any colleagues, for an event: all of them or none.
 
@@ -288,6 +308,7 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
         raise InvalidRegistration("consent_privacy must be true: we cannot register anyone without it", code="consent_required")
     applicants = _applicants(data)
     vat = _company_vat(data.company)
+    answers = await _checked_answers(event_id, data)
 
     async def attempt() -> RegistrationCreated:
         async with seats.seat_queue(event_id) as wait_for_seats, write_transaction():
@@ -298,6 +319,8 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             colleagues = [
                 await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
             ]
+            for written, given in zip([first, *colleagues], answers, strict=True):
+                await _store_answers(written.registration_id, given)
             await wait_for_seats()
             # In the stretch every registration of the event takes in turn: the event's count is a hot row.
             await mail_quota.charge_registration(event_id, [applicant.email for applicant in applicants], settings)

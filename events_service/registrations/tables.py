@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -43,6 +43,8 @@ class Registration(Table, tablename="registration"):
     walk_in = Boolean(default=False)
     # Where attendance came from: "checkin", "import", or both ("checkin,import").
     attendance_source = Varchar(length=40, null=True, default=None)
+    # Answers to the event's registration questions (questions/), {"<question id>": value}.
+    answers = JSON(null=True, default=None)
 
 
 class CompanySeats(Table, tablename="company_seats"):

@@ -40,6 +40,8 @@ LABELS: dict[str, dict[str, str]] = {
         "attended": N_("Attended"),
         "no_show": N_("Did not come"),
     },
+    "question_kind": {"text": N_("Text"), "choice": N_("One choice"), "multi": N_("Several choices"), "boolean": N_("Yes or no")},
+    "question_stage": {"registration": N_("On registration"), "survey": N_("In the survey after the event")},
     "role": {"admin": N_("administrator"), "organiser": N_("organiser"), "checkin": N_("check-in staff")},
     # why rows of an imported webinar report add no minutes (attendance.parsers.LeftOutReason)
     "left_out": {
@@ -78,6 +80,7 @@ SERVICE_ERRORS: dict[str, str] = {
     "online_capacity_below_confirmed": N_("The online seats cannot go below the {confirmed} already confirmed."),
     "event_not_ended": N_("No one is a no-show before the event has ended."),
     "event_not_started": N_("No one has attended an event that has not begun."),
+    "too_many_questions": N_("An event asks at most 30 questions."),
 }
 
 

@@ -16,12 +16,15 @@ from litestar.response import Redirect, Template
 from events_service.errors import DomainError, TooManyRequests
 from events_service.events import queries as event_queries
 from events_service.i18n import translator
+from events_service.questions import service as question_service
+from events_service.questions.errors import InvalidAnswer
+from events_service.questions.schemas import QuestionStage
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
-from events_service.web import forms
+from events_service.web import forms, question_form
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_language, render
 
@@ -51,21 +54,26 @@ def registration_form_controller(settings: Settings) -> type[Controller]:
             values["consent_privacy"] = "yes" if form.get("consent_privacy") == "yes" else ""
             values["consent_marketing"] = "yes" if form.get("consent_marketing") == "yes" else ""
             errors = forms.check_registration_form(values, form, _)
+            asked = await question_service.event_questions(event.id, QuestionStage.REGISTRATION)
+            answers = question_form.answers_of(form, asked)
+            values.update(question_form.form_values(answers))
             created = None
             if not errors:
                 try:
-                    data = msgspec.convert(forms.registration_payload(values, form, lang), RegistrationCreate)
+                    data = msgspec.convert({**forms.registration_payload(values, form, lang), "answers": answers}, RegistrationCreate)
                     await count_colleagues(request, settings, len(data.colleagues))
                     created = await registrations.register(event.id, data, settings)
                 except msgspec.ValidationError as error:
                     errors.add(forms.field_of_validation_error(error), str(error))
                 except TooManyRequests:
                     raise  # a page of its own (html_error), with Retry-After
+                except InvalidAnswer as error:
+                    question_form.add_error(errors, error, _)
                 except DomainError as error:
                     name, message = forms.registration_error_message(error.code)
                     errors.add(name, _(message) if message else error.detail)
             if created is None:
-                return render(request, "register.html", status_code=422, event=event, values=values, errors=errors)
+                return render(request, "register.html", status_code=422, event=event, values=values, errors=errors, questions=asked)
             return Redirect(path=f"/r/{created.manage_token}", query_params={"welcome": "1"}, status_code=303)
 
     return RegistrationForm
@@ -98,7 +106,8 @@ class PublicPages(Controller):
     @get("/e/{slug:str}/register")
     async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         event = await event_queries.public_event(slug, settings.base_url)
-        return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors())
+        asked = await question_service.event_questions(event.id, QuestionStage.REGISTRATION)
+        return render(request, "register.html", event=event, values={"company_country": "IT"}, errors=FormErrors(), questions=asked)
 
     @get("/r/{token:str}")
     async def manage(

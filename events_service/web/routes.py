@@ -9,6 +9,7 @@ from events_service.web.certificates import CertificatePages
 from events_service.web.console import Console
 from events_service.web.console_companies import ConsoleCompanies
 from events_service.web.console_messages import ConsoleMessages
+from events_service.web.console_questions import ConsoleQuestions
 from events_service.web.console_reports import ConsoleReports
 from events_service.web.csrf import csrf_middleware
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
@@ -17,6 +18,6 @@ from events_service.web.session import console_auth
 
 
 def web_router(settings: Settings) -> Router:
-    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleReports], middleware=[console_auth(settings).middleware])
+    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleReports, ConsoleQuestions], middleware=[console_auth(settings).middleware])
     return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
