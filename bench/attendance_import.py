@@ -8,6 +8,13 @@
    the csv module alone. The import runs twice: the second time nothing is new.
 2. The companies CSV and the programme summary over 1,000 companies and 100,000
    registrations (100 events; 10 people per company, each registered for 10 events).
+3. The report layouts of issue 14, parsing only (no database): the same 5,000 sessions as
+   the English Zoom file (1.), written as the Italian Zoom current layout (24 columns, the
+   meeting's repeated on every row, day-first with a 12-hour clock, decided by the event's
+   date), as a Teams report (UTF-16 LE, tabs, three sections) and as an XLSX of the Italian
+   Zoom rows with date cells. Each against its own baseline of the same run: the csv module
+   over the same bytes (decoded), or the XLSX reader (python-calamine) alone. The last
+   column is the cost per row over the baseline's, against the English Zoom file's.
 
 Each engine gets a fresh database.
 """
@@ -211,6 +218,101 @@ async def measure_reports(db_url: str) -> list[list[object]]:
     ]
 
 
+# ---------------------------------------------------------------- 3. layouts
+
+EVENT_DAY = (STARTS + timedelta(hours=1)).date()
+ITALIAN_ZOOM_HEADER = (
+    "Argomento,Digita,ID,Nome organizzatore,E-mail organizzatore,Ora di inizio,Ora di fine,Partecipanti,Durata (minuti),"
+    "Minuti totali dei partecipanti,Reparto,Gruppo,Origine,Visualizzatori unici,Max visualizzazioni simultanee,"
+    "Ora di creazione,Nome (nome originale),E-mail,Ora di ingresso,Ora di uscita,Durata (minuti),Guest,"
+    "Risposta di esclusione di responsabilità per la registrazione,In sala d\u2019attesa"
+)
+
+
+def english_rows(data: bytes) -> list[list[str]]:
+    """The English Zoom file's sessions: name, e-mail, join, leave (month-first text)."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1:]
+    return [[row[0], row[1], row[2], row[3], "Sì" if row[5] == "Yes" else "No"] for row in rows]
+
+
+def _day_first(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%m/%d/%Y %I:%M:%S %p")
+
+
+def italian_zoom(sessions: list[list[str]]) -> bytes:
+    meeting = "Tech Talk: PMI e cybersecurity,Riunione,812 3456 7890,Giulia Ferri,giulia.ferri@innovazione-pmi.it,{d} 04:50:00 PM,{d} 06:40:00 PM,3000,110,99999,,,Zoom,,,{d} 04:00:00 PM"
+    day = EVENT_DAY.strftime("%d/%m/%Y")
+    lines = [ITALIAN_ZOOM_HEADER]
+    for name, email, joined, left, guest in sessions:
+        j, lv = _day_first(joined), _day_first(left)
+        lines.append(",".join([meeting.format(d=day), name, email, j.strftime("%d/%m/%Y %I:%M:%S %p"),
+                               lv.strftime("%d/%m/%Y %I:%M:%S %p"), str(max(1, int((lv - j).total_seconds() // 60))), guest, "", "No"]))
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
+def teams_utf16(sessions: list[list[str]]) -> bytes:
+    def stamp(value: str) -> str:
+        return _day_first(value).strftime("%d/%m/%y, %H:%M:%S")
+
+    lines = ["1. Summary", "Meeting title\tTech Talk", "Attended participants\t2800", "", "2. Participants",
+             "Name\tFirst join\tLast leave\tIn-meeting duration\tEmail\tParticipant ID (UPN)\tRole"]
+    first: dict[str, list[str]] = {}
+    for name, email, joined, left, _ in sessions:
+        first.setdefault(name, [name, stamp(joined), stamp(left), "30m 0s", email, email, "Attendee"])[2] = stamp(left)
+    lines += ["\t".join(row) for row in first.values()]
+    lines += ["", "3. In-Meeting activities", "Name\tJoin time\tLeave time\tDuration\tEmail\tRole"]
+    lines += ["\t".join([name, stamp(joined), stamp(left), "30m 0s", email, "Attendee"]) for name, email, joined, left, _ in sessions]
+    return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
+
+
+def xlsx_of(data: bytes) -> bytes:
+    """The Italian Zoom file as Excel saves it: times as date cells, the rest as text."""
+    import xlsxwriter
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet()
+    dates = book.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if r and c in (18, 19):
+                sheet.write_datetime(r, c, datetime.strptime(value, "%d/%m/%Y %I:%M:%S %p"), dates)
+            else:
+                sheet.write_string(r, c, value)
+    book.close()
+    return out.getvalue()
+
+
+def measure_layouts() -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    from events_service.attendance.parsers import parse_report
+
+    english = zoom_report(3_000)
+    sessions = english_rows(english)
+    italian = italian_zoom(sessions)
+    teams = teams_utf16(sessions)
+    workbook = xlsx_of(italian)
+    cases: list[tuple[str, bytes, Callable[[], Any]]] = [
+        ("Zoom en (today's file)", english, lambda: list(csv.reader(io.StringIO(english.decode("utf-8-sig"))))),
+        ("Zoom it, current layout", italian, lambda: list(csv.reader(io.StringIO(italian.decode("utf-8-sig"))))),
+        ("Teams en-GB, UTF-16 LE", teams, lambda: list(csv.reader(io.StringIO(teams[2:].decode("utf-16-le")), delimiter="\t"))),
+        ("Zoom it as XLSX", workbook, lambda: CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_index(0).to_python()),
+    ]
+    table: list[list[object]] = []
+    english_extra = 0.0
+    for label, data, baseline in cases:
+        base = best_of(5, baseline)
+        parsed = best_of(5, lambda data=data: parse_report(data, event_dates=[EVENT_DAY]))  # type: ignore[misc]
+        report = parse_report(data, event_dates=[EVENT_DAY])
+        assert report.rows >= REPORT_ROWS and len(report.participants) == 3_000 and not report.errors, (label, report.rows, report.errors[:3])
+        extra = (parsed - base) / REPORT_ROWS * 1e6
+        english_extra = english_extra or extra
+        table.append([label, f"{len(data) // 1024} KB", base * 1000, parsed * 1000, parsed / base, extra, extra / english_extra])
+    return table
+
+
 def main() -> None:
     arguments = engine_arguments(__doc__ or "")
     import_rows: list[list[object]] = []
@@ -226,6 +328,12 @@ def main() -> None:
         import_rows,
     )
     print_table("Company reports", ["engine", "query", "ms", "result"], report_rows)
+    print_table(
+        f"Parsing {REPORT_ROWS:,} sessions in each layout (ratio: to the baseline reading the same bytes; "
+        "per row: parse_report's cost over the baseline, in µs, and against the English Zoom file's)",
+        ["layout", "size", "baseline ms", "parse ms", "ratio", "µs/row over baseline", "vs Zoom en"],
+        measure_layouts(),
+    )
 
 
 if __name__ == "__main__":

@@ -378,7 +378,9 @@ def _split_tables(
         # Before the first table every row may be the header; inside a table
         # only rows starting with a column name are looked at, because most
         # rows are data and this keeps the check cheap.
-        first = _norm_header(row[0]) if row else ""
+        # casefold only (not _norm_header): this runs on every row, and header first cells
+        # hold no apostrophes
+        first = row[0].strip().strip('"\ufeff').casefold() if row else ""
         if current is None or first in _HEADER_FIRST_CELLS or first in known_first:
             header = _read_header(row)
             if header is None and known:
@@ -479,33 +481,31 @@ def _day_first(values: Iterable[str], event_dates: frozenset[date] = frozenset()
     no such value we go by the clock: en-US writes AM/PM and month first; it-CH,
     de-CH, en-GB write 24h and day first.
     """
+    values = list(values)
+    # One look per distinct date: a 5,000-row report of one meeting holds one or two.
+    dates = {value.strip().partition(" ")[0] for value in values}
     day_votes = month_votes = 0
     on_event_day_first = on_event_month_first = 0
-    saw_ampm = False
-    seen: set[tuple[int, int, int]] = set()
-    for value in values:
-        if day_votes + month_votes >= 50 and len(seen) > 3:
-            break  # plenty of evidence; no need to scan 10,000 cells
-        match = _SLASH_PREFIX.match(value)
+    for token in dates:
+        match = _SLASH_PREFIX.match(token)
         if match is None:
             continue
         first, second = int(match[1]), int(match[3])
-        year = _year_after(value, match.end())
-        if event_dates and year is not None and (first, second, year) not in seen:
-            seen.add((first, second, year))
+        year = _year_after(token, match.end())
+        if event_dates and year is not None:
             on_event_day_first += _is_date(year, second, first, event_dates)
             on_event_month_first += _is_date(year, first, second, event_dates)
         if first > 12 >= second:
             day_votes += 1
         elif second > 12 >= first:
             month_votes += 1
-        if not saw_ampm:
-            tail = value.rstrip()[-2:].casefold()
-            saw_ampm = tail in ("am", "pm") or value.rstrip().endswith(("m.", "M."))
     if bool(on_event_day_first) != bool(on_event_month_first):
         return bool(on_event_day_first)
     if day_votes or month_votes:
         return day_votes > month_votes
+    saw_ampm = any(
+        value.rstrip()[-2:].casefold() in ("am", "pm") or value.rstrip().endswith(("m.", "M.")) for value in values[:50]
+    )
     return not saw_ampm
 
 
@@ -699,11 +699,16 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 def normalise_name(name: str) -> str:
     """How names compare: NFC, casefolded, one kind of apostrophe (D’Angelo = d'angelo),
     whitespace collapsed; accents kept (Fà is not Fa)."""
-    return " ".join(unicodedata.normalize("NFC", name).translate(_APOSTROPHES).casefold().split())
+    text = unicodedata.normalize("NFC", name)
+    if not text.isascii() or "`" in text:  # translate() is slow: only where it may change something
+        text = text.translate(_APOSTROPHES)
+    return " ".join(text.casefold().split())
 
 
 def _strip_host_marker(name: str) -> tuple[str, bool]:
     """Zoom writes "(Host)" (Italian exports: "(Organizzatore)") after the host's name."""
+    if not name.endswith(")"):
+        return name, False
     folded = name.casefold()
     for marker in columns_of.HOST_MARKERS:
         if folded.endswith(marker):

@@ -5,6 +5,7 @@ go to docs/screenshots/ (from the SQLite run)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 
 from events_service.settings import Settings
@@ -251,7 +253,7 @@ async def test_an_organiser_runs_a_tech_day_from_the_console(
 
     report = load("zoom_participants.csv").replace(b"11/24/2026", day.strftime("%m/%d/%Y").encode())
     await page.goto(f"{base_url}/console/events/{event_id}/attendance")
-    await page.get_by_label("Participant report (CSV from Zoom, Teams or Webex)").set_input_files(
+    await page.get_by_label("Participant report (CSV or XLSX from Zoom, Teams or Webex)").set_input_files(
         files=[{"name": "participants.csv", "mimeType": "text/csv", "buffer": report}]
     )
     await page.get_by_label("Platform").select_option("zoom")
@@ -374,3 +376,107 @@ async def test_the_check_in_camera_reads_a_qr_code_once(
         finally:
             await context.close()
             await browser.close()
+
+
+def _ambiguous_day_ahead() -> Any:
+    """A date at least 8 days ahead whose day is 12 or less and not its month: it reads as a
+    date both day-first and month-first, so only the event can tell the two apart."""
+    day = (datetime.now(UTC) + timedelta(days=8)).astimezone(ROME).date()
+    while day.day > 12 or day.day == day.month:
+        day += timedelta(days=1)
+    return day
+
+
+def _on_day(name: str, day: Any) -> bytes:
+    """An issue-14 fixture (4 Sep 2025, the week before on 28 Aug) moved to `day`."""
+    text = load(name).decode("utf-8-sig")
+    text = text.replace("04/09/2025", day.strftime("%d/%m/%Y"))
+    return text.replace("28/08/2025", (day - timedelta(days=7)).strftime("%d/%m/%Y")).encode("utf-8-sig")
+
+
+def _talk_with_the_report_people(base_url: str, headers: dict[str, str], day: Any) -> int:
+    """A Tech Talk on `day`, 18:00-19:30 Rome time, with the issue-14 fixtures' people registered."""
+    starts = datetime(day.year, day.month, day.day, 18, 0, tzinfo=ROME)
+    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity per le PMI", starts=starts), headers=headers)
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
+    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers).status_code == 200
+    people = [
+        ("zoe.mueller@mueller-textil.ch", "Zoë", "Müller"),
+        ("niccolo.bernasconi@bernasconi-meccanica.ch", "Niccolò", "Bernasconi"),
+        ("chiara.dangelo@dangelo-meccanica.it", "Chiara", "D'Angelo"),
+        ("luca.bianchi@officine-bianchi.it", "Luca", "Bianchi"),
+        ("anna.keller@keller-praezision.ch", "Anna", "Keller"),
+    ]
+    for number, (email, first, last) in enumerate(people, start=31):
+        answer = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
+                            json=registration_payload(email, number, first_name=first, last_name=last))
+        assert answer.status_code == 201, answer.text
+    return event_id
+
+
+def _minutes(base_url: str, headers: dict[str, str], event_id: int) -> dict[str, int]:
+    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()
+    return {row["email"]: row["minutes_attended"] for row in listed}
+
+
+async def test_the_console_imports_every_format_and_shows_what_it_left_out(
+    page: Page, base_url: str, server_env: dict[str, str]
+) -> None:
+    """Issue 14 item 7 in Chromium: an Italian Zoom export of a recurring meeting (two days,
+    day-first with a 12-hour clock), then an XLSX re-save, then a file that is no report, in
+    the console's Italian."""
+    headers = api_token(base_url, server_env)
+    day = _ambiguous_day_ahead()
+    event_id = _talk_with_the_report_people(base_url, headers, day)
+
+    await page.goto(f"{base_url}/console")
+    await page.get_by_label("Email").fill("organiser@programme.example")
+    await page.get_by_label("Password").fill("correct horse battery")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    await page.goto(f"{base_url}/console/events/{event_id}/attendance?lang=it")
+    upload = page.get_by_label("Report dei partecipanti (CSV o XLSX da Zoom, Teams o Webex)")
+
+    await upload.set_input_files(files=[{"name": "partecipanti.csv", "mimeType": "text/csv",
+                                         "buffer": _on_day("zoom_it_recurring_two_days.csv", day)}])
+    await page.get_by_role("button", name="Importa").click()
+    await expect(page.locator("#matched")).to_have_text("4")
+    await expect(page.locator("#unmatched-count")).to_have_text("2")
+    await expect(page.locator("#attended")).to_have_text("3")
+    await expect(page.locator("#unmatched")).to_contain_text("Giulia Ferri (organizzatore della riunione)")
+    await expect(page.locator("#unmatched")).to_contain_text("Sala riunioni Lecco")
+    left_out = page.locator("#left-out")
+    week_before = (day - timedelta(days=7)).isoformat()
+    await expect(left_out.locator("tr[data-reason=outside_event]")).to_contain_text(week_before)
+    await expect(left_out.locator("tr[data-reason=outside_event] td").nth(1)).to_have_text("3")
+    await expect(left_out.locator("tr[data-reason=waiting_room]")).to_contain_text("in sala d'attesa")
+    await expect(left_out.locator("tr[data-reason=zero_length] td").nth(1)).to_have_text("1")
+
+    # Organisers re-save reports in Excel: the same file as XLSX adds nothing new.
+    rows = [line.split(",") for line in _on_day("zoom_it_recurring_two_days.csv", day).decode("utf-8-sig").splitlines()]
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    await page.get_by_label("Report dei partecipanti (CSV o XLSX da Zoom, Teams o Webex)").set_input_files(
+        files=[{"name": "partecipanti.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": xlsx.getvalue()}])
+    await page.get_by_role("button", name="Importa").click()
+    await expect(page.locator("#matched")).to_have_text("4")
+    await expect(page.locator("#attended")).to_have_text("3")
+    await expect(page.locator("#intervals-added")).to_have_text("0")
+
+    # A file that is no report: refused whole, naming the columns found and those looked for.
+    await page.get_by_label("Report dei partecipanti (CSV o XLSX da Zoom, Teams o Webex)").set_input_files(
+        files=[{"name": "iscritti.csv", "mimeType": "text/csv", "buffer": b"Nome,Cognome,Azienda\nAda,Galli,Galli Srl\n"}])
+    await page.get_by_role("button", name="Importa").click()
+    error = page.locator("#import-error")
+    await expect(error).to_contain_text("Nessuna tabella delle presenze")
+    await expect(error).to_contain_text("Nome, Cognome, Azienda")
+    await expect(error).to_contain_text("Ora di ingresso")
+    assert _minutes(base_url, headers, event_id) == {
+        "zoe.mueller@mueller-textil.ch": 89, "niccolo.bernasconi@bernasconi-meccanica.ch": 83,
+        "chiara.dangelo@dangelo-meccanica.it": 75, "luca.bianchi@officine-bianchi.it": 30, "anna.keller@keller-praezision.ch": 0,
+    }
