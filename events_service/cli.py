@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -119,6 +120,19 @@ def check() -> None:
         click.echo(str(line))
     if not all(line.ok for line in lines):
         raise SystemExit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the SQLite database to PATH, consistently, while the service keeps writing."""
+    from events_service.operations.backup import BackupError, backup_sqlite
+
+    try:
+        result = backup_sqlite(_settings(), path)
+    except (BackupError, sqlite3.Error) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written: {result.path} ({result.bytes} bytes, integrity ok)")
 
 
 @main.group()

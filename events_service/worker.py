@@ -19,10 +19,12 @@ from events_service.attendance import background as attendance
 from events_service.broadcasts import background as broadcasts
 from events_service.clock import now_utc
 from events_service.jobs import PeriodicJob
+from events_service.mail import retention as mail_retention
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
 from events_service.mail.renderers import MessageRenderers
 from events_service.mail.transport import Transport, transport_from_settings
 from events_service.operations import heartbeat
+from events_service.privacy import retention as privacy_retention
 from events_service.registrations import background as registrations
 from events_service.reminders import background as reminders
 from events_service.settings import Settings
@@ -36,7 +38,8 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *broadcasts.
 
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
-PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS]
+PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
+                                   *mail_retention.JOBS, *privacy_retention.JOBS]
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:
