@@ -4,7 +4,7 @@ from importlib.resources import files
 
 from piccolo.conf.apps import AppConfig
 
-from events_service.attendance.tables import AttendanceInterval
+from events_service.attendance.tables import AttendanceInterval, AttendancePull
 from events_service.broadcasts.tables import EventMessage
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
@@ -35,6 +35,7 @@ APP_CONFIG = AppConfig(
         CompanySeats,
         OutboxMessage,
         AttendanceInterval,
+        AttendancePull,
         MailQuota,
         SignInFailure,
         ApiToken,

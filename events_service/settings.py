@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -264,6 +264,58 @@ def key_prefix(text: str) -> str:
     return text
 
 
+def credential(text: str) -> str | None:
+    """An API credential (an id, a secret): unset when empty; never spaces or control characters."""
+    if not text.strip():
+        return None
+    if any(ord(char) <= 32 for char in text.strip()):
+        raise ValueError("must not contain spaces or control characters")
+    return text.strip()
+
+
+def api_url(text: str) -> str:
+    return base_url(text)
+
+
+@dataclass(frozen=True)
+class PlatformApi:
+    """Credentials and addresses of one webinar platform's API, from which the attendance of
+    an event's online meeting is pulled (attendance/pull.py). The secret is kept out of repr(),
+    so printing or logging it never shows the secret."""
+
+    name: str  # "Zoom", "Microsoft Graph": how errors name the platform
+    account: str  # Zoom's account id; Graph's tenant id
+    client_id: str
+    client_secret: str = field(repr=False)
+    api_url: str  # https://api.zoom.us/v2, https://graph.microsoft.com/v1.0
+    token_url: str  # where a client-credentials token is asked for
+    timeout_seconds: float = 20.0
+    # A 429's Retry-After is honoured up to this long per wait, three times per call at most.
+    max_retry_wait_seconds: float = 30.0
+
+
+ZOOM_API_URL = "https://api.zoom.us/v2"
+ZOOM_OAUTH_URL = "https://zoom.us"
+GRAPH_API_URL = "https://graph.microsoft.com/v1.0"
+GRAPH_LOGIN_URL = "https://login.microsoftonline.com"
+#: (platform, its three credential fields, their variables): all three set, or none.
+PLATFORM_CREDENTIALS = (
+    ("Zoom", ("zoom_account_id", "zoom_client_id", "zoom_client_secret"),
+     ("EVENTS_ZOOM_ACCOUNT_ID", "EVENTS_ZOOM_CLIENT_ID", "EVENTS_ZOOM_CLIENT_SECRET")),
+    ("Microsoft Graph", ("graph_tenant_id", "graph_client_id", "graph_client_secret"),
+     ("EVENTS_GRAPH_TENANT_ID", "EVENTS_GRAPH_CLIENT_ID", "EVENTS_GRAPH_CLIENT_SECRET")),
+)
+
+
+def _half_configured_platforms(values: Mapping[str, object]) -> list[str]:
+    problems = []
+    for name, names, variables in PLATFORM_CREDENTIALS:
+        missing = [variable for field_name, variable in zip(names, variables, strict=True) if not values.get(field_name)]
+        if 0 < len(missing) < len(names):
+            problems.append(f"{missing[0]} is missing: {name} needs all of {', '.join(variables)} or none (example: {missing[0]}=<from the app's page>)")
+    return problems
+
+
 @dataclass(frozen=True)
 class Setting:
     """One EVENTS_* variable: the Settings field it fills, how its text is checked and
@@ -322,6 +374,40 @@ class Settings:
     certificate_template: Path | None = None
     certificate_logo: Path | None = None
     certificate_signatory: str | None = None
+    # Webinar platforms' APIs to pull attendance from (attendance/pull.py): a platform is
+    # configured when its three credentials are set. Secrets stay out of repr().
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: str | None = field(default=None, repr=False)
+    zoom_api_url: str = ZOOM_API_URL
+    zoom_oauth_url: str = ZOOM_OAUTH_URL
+    graph_tenant_id: str | None = None
+    graph_client_id: str | None = None
+    graph_client_secret: str | None = field(default=None, repr=False)
+    graph_api_url: str = GRAPH_API_URL
+    graph_login_url: str = GRAPH_LOGIN_URL
+    platform_timeout_s: int = 20
+    platform_max_retry_wait_s: int = 30
+
+    @property
+    def zoom_api(self) -> PlatformApi | None:
+        if not (self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret):
+            return None
+        return PlatformApi(
+            name="Zoom", account=self.zoom_account_id, client_id=self.zoom_client_id, client_secret=self.zoom_client_secret,
+            api_url=self.zoom_api_url.rstrip("/"), token_url=f"{self.zoom_oauth_url.rstrip('/')}/oauth/token",
+            timeout_seconds=self.platform_timeout_s, max_retry_wait_seconds=self.platform_max_retry_wait_s,
+        )
+
+    @property
+    def graph_api(self) -> PlatformApi | None:
+        if not (self.graph_tenant_id and self.graph_client_id and self.graph_client_secret):
+            return None
+        return PlatformApi(
+            name="Microsoft Graph", account=self.graph_tenant_id, client_id=self.graph_client_id, client_secret=self.graph_client_secret,
+            api_url=self.graph_api_url.rstrip("/"), token_url=f"{self.graph_login_url.rstrip('/')}/{self.graph_tenant_id}/oauth2/v2.0/token",
+            timeout_seconds=self.platform_timeout_s, max_retry_wait_seconds=self.platform_max_retry_wait_s,
+        )
 
     @property
     def mail_dir(self) -> Path:
@@ -355,6 +441,7 @@ class Settings:
                 continue
             if value is not None:
                 values[setting.field] = value
+        problems += _half_configured_platforms(values)
         if problems:
             raise SettingsError(problems)
         values.update(overrides)
@@ -394,6 +481,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_CERTIFICATE_TEMPLATE", "certificate_template", existing_file, None, "/etc/events-service/certificate.toml"),
     Setting("EVENTS_CERTIFICATE_LOGO", "certificate_logo", existing_file, None, "/etc/events-service/logo.png"),
     Setting("EVENTS_CERTIFICATE_SIGNATORY", "certificate_signatory", optional_line, None, "Dott.ssa Giulia Ferrari, programme director"),
+    Setting("EVENTS_ZOOM_ACCOUNT_ID", "zoom_account_id", credential, None, "<Account ID of the Server-to-Server OAuth app>"),
+    Setting("EVENTS_ZOOM_CLIENT_ID", "zoom_client_id", credential, None, "<Client ID of the app>"),
+    Setting("EVENTS_ZOOM_CLIENT_SECRET", "zoom_client_secret", credential, None, "<Client secret of the app>"),
+    Setting("EVENTS_ZOOM_API_URL", "zoom_api_url", api_url, ZOOM_API_URL, ZOOM_API_URL),
+    Setting("EVENTS_ZOOM_OAUTH_URL", "zoom_oauth_url", api_url, ZOOM_OAUTH_URL, ZOOM_OAUTH_URL),
+    Setting("EVENTS_GRAPH_TENANT_ID", "graph_tenant_id", credential, None, "<Directory (tenant) ID>"),
+    Setting("EVENTS_GRAPH_CLIENT_ID", "graph_client_id", credential, None, "<Application (client) ID>"),
+    Setting("EVENTS_GRAPH_CLIENT_SECRET", "graph_client_secret", credential, None, "<client secret value>"),
+    Setting("EVENTS_GRAPH_API_URL", "graph_api_url", api_url, GRAPH_API_URL, GRAPH_API_URL),
+    Setting("EVENTS_GRAPH_LOGIN_URL", "graph_login_url", api_url, GRAPH_LOGIN_URL, GRAPH_LOGIN_URL),
+    Setting("EVENTS_PLATFORM_TIMEOUT", "platform_timeout_s", positive_int, "20", "20"),
+    Setting("EVENTS_PLATFORM_MAX_RETRY_WAIT", "platform_max_retry_wait_s", positive_int, "30", "30"),
 )
 
 

@@ -88,6 +88,8 @@ __all__ = [
     "merged_minutes",
     "normalise_name",
     "parse_report",
+    "ApiSession",
+    "report_from_sessions",
 ]
 
 
@@ -1082,3 +1084,46 @@ def _time_values(tables: Iterable[_Table], roles: Sequence[str]) -> Iterator[str
 def _error_line(message: str) -> int:
     match = re.match(r"line (\d+)", message)
     return int(match[1]) if match else 0
+
+
+# --------------------------------------------------------------------------- from an API
+
+
+@dataclass(frozen=True)
+class ApiSession:
+    """One stretch of presence as a platform's API lists it (attendance/pull.py): a Zoom
+    participant-report row, or one attendanceInterval of a Graph attendanceRecord."""
+
+    name: str
+    email: str | None
+    joined: datetime
+    left: datetime
+    role: str = ""  # Graph's "Organizer", "Presenter", "Attendee"
+    waiting_room: bool = False  # Zoom's status "in_waiting_room"
+
+
+def report_from_sessions(platform: Platform, sessions: Sequence[ApiSession], errors: list[str]) -> ParsedReport:
+    """The report a platform's API describes, read by the same rules as a report file of that
+    platform (names, addresses, the host, guests folded into their account, waiting room and
+    zero-length reconnects left out), so that a pull and a file import of the same meeting
+    store the same participants. `errors` are the API's records that could not be used."""
+    identities = _Identities(("name", "email", "role"), original=False, teams=platform == "teams")
+    left_out: Counter[LeftOutReason] = Counter()
+    records: list[_Record] = []
+    for line, session in enumerate(sessions, start=1):
+        identity = identities[(session.name, session.email or "", session.role)]
+        if session.waiting_room:
+            left_out[LeftOutReason.WAITING_ROOM] += 1
+        elif identity is None:
+            errors.append(f"record {line}: no participant name or e-mail")
+        elif session.left == session.joined:
+            left_out[LeftOutReason.ZERO_LENGTH] += 1
+        else:
+            records.append((line, *identity, Interval(session.joined.astimezone(UTC), session.left.astimezone(UTC))))
+    return ParsedReport(
+        platform=platform,
+        rows=len(sessions) + len(errors),
+        participants=_group(records),
+        errors=errors,
+        left_out=[LeftOut(reason, count) for reason, count in left_out.items() if count],
+    )

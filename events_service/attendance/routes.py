@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, MultipartBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from events_service.attendance import report_errors, service
+from events_service.attendance import pull, report_errors, service
 from events_service.attendance.schemas import (
     AttendanceImportResult,
     AttendanceUpload,
@@ -68,6 +68,17 @@ class AttendanceController(Controller):
             return await service.import_report(event_id, content, data.platform)
         except service.InvalidReport as error:
             raise report_errors.localise(error, request.headers.get("accept-language")) from None
+
+    @post(
+        "/{event_id:int}/attendance-pull",
+        status_code=HTTP_200_OK,
+        guards=[EDITORS],
+        summary="Pull a webinar's attendance from Zoom or Microsoft Graph (the event's online_meeting)",
+        description="The same answer as an attendance import. 409 when the event has no online meeting, has not ended "
+        "or its platform is not configured here; 502 when the platform fails; 503 with Retry-After when it rate-limits.",
+    )
+    async def pull_attendance(self, event_id: RowId, settings: NamedDependency[Settings]) -> AttendanceImportResult:
+        return await pull.pull_attendance(event_id, settings)
 
     @post("/{event_id:int}/finalise-attendance", status_code=HTTP_200_OK, guards=[EDITORS], summary="Attended or no-show, and the follow-up emails")
     async def finalise(self, event_id: RowId, settings: NamedDependency[Settings]) -> FinaliseResult:

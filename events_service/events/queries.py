@@ -159,6 +159,7 @@ def event_out(event: EventRecord, speakers: list[dict[str, Any]], agenda: list[A
         topics=list(event.topics or []),
         speakers=[SpeakerOut(**speaker) for speaker in speakers],
         agenda=agenda,
+        online_meeting=event.online_meeting,
     )
     return EventOut(**fields)
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import msgspec
 
+from events_service.events.online_meeting import OnlineMeeting, meeting_from_columns
+
 # A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "mode", "venue_name", "venue_address", "venue_city", "online_url")
 
@@ -67,6 +69,9 @@ class EventRecord(PublicEvent, frozen=True, kw_only=True):
     slides_url: str | None
     follow_up_sent_at: datetime | None
     audience: str = "targeted"  # events.schemas.Audience
+    meeting_platform: str | None = None
+    meeting_id: str | None = None
+    meeting_organizer_id: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EventRecord:
@@ -83,6 +88,10 @@ class EventRecord(PublicEvent, frozen=True, kw_only=True):
     def join_url_for(self, registration_status: str, attendance_mode: str) -> str | None:
         """The join link as one registrant may see it, or None."""
         return self.online_url if shows_join_link(registration_status, attendance_mode, self.status) else None
+
+    @property
+    def online_meeting(self) -> OnlineMeeting | None:
+        return meeting_from_columns(self.meeting_platform, self.meeting_id, self.meeting_organizer_id)
 
     def missing_for_publication(self) -> list[str]:
         return missing_for_publication(self.mode, self.venue_name, self.venue_address, self.venue_city, self.online_url)

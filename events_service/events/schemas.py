@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from events_service.events.online_meeting import OnlineMeeting
 from events_service.languages import Language
 from events_service.validation import MULTI_LINE, SINGLE_LINE, moments_in_window
 
@@ -81,6 +82,8 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     topics: Topics = msgspec.field(default_factory=list)
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
     audience: Audience = Audience.TARGETED
+    # The webinar on its platform, to pull attendance from (online and hybrid events only).
+    online_meeting: OnlineMeeting | None = None
 
     def __post_init__(self) -> None:
         moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
@@ -106,6 +109,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     topics: Topics | msgspec.UnsetType = msgspec.UNSET
     agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
     audience: Audience | msgspec.UnsetType = msgspec.UNSET
+    online_meeting: OnlineMeeting | None | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
@@ -156,6 +160,8 @@ class EventOut(msgspec.Struct):
     published_at: datetime | None
     cancelled_at: datetime | None
     audience: Audience = Audience.TARGETED
+    # Organisers only: PublicEventOut has no such field.
+    online_meeting: OnlineMeeting | None = None
 
 
 class PublicSpeakerOut(msgspec.Struct):

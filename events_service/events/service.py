@@ -18,6 +18,7 @@ import msgspec
 from events_service.clock import now_utc
 from events_service.db import write_transaction
 from events_service.events.errors import EventStateConflict, InvalidEvent
+from events_service.events.online_meeting import allows_online_meeting, meeting_columns
 from events_service.events.queries import (
     agenda_by_event,
     get_event,
@@ -67,6 +68,11 @@ def _check_capacities(values: dict[str, Any]) -> None:
             raise InvalidEvent("a hybrid event needs online_capacity (capacity counts the seats in the room)", code="hybrid_needs_online_capacity")
     elif values.get("online_capacity") is not None:
         raise InvalidEvent("online_capacity is only for hybrid events; use capacity", code="online_capacity_not_hybrid")
+
+
+def _check_online_meeting(values: dict[str, Any]) -> None:
+    if values.get("meeting_platform") and not allows_online_meeting(values["mode"]):
+        raise InvalidEvent("online_meeting is only for online and hybrid events", code="online_meeting_not_online")
 
 
 def _check_agenda(kind: str, agenda: list[AgendaItemIn], starts: datetime, ends: datetime, speakers: list[SpeakerIn]) -> None:
@@ -170,9 +176,11 @@ async def create_event(data: EventCreate, *, once_key: str | None = None) -> Eve
         "topics": _clean_topics(data.topics),
         **_venue_columns(data.venue),
         "audience": data.audience.value,
+        **meeting_columns(data.online_meeting),
     }
     _check_schedule(values)
     _check_capacities(values)
+    _check_online_meeting(values)
     speakers = _check_speakers(data.speakers)
     _check_agenda(data.kind, data.agenda, values["starts_at"], values["ends_at"], speakers)
     async with write_transaction():
@@ -227,6 +235,8 @@ def _patched_values(current: EventRecord, patch: EventPatch) -> dict[str, Any]:
         values.update(_venue_columns(patch.venue))
     if patch.audience is not msgspec.UNSET:
         values["audience"] = patch.audience.value
+    if patch.online_meeting is not msgspec.UNSET:
+        values.update(meeting_columns(patch.online_meeting))
     if patch.reminder_offsets_minutes is not msgspec.UNSET:
         values["reminder_offsets"] = sorted(set(patch.reminder_offsets_minutes), reverse=True)
     if patch.topics is not msgspec.UNSET:
@@ -242,6 +252,7 @@ def patched_event(current: EventRecord, patch: EventPatch) -> EventRecord:
     values = _patched_values(current, patch)
     _check_schedule(values)
     _check_capacities(values)
+    _check_online_meeting(values)
     return msgspec.structs.replace(current, **{name: value for name, value in values.items() if name != "id"})
 
 

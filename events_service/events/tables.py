@@ -10,6 +10,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.events.online_meeting import MeetingPlatform
 from events_service.events.schemas import Audience
 
 
@@ -65,6 +66,11 @@ class Event(Table, tablename="event"):
     # its venue (None when it has none: an online event's participations are never cross-border).
     audience = Varchar(length=10, default=Audience.TARGETED.value, choices=Audience)
     venue_country = Varchar(length=2, null=True, default=None)
+    # The webinar on its platform, for pulling attendance from the platform's API
+    # (events/online_meeting.py): all three None when there is none.
+    meeting_platform = Varchar(length=20, null=True, default=None, choices=MeetingPlatform)
+    meeting_id = Varchar(length=500, null=True, default=None)
+    meeting_organizer_id = Varchar(length=200, null=True, default=None)
 
 
 class EventSpeaker(Table, tablename="event_speaker"):
