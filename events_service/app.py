@@ -28,6 +28,7 @@ from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import refuse_control_characters
 from events_service.privacy.routes import PrivacyController
 from events_service.questions.routes import PublicQuestionController, QuestionController
+from events_service.registration_import.routes import RegistrationImportController
 from events_service.registrations.routes import (
     OrganiserRegistrationController,
     public_registration_controller,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PublicQuestionController,
             PublicSurveyController,
             SurveyResultsController,
+            RegistrationImportController,
             PublicCertificateController,
             CertificateController,
         ],
