@@ -1,6 +1,6 @@
 """The wheel runs on its own: built from this checkout, installed (not editable) with its
 dependencies into a fresh venv outside the checkout, and run from a directory outside it, with
-no PYTHONPATH: migrate, an organiser, serve, an event, a registration, its email, the event
+no PYTHONPATH: migrate, check, an organiser, serve, an event, a registration, its email, the event
 page and its stylesheet. A file the package reads at run time but the wheel leaves out fails here.
 
 The venv install takes most of the time (a minute or two; pip reuses its cache)."""
@@ -108,6 +108,11 @@ def test_the_installed_wheel_migrates_serves_registers_and_mails(installed_bin: 
     assert Path(where.strip()).resolve().is_relative_to(installed_bin.parent.resolve()), f"imported from {where}"
 
     _run([cli, "migrate"], env=env, cwd=elsewhere)
+    # What an operator runs before the first start (and CI against the installed wheel): every
+    # line ok, from a directory that is not the checkout.
+    checked = _run([cli, "check"], env=env, cwd=elsewhere)
+    assert [line.split()[:2] for line in checked.splitlines()] == [
+        ["settings", "ok"], ["database", "ok"], ["migrations", "ok"], ["smtp", "ok"]]
     _run([cli, "organiser", "create", ORGANISER_EMAIL, "--name", "Wheel Check", "--password", ORGANISER_PASSWORD], env=env, cwd=elsewhere)
 
     with served(env, cli=[cli], cwd=elsewhere, inherit_environment=False) as base_url:

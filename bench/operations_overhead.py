@@ -1,0 +1,107 @@
+"""What observability costs a registration rush: /metrics (Litestar's Prometheus middleware on
+every request, the service's figures read at each scrape) and JSON logs (one line per request),
+against the same rush with both off, in the same run.
+
+    python -m bench.operations_overhead [--pg postgresql://postgres@127.0.0.1:5432/test]
+
+Each variant is the registration rush of bench.registration_rush (2 uvicorn workers, 50
+clients, 1,000 registrations for one event) on a fresh database. "on" also scrapes /metrics
+once a second during the rush, as Prometheus would. The variants alternate (off, on, off, on,
+...) so a noisy neighbour on the shared cores hits both alike; the table shows each run and the
+ratio of the medians (goal: on/off >= 0.95, i.e. within 5 %).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+
+from bench.common import (
+    Timing,
+    engine_arguments,
+    engines,
+    fresh_database,
+    print_table,
+    service_database,
+)
+from bench.registration_rush import REQUESTS, WORKERS, _env, drive
+from tests.factories import event_payload, registration_payload
+from tests.serving import served
+
+ROUNDS = 3
+VARIANTS = {
+    "off": {"EVENTS_METRICS": "0", "EVENTS_LOG_FORMAT": "text"},
+    "on": {"EVENTS_METRICS": "1", "EVENTS_LOG_FORMAT": "json"},
+}
+
+
+async def _scrape_every_second(base_url: str, stop: asyncio.Event, scrapes: list[int]) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        while not stop.is_set():
+            answer = await http.get("/metrics")
+            scrapes.append(answer.status_code)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+
+async def rush(db_url: str, var_dir: Path, variant: str) -> tuple[Timing, dict[int, int], int]:
+    from events_service.organisers.service import create_organiser
+
+    async with service_database(db_url, var_dir):
+        await create_organiser("bench-ops@programme.example", "Bench", "bench-password", "organiser")
+    with served({**_env(db_url, var_dir), **VARIANTS[variant]}, workers=WORKERS, ready_path="/healthz") as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            token = (await http.post("/api/auth/token", json={"email": "bench-ops@programme.example", "password": "bench-password"})).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            event = (await http.post("/api/events", json=event_payload(title="Ops rush", capacity=REQUESTS // 2, max_per_company=5), headers=headers)).json()
+            await http.post(f"/api/events/{event['id']}/publish", headers=headers)
+        payloads = [registration_payload(f"p{n}.ops@c{n % 300}.example", company_no=n % 300) for n in range(REQUESTS)]
+        stop, scrapes = asyncio.Event(), []
+        scraper = asyncio.create_task(_scrape_every_second(base_url, stop, scrapes)) if variant == "on" else None
+        try:
+            timing, statuses = await drive(base_url, f"/api/public/events/{event['id']}/registrations", payloads)
+        finally:
+            stop.set()
+            if scraper is not None:
+                await scraper
+    assert all(status == 200 for status in scrapes), scrapes
+    return timing, statuses, len(scrapes)
+
+
+async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    rates: dict[str, list[float]] = {"off": [], "on": []}
+    with TemporaryDirectory(ignore_cleanup_errors=True) as folder:
+        for round_number in range(1, ROUNDS + 1):
+            for variant in VARIANTS:
+                with fresh_database(engine, pg_url) as db_url:
+                    timing, statuses, scrapes = await rush(db_url, Path(folder) / f"{variant}{round_number}", variant)
+                rates[variant].append(timing.per_second)
+                outcome = " ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
+                rows.append([engine, variant, round_number, timing.per_second, timing.p50, timing.percentile(0.99), scrapes or "-", outcome])
+                print(f"  {engine} {variant} round {round_number}: {timing.per_second:.0f} req/s", flush=True)
+    off, on = statistics.median(rates["off"]), statistics.median(rates["on"])
+    rows.append([engine, "median on/off", "-", f"{on:.0f}/{off:.0f}", "-", "-", "-", f"ratio {on / off:.3f}"])
+    return rows
+
+
+def main() -> None:
+    arguments = engine_arguments(__doc__ or "")
+    rows: list[list[object]] = []
+    for engine in engines(arguments):
+        rows += asyncio.run(run_engine(engine, arguments.pg))
+    print_table(
+        f"Observability overhead: registration rush, {REQUESTS} requests, {WORKERS} worker processes; "
+        "on = Prometheus metrics + JSON logs (+ a scrape a second), off = both off (ratio: on/off medians, goal >= 0.95)",
+        ["engine", "variant", "round", "req/s", "p50 ms", "p99 ms", "scrapes", "answers"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
