@@ -127,6 +127,10 @@ async def _date_back(event_id: int, past: PastEvent) -> tuple[datetime, datetime
     starts = datetime(past.day.year, past.day.month, past.day.day, past.start_hour, tzinfo=ROME).astimezone(UTC)
     ends = starts + timedelta(hours=past.hours)
     await Event.update({Event.starts_at: starts, Event.ends_at: ends, Event.registration_closes_at: None}).where(Event.id == event_id)
+    # the door opened a quarter of an hour into the day, not when the demo was loaded
+    await Registration.update({Registration.checked_in_at: starts + timedelta(minutes=15)}).where(
+        (Registration.event == event_id) & Registration.checked_in_at.is_not_null()
+    )
     return starts, ends
 
 
