@@ -145,6 +145,12 @@ def event_form_error(error: msgspec.ValidationError) -> tuple[str | None, str]:
     if match:
         top, _index, sub = match.groups()
         name = f"venue_{sub}" if top == "venue" and sub else _EVENT_FORM_FIELDS.get(top, top)
+    if name == "online_meeting":
+        if match and match.group(3) == "platform":
+            return "meeting_platform", N_("this value is not valid")
+        if "organizer_id" in text:
+            return "meeting_organizer_id", N_("a Teams meeting needs its organiser's user id (Microsoft Entra object id or address)")
+        return "meeting_id", N_("not a meeting id of this platform (Zoom: the meeting number, 9 to 12 digits)")
     if "matching regex" in text:
         return name, N_("a full address starting with http:// or https://")
     if "length" in text:
@@ -216,7 +222,7 @@ def offsets_text(minutes: list[int]) -> str:
 EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_at", "timezone", "mode", "capacity",
                 "online_capacity", "max_per_company", "venue_name", "venue_address", "venue_city", "online_url",
                 "registration_closes_at", "topics", "speakers", "agenda", "reminder_offsets", "recording_url", "slides_url",
-                "attendance_threshold_percent"]
+                "attendance_threshold_percent", "meeting_platform", "meeting_id", "meeting_organizer_id"]
 #: The event form's fields saved through the attendance service (FollowUpPatch), not with the
 #: event: the links the follow-up emails carry, and the share of the event that counts as attended.
 FOLLOW_UP_FIELDS = ("recording_url", "slides_url", "attendance_threshold_percent")
@@ -238,6 +244,27 @@ def event_values(event: Any, follow_up: Any) -> dict[str, str]:
         "reminder_offsets": offsets_text(event.reminder_offsets_minutes),
         "recording_url": follow_up.recording_url or "", "slides_url": follow_up.slides_url or "",
         "attendance_threshold_percent": str(follow_up.attendance_threshold_percent),
+        **meeting_values(event.online_meeting),
+    }
+
+
+def meeting_values(meeting: Any) -> dict[str, str]:
+    """The webinar's platform fields of the form (events/online_meeting.py); blank: none."""
+    return {
+        "meeting_platform": meeting.platform.value if meeting else "",
+        "meeting_id": meeting.meeting_id if meeting else "",
+        "meeting_organizer_id": (meeting.organizer_id or "") if meeting else "",
+    }
+
+
+def _meeting_payload(values: dict[str, str]) -> dict[str, Any] | None:
+    """No platform chosen: no online meeting (a meeting id typed without one is an error)."""
+    if not values["meeting_platform"]:
+        return None
+    return {
+        "platform": values["meeting_platform"],
+        "meeting_id": values["meeting_id"].strip(),
+        "organizer_id": values["meeting_organizer_id"].strip() or None,
     }
 
 
@@ -285,6 +312,9 @@ def _event_payload(values: dict[str, str], errors: FormErrors, _: Translate) -> 
     venue = {part: values[f"venue_{part}"] for part in ("name", "address", "city")}
     payload["venue"] = venue if any(venue.values()) else None
     payload["online_url"] = values["online_url"] or None
+    payload["online_meeting"] = _meeting_payload(values)
+    if payload["online_meeting"] is None and values["meeting_id"].strip():
+        errors.add("meeting_platform", _("choose the platform of this meeting"))
     payload["topics"] = [topic.strip() for topic in values["topics"].split(",") if topic.strip()]
     payload["speakers"] = parse_speakers(values["speakers"])
     payload["agenda"] = []
@@ -317,6 +347,8 @@ def checked_event_form(form: Any, struct: type[Any], _: Translate) -> tuple[dict
     payload = _event_payload(values, errors, _)
     if "reminder_offsets" not in form:
         payload.pop("reminder_offsets_minutes", None)
+    if "meeting_platform" not in form:  # a form without the fields leaves the meeting as it is
+        payload.pop("online_meeting", None)
     event = None
     links: dict[str, Any] = {}
     for name in FOLLOW_UP_FIELDS:  # one by one, so that each can be wrong at once

@@ -81,6 +81,7 @@ SERVICE_ERRORS: dict[str, str] = {
     "event_not_ended": N_("No one is a no-show before the event has ended."),
     "event_not_started": N_("No one has attended an event that has not begun."),
     "too_many_questions": N_("An event asks at most 30 questions."),
+    "online_meeting_not_online": N_("Only an online or hybrid event has a webinar platform meeting."),
 }
 
 
