@@ -16,7 +16,8 @@ from stdnum import luhn
 from stdnum.ch import uid
 
 from events_service.clock import now_utc
-from events_service.companies.schemas import CompanyCreate, SizeClass
+from events_service.companies.records import SizeClass
+from events_service.companies.schemas import CompanyCreate
 from events_service.companies.service import create_company
 from events_service.companies.tables import Company
 from events_service.db import write_transaction

@@ -1,5 +1,12 @@
-"""The webinar platforms whose reports (and APIs) attendance is read from."""
+"""The webinar platforms whose reports (and APIs) attendance is read from: one StrEnum for
+the table (`choices=`), the parsers and the schemas."""
 
-from typing import Literal
+from __future__ import annotations
 
-Platform = Literal["zoom", "teams", "webex"]
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    ZOOM = "zoom"
+    TEAMS = "teams"
+    WEBEX = "webex"

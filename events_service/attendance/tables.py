@@ -4,6 +4,7 @@ from piccolo.columns import ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.attendance.platforms import Platform
 from events_service.events.tables import Event
 from events_service.registrations.tables import Registration
 
@@ -21,7 +22,7 @@ class AttendanceInterval(Table, tablename="attendance_interval"):
     participant_key = Varchar(length=320)
     name = Varchar(length=200)
     email = Varchar(length=320, null=True, default=None)
-    platform = Varchar(length=20)
+    platform = Varchar(length=20, choices=Platform)
     joined_at = Timestamptz()
     left_at = Timestamptz()
     imported_at = Timestamptz(default=TimestamptzNow())

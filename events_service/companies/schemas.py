@@ -1,11 +1,11 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
+from events_service.companies.records import SizeClass
 from events_service.validation import SINGLE_LINE
 
-SizeClass = Literal["micro", "small", "medium", "large"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
 Country = Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2}\Z", description="ISO 3166 alpha-2")]
 ShortText = Annotated[str, msgspec.Meta(max_length=100), SINGLE_LINE]

@@ -2,6 +2,8 @@ from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.companies.records import SizeClass
+
 
 class Company(Table, tablename="company"):
     """An SME, identified by its VAT id in normalised form (`IT01234567897`, `CHE-123.456.789`)."""
@@ -12,7 +14,7 @@ class Company(Table, tablename="company"):
     region = Varchar(length=100, null=True, default=None)  # province or canton
     city = Varchar(length=100, null=True, default=None)
     sector = Varchar(length=100, null=True, default=None)
-    size_class = Varchar(length=10, null=True, default=None)
+    size_class = Varchar(length=10, null=True, default=None, choices=SizeClass)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

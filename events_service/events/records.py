@@ -10,11 +10,32 @@ feeds and attendance take them.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import msgspec
 
 from events_service.events.online_meeting import OnlineMeeting, meeting_from_columns
+
+
+class EventKind(StrEnum):
+    tech_talk = "tech_talk"  # an online webinar
+    tech_day = "tech_day"  # an in-person or hybrid day, with an agenda
+
+
+class EventMode(StrEnum):
+    online = "online"
+    in_person = "in_person"
+    hybrid = "hybrid"  # two seat pools: the room's and the online one
+
+
+class EventStatus(StrEnum):
+    """draft → published → cancelled (a draft may be cancelled too); nobody registers for a draft."""
+
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+
 
 # A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "mode", "venue_name", "venue_address", "venue_city", "online_url")
@@ -26,17 +47,17 @@ class PublicEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     slug: str
-    kind: str
+    kind: EventKind
     title: str
     description: str
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    mode: str
+    mode: EventMode
     venue_name: str | None
     venue_address: str | None
     venue_city: str | None
-    status: str
+    status: EventStatus
     sequence: int
     topics: list[str]
     updated_at: datetime | None

@@ -8,13 +8,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service import event_changes
 from events_service.events import queries, service
+from events_service.events.records import EventKind, EventStatus
 from events_service.events.schemas import (
     EventCreate,
     EventOut,
     EventPatch,
-    Kind,
     PublicEventOut,
-    Status,
 )
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
@@ -36,8 +35,8 @@ class EventController(Controller):
         self,
         request: Request[Any, Any, Any],
         page: NamedDependency[Page],
-        status: FromQuery[Status | None] = None,
-        kind: FromQuery[Kind | None] = None,
+        status: FromQuery[EventStatus | None] = None,
+        kind: FromQuery[EventKind | None] = None,
     ) -> Response[list[EventOut]]:
         events, total = await queries.page_of_events(page, status=status, kind=kind)
         return paged(request, page, events, total)
@@ -68,7 +67,7 @@ class PublicEventController(Controller):
     async def find(
         self,
         settings: NamedDependency[Settings],
-        kind: FromQuery[Kind | None] = None,
+        kind: FromQuery[EventKind | None] = None,
         topic: FromQuery[str | None] = None,
     ) -> list[PublicEventOut]:
         return await queries.public_events(settings.base_url, kind=kind, topic=topic)

@@ -1,16 +1,14 @@
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from events_service.events.online_meeting import OnlineMeeting
+from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.languages import Language
 from events_service.validation import MULTI_LINE, SINGLE_LINE, moments_in_window
 
-Kind = Literal["tech_talk", "tech_day"]
-Mode = Literal["online", "in_person", "hybrid"]
-Status = Literal["draft", "published", "cancelled"]
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with an offset")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
 Description = Annotated[str, msgspec.Meta(max_length=20000), MULTI_LINE]
@@ -63,11 +61,11 @@ class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Kind
+    kind: EventKind
     title: Title
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    mode: Mode
+    mode: EventMode
     capacity: Seats
     description: Description = ""
     language: Language = "it"
@@ -90,14 +88,14 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Kind | msgspec.UnsetType = msgspec.UNSET
+    kind: EventKind | msgspec.UnsetType = msgspec.UNSET
     title: Title | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
     language: Language | msgspec.UnsetType = msgspec.UNSET
     starts_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     ends_at: AwareDatetime | msgspec.UnsetType = msgspec.UNSET
     timezone: Timezone | msgspec.UnsetType = msgspec.UNSET
-    mode: Mode | msgspec.UnsetType = msgspec.UNSET
+    mode: EventMode | msgspec.UnsetType = msgspec.UNSET
     capacity: Seats | msgspec.UnsetType = msgspec.UNSET
     online_capacity: Seats | None | msgspec.UnsetType = msgspec.UNSET
     max_per_company: PerCompany | None | msgspec.UnsetType = msgspec.UNSET
@@ -135,14 +133,14 @@ class EventOut(msgspec.Struct):
 
     id: int
     slug: str
-    kind: Kind
+    kind: EventKind
     title: str
     description: str
     language: Language
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    mode: Mode
+    mode: EventMode
     capacity: int
     online_capacity: int | None
     max_per_company: int | None
@@ -150,7 +148,7 @@ class EventOut(msgspec.Struct):
     online_url: str | None
     registration_closes_at: datetime | None
     reminder_offsets_minutes: list[int]
-    status: Status
+    status: EventStatus
     sequence: int
     topics: list[str]
     speakers: list[SpeakerOut]
@@ -174,18 +172,18 @@ class PublicEventOut(msgspec.Struct):
 
     id: int
     slug: str
-    kind: Kind
+    kind: EventKind
     title: str
     description: str
     language: Language
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    mode: Mode
+    mode: EventMode
     venue: Venue | None
     registration_closes_at: datetime
     registration_open: bool
-    status: Status
+    status: EventStatus
     topics: list[str]
     speakers: list[PublicSpeakerOut]
     agenda: list[AgendaItemOut]

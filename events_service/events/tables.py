@@ -11,6 +11,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events_service.events.online_meeting import MeetingPlatform
+from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.events.schemas import Audience
 
 
@@ -26,7 +27,7 @@ class Event(Table, tablename="event"):
     `sequence` is the iCalendar SEQUENCE: it rises on every change of time, place or link.
     """
 
-    kind = Varchar(length=20)
+    kind = Varchar(length=20, choices=EventKind)
     slug = Varchar(length=120, unique=True)
     title = Varchar(length=200)
     description = Text(default="")
@@ -34,7 +35,7 @@ class Event(Table, tablename="event"):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     timezone = Varchar(length=64, default="Europe/Rome")
-    mode = Varchar(length=20)
+    mode = Varchar(length=20, choices=EventMode)
     capacity = Integer()
     online_capacity = Integer(null=True, default=None)
     seats_taken = Integer(default=0)
@@ -45,7 +46,7 @@ class Event(Table, tablename="event"):
     venue_city = Varchar(length=100, null=True, default=None)
     online_url = Varchar(length=1000, null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
-    status = Varchar(length=20, default="draft")
+    status = Varchar(length=20, default=EventStatus.draft, choices=EventStatus)
     sequence = Integer(default=0)
     topics = JSON(default=[])
     reminder_offsets = JSON(default=[1440, 60])

@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter
 from litestar.types import Message, Scope
 
-from events_service.events.schemas import Kind
+from events_service.events.records import EventKind
 from events_service.feeds import service
 from events_service.settings import Settings
 
@@ -69,7 +69,7 @@ class CalendarController(Controller):
         self,
         settings: NamedDependency[Settings],
         if_none_match: IfNoneMatch = None,
-        kind: FromQuery[Kind | None] = None,
+        kind: FromQuery[EventKind | None] = None,
         topic: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         query = service.FeedQuery.of(kind, topic)

@@ -21,7 +21,8 @@ from events_service.clock import now_utc
 from events_service.db import run_sql
 from events_service.errors import Conflict, DomainError, NotFound
 from events_service.mail.mime import ComposedEmail
-from events_service.mail.schemas import OutboxItem, OutboxStatus
+from events_service.mail.records import OutboxStatus
+from events_service.mail.schemas import OutboxItem
 from events_service.mail.tables import OutboxMessage
 from events_service.paging import Page
 
@@ -44,9 +45,9 @@ __all__ = [
 ]
 
 #: Rows not yet handed to a server, which may still be withdrawn.
-PENDING = ("queued", "retry")
+PENDING = (OutboxStatus.queued, OutboxStatus.retry)
 #: Rows an organiser may send again by hand.
-RETRYABLE = ("failed", "retry")
+RETRYABLE = (OutboxStatus.failed, OutboxStatus.retry)
 
 
 class MailError(DomainError):

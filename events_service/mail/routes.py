@@ -7,7 +7,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from events_service.mail import outbox
-from events_service.mail.schemas import OutboxItem, OutboxStatus
+from events_service.mail.records import OutboxStatus
+from events_service.mail.schemas import OutboxItem
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId

@@ -1,11 +1,8 @@
 from datetime import datetime
-from typing import Literal
 
 import msgspec
 
-#: queued → sending → sent | retry | failed (see mail/tables.py); withdrawn: an intent that
-#: lost its point before it was sent.
-OutboxStatus = Literal["queued", "sending", "sent", "retry", "failed", "withdrawn"]
+from events_service.mail.records import OutboxStatus
 
 
 class OutboxItem(msgspec.Struct):

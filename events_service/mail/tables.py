@@ -2,6 +2,8 @@ from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.mail.records import OutboxStatus
+
 
 class OutboxMessage(Table, tablename="outbox_message"):
     """An email to send, written in the same transaction as the change that causes it.
@@ -19,7 +21,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
     # dispatcher renders when it claims the row, so the writing transaction stays short.
     message = Text(default="")
     payload = JSON(null=True, default=None)
-    status = Varchar(length=20, default="queued")
+    status = Varchar(length=20, default=OutboxStatus.queued, choices=OutboxStatus)
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)
     send_after = Timestamptz(default=TimestamptzNow())

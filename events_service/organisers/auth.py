@@ -19,7 +19,8 @@ from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from events_service.clock import now_utc
-from events_service.organisers.schemas import ApiClient, CurrentOrganiser, Role
+from events_service.organisers.records import Role
+from events_service.organisers.schemas import ApiClient, CurrentOrganiser
 from events_service.organisers.service import get_organiser
 from events_service.organisers.tokens import client_for, looks_like_api_token
 from events_service.settings import Settings
@@ -92,7 +93,7 @@ def issue_token(settings: Settings, organiser: CurrentOrganiser) -> str:
 
 def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
     """A guard: the signed-in organiser must hold one of `roles` (admin may do everything)."""
-    allowed = {"admin", *roles}
+    allowed = {Role.admin, *roles}
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
@@ -107,5 +108,5 @@ def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any],
 
 
 ADMINS = requires_role()
-EDITORS = requires_role("organiser")
-CHECKIN_STAFF = requires_role("organiser", "checkin")
+EDITORS = requires_role(Role.organiser)
+CHECKIN_STAFF = requires_role(Role.organiser, Role.checkin)

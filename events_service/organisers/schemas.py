@@ -1,11 +1,10 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
+from events_service.organisers.records import Role
 from events_service.validation import SINGLE_LINE
-
-Role = Literal["admin", "organiser", "checkin"]
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -16,7 +15,7 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
 class TokenResponse(msgspec.Struct):
     access_token: str
     token_type: str = "bearer"
-    role: Role = "organiser"
+    role: Role = Role.organiser
 
 
 class CurrentOrganiser(msgspec.Struct, frozen=True):
@@ -36,7 +35,7 @@ class ApiClient(msgspec.Struct, frozen=True):
 
 class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, SINGLE_LINE, msgspec.Meta(min_length=1, max_length=200)]
-    role: Role = "organiser"
+    role: Role = Role.organiser
 
 
 class ApiTokenOut(msgspec.Struct):

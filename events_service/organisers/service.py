@@ -8,11 +8,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from events_service.errors import Conflict, DomainError, Invalid
 from events_service.organisers import sign_in
-from events_service.organisers.schemas import CurrentOrganiser, Role
+from events_service.organisers.records import Role
+from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.tables import Organiser
 from events_service.validation import normalise_email
 
-ROLES: tuple[Role, ...] = ("admin", "organiser", "checkin")
+ROLES: tuple[Role, ...] = tuple(Role)
 
 _hasher = PasswordHasher()
 # Verifying against a throwaway hash for unknown emails keeps the answer time the same, so the

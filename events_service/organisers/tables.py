@@ -2,6 +2,8 @@ from piccolo.columns import Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from events_service.organisers.records import Role
+
 
 class Organiser(Table, tablename="organiser"):
     """Staff who run the programme; `email` is stored lower-cased."""
@@ -9,7 +11,7 @@ class Organiser(Table, tablename="organiser"):
     email = Varchar(length=320, unique=True)
     name = Varchar(length=200)
     password_hash = Varchar(length=255)
-    role = Varchar(length=20, default="organiser")
+    role = Varchar(length=20, default=Role.organiser, choices=Role)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from events_service.clock import now_utc
 from events_service.errors import NotFound
-from events_service.organisers.schemas import ApiClient, ApiTokenCreated, ApiTokenOut, Role
+from events_service.organisers.records import Role
+from events_service.organisers.schemas import ApiClient, ApiTokenCreated, ApiTokenOut
 from events_service.organisers.service import OrganiserError
 from events_service.organisers.tables import ApiToken
 

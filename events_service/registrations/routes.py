@@ -11,13 +11,13 @@ from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries, service
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import (
     EventStats,
     PublicRegistration,
     RegistrationCreate,
     RegistrationCreated,
     RegistrationRow,
-    Status,
 )
 from events_service.settings import Settings
 from events_service.xlsx_export import XLSX_MEDIA_TYPE
@@ -60,14 +60,14 @@ class OrganiserRegistrationController(Controller):
         request: Request[Any, Any, Any],
         event_id: RowId,
         page: NamedDependency[Page],
-        status: FromQuery[Status | None] = None,
+        status: FromQuery[RegistrationStatus | None] = None,
         q: FromQuery[str | None] = None,
     ) -> Response[list[RegistrationRow]]:
         rows, total = await queries.page_of_registrations(event_id, page, status=status, q=q)
         return paged(request, page, rows, total)
 
     @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
-    async def export(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[str]:
+    async def export(self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None) -> Response[str]:
         body = await queries.registrations_csv(event_id, status=status)
         return Response(
             body,
@@ -76,7 +76,7 @@ class OrganiserRegistrationController(Controller):
         )
 
     @get("/events/{event_id:int}/registrations.xlsx", summary="Registrations of an event as XLSX")
-    async def export_xlsx(self, event_id: RowId, status: FromQuery[Status | None] = None) -> Response[bytes]:
+    async def export_xlsx(self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None) -> Response[bytes]:
         body = await queries.registrations_xlsx(event_id, status=status)
         return Response(
             body,

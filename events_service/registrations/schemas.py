@@ -1,15 +1,14 @@
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
 from events_service.events.schemas import PublicEventOut
 from events_service.languages import Language
 from events_service.questions.schemas import Answers
+from events_service.registrations.records import AttendanceMode, RegistrationStatus
 from events_service.validation import SINGLE_LINE
 
-Status = Literal["confirmed", "waitlisted", "cancelled"]
-AttendanceMode = Literal["in_person", "online"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320), SINGLE_LINE]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100), SINGLE_LINE]
 
@@ -50,7 +49,7 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
 class RegistrationCreated(msgspec.Struct):
     id: int
     email: str
-    status: Status
+    status: RegistrationStatus
     attendance_mode: AttendanceMode
     manage_token: str
     manage_url: str
@@ -72,7 +71,7 @@ class RegistrationRow(msgspec.Struct):
     first_name: str
     last_name: str
     company: CompanyBrief | None
-    status: Status
+    status: RegistrationStatus
     attendance_mode: AttendanceMode
     created_at: datetime
     attended: bool
@@ -87,7 +86,7 @@ class PublicRegistration(msgspec.Struct):
     that travels only in the person's own emails); the join link only when confirmed."""
 
     id: int
-    status: Status
+    status: RegistrationStatus
     attendance_mode: AttendanceMode
     email: str
     first_name: str

@@ -4,6 +4,12 @@ from piccolo.table import Table
 
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import Event
+from events_service.registrations.records import (
+    AttendanceMode,
+    AttendanceSource,
+    CancelledBy,
+    RegistrationStatus,
+)
 
 
 class Registration(Table, tablename="registration"):
@@ -22,8 +28,8 @@ class Registration(Table, tablename="registration"):
     company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null)
     first_name = Varchar(length=100, default="")
     last_name = Varchar(length=100, default="")
-    status = Varchar(length=20)
-    attendance_mode = Varchar(length=20)
+    status = Varchar(length=20, choices=RegistrationStatus)
+    attendance_mode = Varchar(length=20, choices=AttendanceMode)
     language = Varchar(length=2, default="it")
     token_nonce = Varchar(length=32)
     holds_company_seat = Boolean(default=False)
@@ -35,14 +41,14 @@ class Registration(Table, tablename="registration"):
     updated_at = Timestamptz(null=True, default=None)
     confirmed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
-    cancelled_by = Varchar(length=20, null=True, default=None)
+    cancelled_by = Varchar(length=20, null=True, default=None, choices=CancelledBy)
     attended = Boolean(default=False)
     minutes_attended = Integer(default=0)
     checked_in_at = Timestamptz(null=True, default=None)
     checked_in_by = Integer(null=True, default=None)
     walk_in = Boolean(default=False)
-    # Where attendance came from: "checkin", "import", or both ("checkin,import").
-    attendance_source = Varchar(length=40, null=True, default=None)
+    # Where attendance came from: the door, a platform's report, or both.
+    attendance_source = Varchar(length=40, null=True, default=None, choices=AttendanceSource)
     # Answers to the event's registration questions (questions/), {"<question id>": value}.
     answers = JSON(null=True, default=None)
 

@@ -3,7 +3,7 @@ outbox. Each page turns a form into a service call and renders the answer."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -22,7 +22,7 @@ from events_service.events import service as events
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.tables import Event
 from events_service.mail import outbox
-from events_service.mail.schemas import OutboxStatus
+from events_service.mail.records import OutboxStatus
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate
@@ -262,7 +262,7 @@ class Console(Controller):
 
     @get("/outbox", guards=[EDITORS])
     async def outbox_page(self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> Template:
-        statuses = get_args(OutboxStatus)
+        statuses = tuple(OutboxStatus)
         status = status if status in statuses else None
         items = await outbox.list_outbox(status, limit=200)  # type: ignore[arg-type]
         return render(request, "console/outbox.html", items=items, status=status or "", statuses=statuses, error=None)
@@ -274,5 +274,5 @@ class Console(Controller):
         except DomainError as error:
             items = await outbox.list_outbox(None, limit=200)
             return render(request, "console/outbox.html", status_code=error.status_code, items=items, status="",
-                          statuses=get_args(OutboxStatus), error=error.detail)
+                          statuses=tuple(OutboxStatus), error=error.detail)
         return Redirect(path="/console/outbox", status_code=303)

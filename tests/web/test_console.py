@@ -7,18 +7,17 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import get_args
 
 import httpx
 import pytest
 
 from events_service.attendance import service as attendance
 from events_service.events import queries as events
-from events_service.events.schemas import Status
+from events_service.events.records import EventStatus
 from events_service.mail.compose import KINDS
-from events_service.mail.schemas import OutboxStatus
+from events_service.mail.records import OutboxStatus
 from events_service.mail.tables import OutboxMessage
-from events_service.organisers.schemas import Role
+from events_service.organisers.records import Role
 from events_service.registrations.tables import Registration
 from events_service.web import session as console_session
 from events_service.web.labels import LABELS
@@ -341,10 +340,10 @@ def test_every_word_of_the_console_goes_through_gettext() -> None:
         attributes = re.findall(r'\b(?:aria-label|title|placeholder|alt|data-[a-z-]+)="([^"]*)"', source)
         assert all(value.startswith("{{") or not re.search("[A-Za-z]", value) for value in attributes), (template.name, attributes)
     # the words made of a code: label_of("event_status", event.status)
-    assert set(LABELS["event_status"]) == set(get_args(Status))
-    assert set(LABELS["outbox_status"]) == set(get_args(OutboxStatus))
+    assert set(LABELS["event_status"]) == set(EventStatus)
+    assert set(LABELS["outbox_status"]) == set(OutboxStatus)
     assert set(LABELS["mail_kind"]) == set(KINDS)
-    assert set(LABELS["role"]) == set(get_args(Role))
+    assert set(LABELS["role"]) == set(Role)
 
 
 # ---------------------------------------------------------------- reminders and follow-up links in the event form
