@@ -12,6 +12,7 @@ from __future__ import annotations
 from events_service.db import write_transaction
 from events_service.events import service as events
 from events_service.events.queries import get_event, locked_event_row
+from events_service.events.records import EventStatus
 from events_service.events.schemas import EventOut, EventPatch
 from events_service.registrations import service as registrations
 from events_service.settings import Settings
@@ -29,7 +30,7 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
         after = events.patched_event(current, patch)
         registrations.check_capacity_change(current, after.capacity, after.online_capacity)
         change = await events.apply_patch(current, after, patch)
-        if current.status == "published":
+        if current.status == EventStatus.published:
             await registrations.promote_waitlisted(event_id, settings)
             if change.changed:
                 await registrations.notify_schedule_change(current, change.changed)

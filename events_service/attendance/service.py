@@ -49,11 +49,12 @@ from events_service.clock import now_utc
 from events_service.db import is_unique_violation, with_retry, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.events.queries import event_row
-from events_service.events.records import EventRecord
+from events_service.events.records import EventRecord, EventStatus
 from events_service.events.tables import Event
 from events_service.registrations import service as registrations
 from events_service.registrations.errors import RegistrationNotFound
 from events_service.registrations.links import registration_by_token
+from events_service.registrations.records import AttendanceSource, CancelledBy, RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -91,9 +92,10 @@ class ReportTooLarge(AttendanceError):
 
 # ---------------------------------------------------------------- check-in
 
-# The source columns say where attendance came from: "checkin", "import" or both.
+# The source columns say where attendance came from (AttendanceSource): the door, a report or both.
 _SOURCE_AFTER_CHECKIN = QueryString(
-    "CASE WHEN attendance_source LIKE '%import%' THEN 'checkin,import' ELSE 'checkin' END"
+    f"CASE WHEN attendance_source LIKE '%{AttendanceSource.imported}%' THEN '{AttendanceSource.checkin_and_import}' "
+    f"ELSE '{AttendanceSource.checkin}' END"
 )
 
 
@@ -153,7 +155,7 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
         .where(
             (Registration.id == registration_id)
             & Registration.checked_in_at.is_null()
-            & (Registration.status == "confirmed")
+            & (Registration.status == RegistrationStatus.confirmed)
         )
         .returning(Registration.id)
     )
@@ -164,15 +166,15 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
 
 
 def _refuse_unseated(registration: dict[str, Any]) -> None:
-    if registration["status"] == "cancelled":
+    if registration["status"] == RegistrationStatus.cancelled:
         how = ["this registration was cancelled"]
-        by = {"registrant": "by the registrant", "organiser": "by an organiser", "event": "with the event"}
+        by = {CancelledBy.registrant: "by the registrant", CancelledBy.organiser: "by an organiser", CancelledBy.event: "with the event"}
         if registration["cancelled_by"] in by:
             how.append(by[registration["cancelled_by"]])
         if registration["cancelled_at"]:
             how.append(f"on {registration['cancelled_at']:%Y-%m-%d %H:%M} UTC")
         raise AttendanceConflict(" ".join(how) + "; an organiser can let them in as a walk-in")
-    if registration["status"] == "waitlisted":
+    if registration["status"] == RegistrationStatus.waitlisted:
         raise AttendanceConflict(
             "this person is on the waitlist and holds no seat; an organiser can let them in as a walk-in"
         )
@@ -250,7 +252,7 @@ async def _candidates(event_id: int) -> list[_Candidate]:
         Registration.contact.email.as_alias("email"),
         Registration.first_name,
         Registration.last_name,
-    ).where((Registration.event == event_id) & (Registration.status != "cancelled"))
+    ).where((Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled))
     return [_Candidate(row["id"], row["email"].lower(), _candidate_names(row["first_name"], row["last_name"])) for row in rows]
 
 
@@ -370,10 +372,20 @@ def _attended_sql(present: bool) -> QueryString:
     return QueryString(f"CASE WHEN checked_in_at IS NOT NULL THEN TRUE ELSE {'TRUE' if present else 'FALSE'} END")
 
 
+def _source(checked_in: bool, imported: bool) -> AttendanceSource | None:
+    if checked_in and imported:
+        return AttendanceSource.checkin_and_import
+    if checked_in:
+        return AttendanceSource.checkin
+    return AttendanceSource.imported if imported else None
+
+
 def _source_sql(imported: bool) -> QueryString:
     if imported:
-        return QueryString("CASE WHEN checked_in_at IS NOT NULL THEN 'checkin,import' ELSE 'import' END")
-    return QueryString("CASE WHEN checked_in_at IS NOT NULL THEN 'checkin' ELSE NULL END")
+        return QueryString(
+            f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.checkin_and_import}' ELSE '{AttendanceSource.imported}' END"
+        )
+    return QueryString(f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.checkin}' ELSE NULL END")
 
 
 async def recompute_event(event: EventRecord) -> int:
@@ -388,15 +400,14 @@ async def recompute_event(event: EventRecord) -> int:
         by_registration[row["registration"]].append(Interval(row["joined_at"], row["left_at"]))
     current = await Registration.select(
         Registration.id, Registration.checked_in_at, Registration.attended, Registration.minutes_attended, Registration.attendance_source
-    ).where((Registration.event == event.id) & (Registration.status != "cancelled"))
+    ).where((Registration.event == event.id) & (Registration.status != RegistrationStatus.cancelled))
     changes: dict[tuple[int, bool, bool], list[int]] = defaultdict(list)
     for row in current:
         imported = row["id"] in by_registration
         minutes = merged_minutes(by_registration[row["id"]]) if imported else 0
         present = imported and attends(minutes, event)
         checked_in = row["checked_in_at"] is not None
-        sources = [name for name, on in (("checkin", checked_in), ("import", imported)) if on]
-        wanted = (minutes, checked_in or present, ",".join(sources) or None)
+        wanted = (minutes, checked_in or present, _source(checked_in, imported))
         if wanted != (row["minutes_attended"], row["attended"], row["attendance_source"]):
             changes[(minutes, present, imported)].append(row["id"])
     for (minutes, present, imported), ids in changes.items():
@@ -414,7 +425,7 @@ async def recompute_event(event: EventRecord) -> int:
 
 async def _attended_count(event_id: int) -> int:
     return await Registration.count().where(
-        (Registration.event == event_id) & (Registration.status != "cancelled") & Registration.attended.eq(True)
+        (Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled) & Registration.attended.eq(True)
     )
 
 
@@ -424,7 +435,7 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
     if len(data) > MAX_REPORT_BYTES:
         raise ReportTooLarge(f"the report is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_REPORT_BYTES // (1024 * 1024)} MB")
     event = await event_row(event_id)
-    if event.status != "published":
+    if event.status != EventStatus.published:
         raise AttendanceConflict(f"a {event.status} event has no attendance to import")
     try:
         # A large report takes a moment to parse: keep the event loop free meanwhile.
@@ -568,7 +579,7 @@ async def _follow_up_rows(event_id: int) -> list[dict[str, Any]]:
             Registration.first_name,
             Registration.last_name,
         )
-        .where((Registration.event == event_id) & (Registration.status != "cancelled"))
+        .where((Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled))
         .order_by(Registration.id)
     )
 
@@ -579,7 +590,7 @@ FOLLOW_UP_BATCH = 200
 def _follow_up_kind(row: dict[str, Any]) -> str | None:
     if row["attended"]:
         return "thank_you"
-    if row["status"] == "confirmed":
+    if row["status"] == RegistrationStatus.confirmed:
         return "missed_you"
     return None  # waitlisted and absent: they never had a seat
 
@@ -596,7 +607,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     async def settle() -> EventRecord:
         async with write_transaction():
             event = await event_row(event_id)
-            if manual and event.status != "published":
+            if manual and event.status != EventStatus.published:
                 raise AttendanceConflict(f"a {event.status} event has no attendance to finalise")
             if manual and event.ends_at > now:
                 raise AttendanceConflict(f"the event has not ended yet (it ends {event.ends_at:%Y-%m-%d %H:%M} UTC)")
@@ -606,7 +617,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     event = await with_retry(settle)
     rows = await _follow_up_rows(event_id)
     attended = sum(1 for row in rows if row["attended"])
-    no_show = sum(1 for row in rows if not row["attended"] and row["status"] == "confirmed")
+    no_show = sum(1 for row in rows if not row["attended"] and row["status"] == RegistrationStatus.confirmed)
     already = await messages.follow_ups_queued([row["id"] for row in rows])
     # One follow-up per registration, ever: someone found in a report imported after the
     # "missed you" email does not get a "thank you" on top; erased people get nothing.
@@ -658,7 +669,7 @@ async def finalise_ended_events(settings: Settings, now: datetime | None = None)
     Run every ten minutes by the worker (attendance/background.py)."""
     moment = now or now_utc()
     due = await Event.select(Event.id).where(
-        (Event.status == "published")
+        (Event.status == EventStatus.published)
         & Event.follow_up_sent_at.is_null()
         & (Event.ends_at <= moment - FOLLOW_UP_DELAY)
         & (Event.ends_at > moment - FOLLOW_UP_WINDOW)

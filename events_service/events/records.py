@@ -29,6 +29,14 @@ class EventMode(StrEnum):
     hybrid = "hybrid"  # two seat pools: the room's and the online one
 
 
+class AttendanceMode(StrEnum):
+    """How one person attends: an online event has only online attendees, an in-person one
+    only in_person; at a hybrid event each registrant chooses (see draws_online_seats)."""
+
+    in_person = "in_person"
+    online = "online"
+
+
 class EventStatus(StrEnum):
     """draft → published → cancelled (a draft may be cancelled too); nobody registers for a draft."""
 
@@ -138,13 +146,17 @@ def registration_closes_at(closes_at: datetime | None, starts_at: datetime) -> d
 def draws_online_seats(event_mode: str, attendance_mode: str) -> bool:
     """Whether an attendance mode draws from the online pool (online_seats_taken /
     online_capacity) rather than the event's seats: only hybrid events have two pools."""
-    return attendance_mode == "online" and event_mode == "hybrid"
+    return attendance_mode == AttendanceMode.online and event_mode == EventMode.hybrid
 
 
 def shows_join_link(registration_status: str, attendance_mode: str, event_status: str) -> bool:
     """Who sees the webinar's join link: a confirmed online attendee of an event that is not
-    cancelled. Never a public page or feed, never someone in the room, waiting or cancelled."""
-    return registration_status == "confirmed" and attendance_mode == "online" and event_status != "cancelled"
+    cancelled. Never a public page or feed, never someone in the room, waiting or cancelled.
+
+    `registration_status` is a registrations.records.RegistrationStatus; registrations sit
+    above events, so its value is spelled here."""
+    confirmed = registration_status == "confirmed"
+    return confirmed and attendance_mode == AttendanceMode.online and event_status != EventStatus.cancelled
 
 
 def missing_for_publication(
@@ -152,10 +164,10 @@ def missing_for_publication(
 ) -> list[str]:
     """What an event's mode needs before people can register."""
     missing = []
-    if mode in ("in_person", "hybrid"):
+    if mode in (EventMode.in_person, EventMode.hybrid):
         venue = {"name": venue_name, "address": venue_address, "city": venue_city}
         missing += [f"venue.{part}" for part, value in venue.items() if not value]
-    if mode in ("online", "hybrid") and not online_url:
+    if mode in (EventMode.online, EventMode.hybrid) and not online_url:
         missing.append("online_url")
     return missing
 

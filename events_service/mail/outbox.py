@@ -174,10 +174,10 @@ async def _insert_queued(
     return bool(inserted)
 
 
-_INSERT_QUEUED = """
+_INSERT_QUEUED = f"""
     INSERT INTO outbox_message (idempotency_key, kind, to_address, subject, message, payload, status, attempts, send_after,
         expires_at, event_id, registration_id, created_at, updated_at)
-    VALUES ({}, {}, {}, {}, {}, {}, 'queued', 0, {}, {}, {}, {}, {}, {})
+    VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, '{OutboxStatus.queued}', 0, {{}}, {{}}, {{}}, {{}}, {{}}, {{}})
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id"""
 
@@ -307,7 +307,7 @@ async def retry(message_id: int, *, now: datetime | None = None) -> OutboxItem:
     updated = await (
         OutboxMessage.update(
             {
-                OutboxMessage.status: "queued",
+                OutboxMessage.status: OutboxStatus.queued,
                 OutboxMessage.updated_at: now_utc(),
                 OutboxMessage.attempts: 0,
                 OutboxMessage.send_after: (now or now_utc()).astimezone(UTC),

@@ -30,10 +30,10 @@ class WrongCredentials(OrganiserError):
 
 
 def _current(row: dict) -> CurrentOrganiser:
-    return CurrentOrganiser(id=row["id"], email=row["email"], name=row["name"], role=row["role"])
+    return CurrentOrganiser(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]))
 
 
-async def create_organiser(email: str, name: str, password: str, role: str = "organiser") -> CurrentOrganiser:
+async def create_organiser(email: str, name: str, password: str, role: str = Role.organiser) -> CurrentOrganiser:
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 8:
@@ -43,7 +43,7 @@ async def create_organiser(email: str, name: str, password: str, role: str = "or
         raise Conflict(f"an organiser with email {address} exists already")
     row = Organiser(email=address, name=name.strip(), password_hash=_hasher.hash(password), role=role)
     await row.save()
-    return CurrentOrganiser(id=row.id, email=address, name=row.name, role=role)  # type: ignore[arg-type]
+    return CurrentOrganiser(id=row.id, email=address, name=row.name, role=Role(role))
 
 
 async def authenticate(email: str, password: str) -> CurrentOrganiser:

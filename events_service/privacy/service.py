@@ -33,6 +33,7 @@ from events_service.events.tables import EventSpeaker, Speaker
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import eml_name, remove_mail_files
 from events_service.registrations.links import make_token, new_nonce
+from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.service import cancel_in_transaction
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
@@ -245,12 +246,12 @@ async def _cancel_future_registrations(registration_ids: list[int], settings: Se
     if not registration_ids:
         return 0
     upcoming = await Registration.select(Registration.id).where(
-        Registration.id.is_in(registration_ids) & (Registration.status != "cancelled") & (Registration.event.starts_at > now_utc())
+        Registration.id.is_in(registration_ids) & (Registration.status != RegistrationStatus.cancelled) & (Registration.event.starts_at > now_utc())
     ).order_by(Registration.id)
     for row in upcoming:
         # The cancellation notice it queues goes to the erased placeholder, which the outbox
         # never writes (mail.outbox.undeliverable); the promoted person's email is queued.
-        await cancel_in_transaction(row["id"], settings, cancelled_by="erasure")
+        await cancel_in_transaction(row["id"], settings, cancelled_by=CancelledBy.erasure)
     return len(upcoming)
 
 

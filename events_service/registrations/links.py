@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from events_service.companies.tables import Contact
+from events_service.events.records import AttendanceMode
 from events_service.registrations.errors import RegistrationNotFound
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -79,7 +81,7 @@ def manage_url(settings: Settings, registration_id: int, nonce: str) -> str:
 def has_checkin_code(status: str, attendance_mode: str) -> bool:
     """Who gets a code for the door (a QR code in their emails, on their manage page): a
     confirmed in-person attendee."""
-    return status == "confirmed" and attendance_mode == "in_person"
+    return status == RegistrationStatus.confirmed and attendance_mode == AttendanceMode.in_person
 
 
 def checkin_code(settings: Settings, registration_id: int, nonce: str) -> str:

@@ -15,7 +15,7 @@ from events_service.clock import now_utc
 from events_service.companies.tables import Contact
 from events_service.db import write_transaction
 from events_service.events.queries import agenda_by_event, events_by_id
-from events_service.events.records import EventRecord
+from events_service.events.records import AttendanceMode, EventMode, EventRecord, EventStatus
 from events_service.i18n import N_, translator
 from events_service.mail.compose import render_message
 from events_service.mail.formatting import format_time_range
@@ -25,6 +25,7 @@ from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
 from events_service.registrations.links import checkin_code, feed_url, has_checkin_code, manage_url
 from events_service.registrations.queries import waitlist_position as position_of
+from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -103,7 +104,7 @@ def _compose(
         "has_qr": has_qr,
         **(extra or {}),
     }
-    if registration["status"] == "confirmed" and kind in _SHOWS_CALENDAR_LINKS:
+    if registration["status"] == RegistrationStatus.confirmed and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
         context["feed_url"] = feed_url(settings, contact["id"], contact["feed_nonce"])
@@ -185,14 +186,14 @@ def cancelled_sequence(event_sequence: int, cancelled_by: str | None) -> int:
     """The SEQUENCE a cancelled registration's calendar entry carries (in its CANCEL email and
     in the person's feed): above the event's for a person's or organiser's cancellation; the
     event's own for the event's cancellation, which raised the event's SEQUENCE already."""
-    return event_sequence if cancelled_by == "event" else event_sequence + 1
+    return event_sequence if cancelled_by == CancelledBy.event else event_sequence + 1
 
 
 async def queue_cancellation(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
     above the event's current one."""
     sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
-    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, "registrant")})
+    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.registrant)})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
@@ -297,14 +298,14 @@ def _render_intent(
         lines = change_lines(payload["changes"], event, registration)
         return compose(extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
     if kind == "reminder":
-        if registration["status"] != "confirmed" or event.status != "published" or event.starts_at <= now_utc():
+        if registration["status"] != RegistrationStatus.confirmed or event.status != EventStatus.published or event.starts_at <= now_utc():
             raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
         return compose(extra={"minutes_until": reminder_minutes_until(event, payload)})
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 
 
 #: An event's mode inside an email's sentence (lower case, unlike the pages' labels).
-_MODE_NAMES = {"online": N_("online"), "in_person": N_("in person"), "hybrid": N_("hybrid")}
+_MODE_NAMES = {EventMode.online: N_("online"), EventMode.in_person: N_("in person"), EventMode.hybrid: N_("hybrid")}
 
 
 def change_lines(changed: list[str], event: EventRecord, registration: dict[str, Any]) -> list[str]:
@@ -317,7 +318,7 @@ def change_lines(changed: list[str], event: EventRecord, registration: dict[str,
         lines.append(_("New time: {value}").format(value=when))
     if "mode" in changed:
         lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event.mode])))
-    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration["attendance_mode"] == "in_person":
+    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration["attendance_mode"] == AttendanceMode.in_person:
         lines.append(_("New place: {value}").format(value=event.venue_text or "—"))
     if "online_url" in changed and (join_url := _join_url(event, registration)):
         lines.append(_("New joining link: {value}").format(value=join_url))

@@ -15,6 +15,7 @@ from events_service.events.queries import (
     public_event_out,
     speakers_by_event,
 )
+from events_service.events.records import EventMode
 from events_service.paging import Page
 from events_service.questions.schemas import QuestionOut, QuestionStage, as_answers
 from events_service.questions.service import answer_text, event_questions, question_label
@@ -24,6 +25,7 @@ from events_service.registrations.links import (
     manage_url_of,
     registration_by_token,
 )
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import (
     CompanyBrief,
     CompanyPerson,
@@ -37,9 +39,9 @@ from events_service.xlsx_export import to_xlsx
 
 # A waiting person's place: 1 + the people waiting for the same event and the same kind of
 # seat (attendance mode) who registered before them (a lower id).
-_WAITLIST = """
+_WAITLIST = f"""
     SELECT id, ROW_NUMBER() OVER (PARTITION BY attendance_mode ORDER BY id) AS position
-    FROM registration WHERE event = {} AND status = 'waitlisted'"""
+    FROM registration WHERE event = {{}} AND status = '{RegistrationStatus.waitlisted}'"""
 
 
 _WAITLIST_POSITION = f"SELECT position FROM ({_WAITLIST}) AS queue WHERE id = {{}}"
@@ -66,7 +68,7 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
     company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
     speakers = (await speakers_by_event([event.id]))[event.id]
     agenda = (await agenda_by_event([event.id]))[event.id]
-    position = await waitlist_position(event.id, row["id"]) if row["status"] == "waitlisted" else None
+    position = await waitlist_position(event.id, row["id"]) if row["status"] == RegistrationStatus.waitlisted else None
     return PublicRegistration(
         id=row["id"],
         status=row["status"],
@@ -125,10 +127,10 @@ async def page_of_registrations(
     total = len(rows)
     if page is not None:
         rows = page.cut(rows)
-    positions = await waitlist_positions(event_id) if any(row["status"] == "waitlisted" for row in rows) else {}
+    positions = await waitlist_positions(event_id) if any(row["status"] == RegistrationStatus.waitlisted for row in rows) else {}
     result = []
     for row in rows:
-        position = positions.get(row["id"]) if row["status"] == "waitlisted" else None
+        position = positions.get(row["id"]) if row["status"] == RegistrationStatus.waitlisted else None
         company = CompanyBrief(id=row["company_id"], name=row["company_name"], vat_id=row["company_vat_id"]) if row["company_id"] else None
         result.append(
             RegistrationRow(
@@ -187,28 +189,28 @@ async def registrations_xlsx(event_id: int, status: str | None = None) -> bytes:
 
 async def event_stats(event_id: int) -> EventStats:
     event = await event_row(event_id)
-    counts = {status: 0 for status in ("confirmed", "waitlisted", "cancelled")}
+    counts = dict.fromkeys(RegistrationStatus, 0)
     rows = await Registration.select(Registration.status, Registration.attended, Registration.company).where(Registration.event == event_id)
     attended = no_show = 0
     companies: set[int] = set()
     ended = event.ends_at <= now_utc()
     for row in rows:
         counts[row["status"]] += 1
-        if row["status"] != "cancelled" and row["company"] is not None:
+        if row["status"] != RegistrationStatus.cancelled and row["company"] is not None:
             companies.add(row["company"])
         if row["attended"]:
             attended += 1
-        elif ended and row["status"] == "confirmed":
+        elif ended and row["status"] == RegistrationStatus.confirmed:
             no_show += 1
     online_left = None
-    if event.mode == "hybrid":
+    if event.mode == EventMode.hybrid:
         online_left = max((event.online_capacity or 0) - event.online_seats_taken, 0)
     return EventStats(
         capacity=event.capacity,
         online_capacity=event.online_capacity,
-        confirmed=counts["confirmed"],
-        waitlisted=counts["waitlisted"],
-        cancelled=counts["cancelled"],
+        confirmed=counts[RegistrationStatus.confirmed],
+        waitlisted=counts[RegistrationStatus.waitlisted],
+        cancelled=counts[RegistrationStatus.cancelled],
         attended=attended,
         no_show=no_show,
         companies=len(companies),

@@ -1,5 +1,6 @@
-"""A registration's statuses and modes, in one place: the table (`choices=`), the schemas and
-the services all use these."""
+"""A registration's statuses, in one place: the table (`choices=`), the schemas and the
+services all use these. How a person attends (AttendanceMode) is the event's concern:
+events/records.py, next to which seat pool each mode draws from."""
 
 from __future__ import annotations
 
@@ -12,13 +13,6 @@ class RegistrationStatus(StrEnum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
     cancelled = "cancelled"
-
-
-class AttendanceMode(StrEnum):
-    """How one person attends; at a hybrid event online attendees draw from the online pool."""
-
-    in_person = "in_person"
-    online = "online"
 
 
 class CancelledBy(StrEnum):

@@ -11,7 +11,7 @@ from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries, service
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.schemas import (
     EventStats,
     PublicRegistration,
@@ -90,4 +90,4 @@ class OrganiserRegistrationController(Controller):
 
     @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
     async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:
-        return {"status": await service.cancel(registration_id, settings, cancelled_by="organiser")}
+        return {"status": await service.cancel(registration_id, settings, cancelled_by=CancelledBy.organiser)}

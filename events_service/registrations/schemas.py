@@ -3,10 +3,11 @@ from typing import Annotated, Any
 
 import msgspec
 
+from events_service.events.records import AttendanceMode
 from events_service.events.schemas import PublicEventOut
 from events_service.languages import Language
 from events_service.questions.schemas import Answers
-from events_service.registrations.records import AttendanceMode, RegistrationStatus
+from events_service.registrations.records import RegistrationStatus
 from events_service.validation import SINGLE_LINE
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320), SINGLE_LINE]

@@ -19,9 +19,16 @@ from typing import Protocol
 import msgspec
 
 from events_service.db import run_sql
-from events_service.events.records import draws_online_seats, registration_closes_at
+from events_service.events.records import (
+    AttendanceMode,
+    EventMode,
+    EventStatus,
+    draws_online_seats,
+    registration_closes_at,
+)
 from events_service.events.tables import Event
 from events_service.registrations.errors import RegistrationConflict, RegistrationNotFound
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import CompanySeats
 
 
@@ -31,9 +38,9 @@ class SeatedEvent(Protocol):
     @property
     def id(self) -> int: ...
     @property
-    def status(self) -> str: ...
+    def status(self) -> EventStatus: ...
     @property
-    def mode(self) -> str: ...
+    def mode(self) -> EventMode: ...
     @property
     def max_per_company(self) -> int | None: ...
     @property
@@ -52,8 +59,8 @@ class RegisteringEvent(msgspec.Struct, frozen=True):
     guess the outcome; seats are taken with conditional UPDATEs. (The whole row is ~35 columns.)"""
 
     id: int
-    status: str
-    mode: str
+    status: EventStatus
+    mode: EventMode
     max_per_company: int | None
     starts_at: datetime
     registration_closes_at: datetime | None
@@ -82,13 +89,13 @@ _REGISTERING_NEEDS = """
 
 
 def check_published(event_id: int, status: str) -> None:
-    if status == "draft":
+    if status == EventStatus.draft:
         raise RegistrationNotFound(f"no published event with id {event_id}")
-    if status != "published":
+    if status != EventStatus.published:
         raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
 
 
-async def take_event_seat(event: SeatedEvent, mode: str) -> bool:
+async def take_event_seat(event: SeatedEvent, mode: AttendanceMode) -> bool:
     """True: a seat is taken; False: the pool is full. An event that is no longer published
     (cancelled since it was read) refuses the registration (409; the caller's transaction
     rolls back, nothing of it is written).
@@ -109,15 +116,16 @@ async def take_event_seat(event: SeatedEvent, mode: str) -> bool:
     return True
 
 
-_TAKE_SEAT = """
-    UPDATE event SET seats_taken = seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
-    WHERE id = {} AND (seats_taken < capacity OR status <> 'published') RETURNING status"""
-_TAKE_ONLINE_SEAT = """
-    UPDATE event SET online_seats_taken = online_seats_taken + CASE WHEN status = 'published' THEN 1 ELSE 0 END
-    WHERE id = {} AND (online_seats_taken < online_capacity OR status <> 'published') RETURNING status"""
+_PUBLISHED, _NOT_PUBLISHED = f"status = '{EventStatus.published}'", f"status <> '{EventStatus.published}'"
+_TAKE_SEAT = f"""
+    UPDATE event SET seats_taken = seats_taken + CASE WHEN {_PUBLISHED} THEN 1 ELSE 0 END
+    WHERE id = {{}} AND (seats_taken < capacity OR {_NOT_PUBLISHED}) RETURNING status"""
+_TAKE_ONLINE_SEAT = f"""
+    UPDATE event SET online_seats_taken = online_seats_taken + CASE WHEN {_PUBLISHED} THEN 1 ELSE 0 END
+    WHERE id = {{}} AND (online_seats_taken < online_capacity OR {_NOT_PUBLISHED}) RETURNING status"""
 
 
-async def release_event_seat(event: SeatedEvent, mode: str) -> None:
+async def release_event_seat(event: SeatedEvent, mode: AttendanceMode) -> None:
     taken = Event.online_seats_taken if draws_online_seats(event.mode, mode) else Event.seats_taken
     await Event.update({taken: taken - 1}).where((Event.id == event.id) & (taken > 0))
 
@@ -129,7 +137,7 @@ async def admit_walk_in(event_id: int) -> bool:
     return bool(await run_sql(_ADMIT_WALK_IN, event_id))
 
 
-_ADMIT_WALK_IN = "UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {} AND status = 'published' RETURNING id"
+_ADMIT_WALK_IN = f"UPDATE event SET seats_taken = seats_taken + 1 WHERE id = {{}} AND {_PUBLISHED} RETURNING id"
 
 
 async def take_company_seat(event_id: int, company_id: int, limit: int) -> bool:
@@ -174,21 +182,21 @@ def _company_full_message(event: SeatedEvent) -> str:
     )
 
 
-async def claim_place(event: SeatedEvent, company_id: int, mode: str) -> tuple[str, bool]:
+async def claim_place(event: SeatedEvent, company_id: int, mode: AttendanceMode) -> tuple[RegistrationStatus, bool]:
     """(status, holds a company seat). The event row is taken before the company row. A company
     that holds all its seats gets 409 (the transaction is rolled back, the event seat with it)."""
     if await take_event_seat(event, mode):
         if event.max_per_company is None:
-            return "confirmed", False
+            return RegistrationStatus.confirmed, False
         if await take_company_seat(event.id, company_id, event.max_per_company):
-            return "confirmed", True
+            return RegistrationStatus.confirmed, True
         raise RegistrationConflict(_company_full_message(event), code="company_full")
     if await _company_is_full(event, company_id):
         raise RegistrationConflict(_company_full_message(event), code="company_full")
-    return "waitlisted", False
+    return RegistrationStatus.waitlisted, False
 
 
-def seat_looks_free(event: SeatedEvent, mode: str) -> bool:
+def seat_looks_free(event: SeatedEvent, mode: AttendanceMode) -> bool:
     """What the event row said when read: a guess, which `claim_place` settles."""
     if draws_online_seats(event.mode, mode):
         return event.online_seats_taken < (event.online_capacity or 0)

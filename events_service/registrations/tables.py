@@ -3,9 +3,9 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events_service.companies.tables import Company, Contact
+from events_service.events.records import AttendanceMode
 from events_service.events.tables import Event
 from events_service.registrations.records import (
-    AttendanceMode,
     AttendanceSource,
     CancelledBy,
     RegistrationStatus,

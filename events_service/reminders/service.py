@@ -34,9 +34,12 @@ from typing import Any
 
 from events_service.clock import as_utc, now_utc
 from events_service.db import current_engine, is_sqlite, write_transaction
+from events_service.events.records import EventStatus
 from events_service.events.tables import Event
+from events_service.mail.records import OutboxStatus
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations import messages
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -81,7 +84,7 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
     now = as_utc(now or now_utc())
     events = await (
         Event.select(Event.id, Event.starts_at, Event.sequence, Event.reminder_offsets)
-        .where((Event.status == "published") & (Event.starts_at > now))
+        .where((Event.status == EventStatus.published) & (Event.starts_at > now))
         .output(load_json=True)
     )
     queued = 0
@@ -111,7 +114,7 @@ async def _prerender(event_id: int, settings: Settings) -> None:
     waiting = await OutboxMessage.select(OutboxMessage.id).where(
         (OutboxMessage.event_id == event_id)
         & (OutboxMessage.kind == "reminder")
-        & (OutboxMessage.status == "queued")
+        & (OutboxMessage.status == OutboxStatus.queued)
         & (OutboxMessage.message == "")
     ).order_by(OutboxMessage.send_after)
     ids = [row["id"] for row in waiting]
@@ -167,7 +170,7 @@ async def _unchanged(event: dict[str, Any]) -> bool:
     locked until the reminders are written, so a reschedule or cancellation waits for them
     (and withdraws them). SQLite runs one write transaction at a time: reading is enough."""
     query = Event.select(Event.id).where(
-        (Event.id == event["id"]) & (Event.status == "published") & (Event.sequence == event["sequence"])
+        (Event.id == event["id"]) & (Event.status == EventStatus.published) & (Event.sequence == event["sequence"])
     )
     if _postgres():
         query = query.lock_rows("SHARE")
@@ -184,7 +187,7 @@ async def _confirmed_registrations(event_id: int, latest: datetime) -> list[dict
         Registration.contact.email.as_alias("email"),
     ).where(
         (Registration.event == event_id)
-        & (Registration.status == "confirmed")
+        & (Registration.status == RegistrationStatus.confirmed)
         & ((Registration.confirmed_at <= latest) | Registration.confirmed_at.is_null())
     )
     if _postgres():

@@ -17,6 +17,8 @@ from events_service.attendance.service import AttendanceError
 from events_service.clock import now_utc
 from events_service.csv_export import to_csv
 from events_service.errors import Invalid
+from events_service.events.records import EventKind, EventStatus
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.reports.schemas import (
     GroupTotals,
@@ -29,7 +31,8 @@ from events_service.validation import FIRST_YEAR, LAST_YEAR
 from events_service.xlsx_export import to_xlsx
 
 PROGRAMME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
-KINDS = ("tech_talk", "tech_day")
+KINDS = tuple(EventKind)
+_CONFIRMED = f"r.status = '{RegistrationStatus.confirmed}'"
 
 
 class InvalidPeriod(AttendanceError, Invalid):
@@ -59,7 +62,7 @@ def period_bounds(date_from: date | None, date_to: date | None) -> tuple[datetim
 
 
 def _where(start: datetime | None, end: datetime | None, *, registrations: bool = True) -> tuple[str, list[Any]]:
-    conditions = ["r.status <> 'cancelled'"] if registrations else ["e.status = 'published'"]
+    conditions = [f"r.status <> '{RegistrationStatus.cancelled}'"] if registrations else [f"e.status = '{EventStatus.published}'"]
     args: list[Any] = []
     if start is not None:
         conditions.append("e.starts_at >= {}")
@@ -148,11 +151,11 @@ async def summary(date_from: date | None, date_to: date | None, now: datetime | 
                 for row in await _raw(
         f"""
         SELECT e.kind, COUNT(r.id) AS registrations,
-               SUM(CASE WHEN r.status = 'confirmed' THEN 1 ELSE 0 END) AS confirmed,
+               SUM(CASE WHEN {_CONFIRMED} THEN 1 ELSE 0 END) AS confirmed,
                SUM({_ATTENDED}) AS attendances,
                SUM(r.minutes_attended) AS minutes,
-               SUM(CASE WHEN r.status = 'confirmed' AND e.ends_at <= {{}} THEN 1 ELSE 0 END) AS ended_confirmed,
-               SUM(CASE WHEN r.status = 'confirmed' AND e.ends_at <= {{}} AND r.attended THEN 1 ELSE 0 END) AS ended_attended
+               SUM(CASE WHEN {_CONFIRMED} AND e.ends_at <= {{}} THEN 1 ELSE 0 END) AS ended_confirmed,
+               SUM(CASE WHEN {_CONFIRMED} AND e.ends_at <= {{}} AND r.attended THEN 1 ELSE 0 END) AS ended_attended
         FROM {_FROM}
         WHERE {where}
         GROUP BY e.kind

@@ -14,22 +14,26 @@ from litestar.response import Redirect, Template
 
 from events_service import event_changes
 from events_service.attendance import service as attendance
+from events_service.attendance.platforms import Platform
 from events_service.attendance.report_errors import report_error_message
 from events_service.broadcasts import service as broadcasts
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
 from events_service.events import service as events
+from events_service.events.records import EventMode, EventStatus
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.tables import Event
 from events_service.mail import outbox
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
+from events_service.organisers.records import Role
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate
 from events_service.params import RowId
 from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
+from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.reports import service as reports
 from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
@@ -62,7 +66,7 @@ class Console(Controller):
             _ = page_translator(request)
             return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
                           error=_("Wrong email or password."))
-        target = "/console" if user.role != "checkin" else "/console/checkin"
+        target = "/console" if user.role != Role.checkin else "/console/checkin"
         if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
             target = next_path
         start_session(request, user)
@@ -76,12 +80,12 @@ class Console(Controller):
     @get("/")
     async def dashboard(self, request: Request[CurrentOrganiser, Any, Any]) -> Response[Any]:
         user = request.user
-        if user.role == "checkin":
+        if user.role == Role.checkin:
             return Redirect(path="/console/checkin", status_code=303)
         summary = await reports.summary(None, None)
         rows = []
         for event in await event_queries.list_events():
-            if event.status == "draft":
+            if event.status == EventStatus.draft:
                 continue
             stats = await registration_queries.event_stats(event.id)
             rate = round(100 * stats.attended / stats.confirmed) if stats.confirmed else None
@@ -90,7 +94,7 @@ class Console(Controller):
                          "waitlisted": stats.waitlisted, "attended": stats.attended,
                          "capacity": stats.capacity + (stats.online_capacity or 0),
                          "rate": rate})
-        chart = registrations_chart([row for row in rows if row["status"] == "published"][:12])
+        chart = registrations_chart([row for row in rows if row["status"] == EventStatus.published][:12])
         return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
 
     @get("/events", guards=[EDITORS])
@@ -167,7 +171,7 @@ class Console(Controller):
     async def registrations_page(
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Template:
-        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        status = status if status in tuple(RegistrationStatus) else None
         event = await event_queries.get_event(event_id)
         rows = await registration_queries.list_registrations(event_id, status=status)
         stats = await registration_queries.event_stats(event_id)
@@ -177,7 +181,7 @@ class Console(Controller):
     async def registrations_csv(
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[str]:
-        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        status = status if status in tuple(RegistrationStatus) else None
         body = await registration_queries.registrations_csv(event_id, status=status)
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
@@ -198,12 +202,12 @@ class Console(Controller):
         rows = await registration_queries.list_registrations(event_id)
         if registration_id not in {row.id for row in rows}:
             raise NotFoundException("no such registration for this event")
-        await registrations.cancel(registration_id, settings, cancelled_by="organiser")
+        await registrations.cancel(registration_id, settings, cancelled_by=CancelledBy.organiser)
         return Redirect(path=f"/console/events/{event_id}/registrations", status_code=303)
 
     @get("/checkin", guards=[CHECKIN_STAFF])
     async def checkin_events(self, request: Request[Any, Any, Any]) -> Template:
-        listed = [e for e in await event_queries.list_events(status="published") if e.mode in ("in_person", "hybrid")]
+        listed = [e for e in await event_queries.list_events(status=EventStatus.published) if e.mode in (EventMode.in_person, EventMode.hybrid)]
         return render(request, "console/checkin_events.html", events=listed)
 
     @get("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])
@@ -254,7 +258,7 @@ class Console(Controller):
                 await upload.close()
             try:
                 result = await attendance.import_report(
-                    event_id, content, platform if platform in ("zoom", "teams", "webex") else "auto"
+                    event_id, content, platform if platform in tuple(Platform) else "auto"
                 )
             except DomainError as failure:
                 error, status_code = report_error_message(failure, page_translator(request)), failure.status_code

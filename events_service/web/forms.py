@@ -15,6 +15,7 @@ import msgspec
 
 from events_service.companies.service import checked_vat_id
 from events_service.errors import DomainError
+from events_service.events.records import AttendanceMode
 from events_service.i18n import N_, Translate
 from events_service.validation import normalise_email
 from events_service.web.labels import SERVICE_ERRORS, label_of
@@ -173,6 +174,6 @@ def registration_payload(values: dict[str, str], form: Any, lang: str) -> dict[s
         "language": lang,
         "colleagues": colleagues,
     }
-    if values["attendance_mode"] in ("in_person", "online"):
+    if values["attendance_mode"] in tuple(AttendanceMode):
         payload["attendance_mode"] = values["attendance_mode"]
     return payload

@@ -6,20 +6,28 @@ a code without a word here is shown as it is.
 
 from __future__ import annotations
 
+from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.i18n import N_, Translate
+from events_service.mail.records import OutboxStatus
+from events_service.organisers.records import Role
+from events_service.registrations.records import RegistrationStatus
 
 LABELS: dict[str, dict[str, str]] = {
-    "kind": {"tech_talk": N_("Tech Talk"), "tech_day": N_("Tech Day")},
-    "mode": {"online": N_("Online"), "in_person": N_("In person"), "hybrid": N_("Hybrid")},
-    "registration_status": {"confirmed": N_("Confirmed"), "waitlisted": N_("Waiting list"), "cancelled": N_("Cancelled")},
-    "event_status": {"draft": N_("draft"), "published": N_("published"), "cancelled": N_("cancelled")},
+    "kind": {EventKind.tech_talk: N_("Tech Talk"), EventKind.tech_day: N_("Tech Day")},
+    "mode": {EventMode.online: N_("Online"), EventMode.in_person: N_("In person"), EventMode.hybrid: N_("Hybrid")},
+    "registration_status": {
+        RegistrationStatus.confirmed: N_("Confirmed"),
+        RegistrationStatus.waitlisted: N_("Waiting list"),
+        RegistrationStatus.cancelled: N_("Cancelled"),
+    },
+    "event_status": {EventStatus.draft: N_("draft"), EventStatus.published: N_("published"), EventStatus.cancelled: N_("cancelled")},
     "outbox_status": {
-        "queued": N_("queued"),
-        "sending": N_("sending"),
-        "sent": N_("sent"),
-        "retry": N_("retry"),
-        "failed": N_("failed"),
-        "withdrawn": N_("withdrawn"),
+        OutboxStatus.queued: N_("queued"),
+        OutboxStatus.sending: N_("sending"),
+        OutboxStatus.sent: N_("sent"),
+        OutboxStatus.retry: N_("retry"),
+        OutboxStatus.failed: N_("failed"),
+        OutboxStatus.withdrawn: N_("withdrawn"),
     },
     "mail_kind": {
         "confirmed": N_("confirmation"),
@@ -42,7 +50,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "question_kind": {"text": N_("Text"), "choice": N_("One choice"), "multi": N_("Several choices"), "boolean": N_("Yes or no")},
     "question_stage": {"registration": N_("On registration"), "survey": N_("In the survey after the event")},
-    "role": {"admin": N_("administrator"), "organiser": N_("organiser"), "checkin": N_("check-in staff")},
+    "role": {Role.admin: N_("administrator"), Role.organiser: N_("organiser"), Role.checkin: N_("check-in staff")},
     # why rows of an imported webinar report add no minutes (attendance.parsers.LeftOutReason)
     "left_out": {
         "waiting_room": N_("in the waiting room"),

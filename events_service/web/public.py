@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from events_service.errors import DomainError, TooManyRequests
 from events_service.events import queries as event_queries
+from events_service.events.records import EventKind
 from events_service.i18n import translator
 from events_service.questions import service as question_service
 from events_service.questions.errors import InvalidAnswer
@@ -22,6 +23,7 @@ from events_service.questions.schemas import QuestionStage
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from events_service.web import forms, question_form
@@ -87,7 +89,7 @@ class PublicPages(Controller):
     async def home(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], kind: FromQuery[str | None] = None, topic: FromQuery[str | None] = None
     ) -> Template:
-        kind = kind if kind in ("tech_talk", "tech_day") else None
+        kind = kind if kind in tuple(EventKind) else None
         everything = await event_queries.public_events(settings.base_url)
         topics = sorted({name for event in everything for name in event.topics})
         listed = [e for e in everything if (not kind or e.kind == kind) and (not topic or topic in e.topics)]
@@ -122,7 +124,7 @@ class PublicPages(Controller):
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
         registration = await registration_queries.public_registration(token, settings)
-        if registration.status == "cancelled":
+        if registration.status == RegistrationStatus.cancelled:
             return Redirect(path=f"/r/{token}", status_code=303)
         return render(request, "cancel.html", registration=registration, token=token)
 
