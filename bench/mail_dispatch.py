@@ -44,11 +44,10 @@ from events_service.events.tables import Event
 from events_service.mail import outbox
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import SmtpTransport
-from events_service.registrations.messages import render_outbox_intents
 from events_service.registrations.tables import Registration
 from events_service.reminders.service import schedule_due
 from events_service.settings import Settings
-from events_service.worker import new_dispatcher
+from events_service.worker import MESSAGE_RENDERERS, new_dispatcher
 
 MAIL_FROM = "events@programme.example"
 TARGET_RATIO = 0.7
@@ -157,11 +156,11 @@ async def queue_confirmations(settings: Settings) -> int:
 
 async def prerender(settings: Settings) -> tuple[list[bytes], list[str]]:
     """The queued emails, rendered as the Dispatcher will render them, for the bare loop."""
-    rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.to_address).order_by(OutboxMessage.id)
+    rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.to_address).order_by(OutboxMessage.id)
     raws: list[bytes] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        rendered = await render_outbox_intents([row["id"] for row in chunk], settings)
+        rendered = await MESSAGE_RENDERERS.render([(row["id"], row["kind"]) for row in chunk], settings)
         for row in chunk:
             message = rendered[row["id"]]
             if isinstance(message, Exception):

@@ -4,7 +4,8 @@ A use case above both domains (as pretix keeps `services/cancelevent.py` above i
 events know nothing of registrations, registrations read events; this module takes the
 event's row first (FOR UPDATE on PostgreSQL, so a capacity cut counts the seats confirmed
 now and a cancellation sees every registration it must cancel), applies the change through
-events, then hands it to registrations (capacity check, promotion, notices).
+events, then hands it to registrations (capacity check, promotion, notices) and reminders (those
+queued for the old time are withdrawn).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from events_service.events.queries import get_event, locked_event_row
 from events_service.events.records import EventStatus
 from events_service.events.schemas import EventOut, EventPatch
 from events_service.registrations import service as registrations
+from events_service.reminders import messages as reminders
 from events_service.settings import Settings
 
 
@@ -34,6 +36,9 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
             await registrations.promote_waitlisted(event_id, settings)
             if change.changed:
                 await registrations.notify_schedule_change(current, change.changed)
+                # Reminders queued for the old SEQUENCE would tell the old time; the scheduler
+                # queues the new SEQUENCE's ones (new keys), also where an old one was sent.
+                await reminders.withdraw_reminders(event_id)
     return await get_event(event_id), change.changed
 
 

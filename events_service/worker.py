@@ -34,7 +34,7 @@ __all__ = ["MESSAGE_RENDERERS", "PERIODIC_JOBS", "Worker", "new_dispatcher", "ru
 log = logging.getLogger(__name__)
 
 #: How every kind of outbox intent becomes an email, whichever domain wrote it.
-MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *broadcasts.MESSAGE_KINDS])
+MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.MESSAGE_KINDS, *broadcasts.MESSAGE_KINDS])
 
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.

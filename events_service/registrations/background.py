@@ -16,5 +16,5 @@ JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("event-updates", send_due_event_upd
 #: One renderer for every kind: a batch's registrations, events and contacts load together.
 MESSAGE_KINDS: tuple[MessageKind, ...] = tuple(
     MessageKind(kind, render=render_outbox_intents, outdated=outdated_messages)
-    for kind in ("confirmed", "waitlisted", "promoted", "cancelled", "event_updated", "event_cancelled", "reminder")
+    for kind in ("confirmed", "waitlisted", "promoted", "cancelled", "event_updated", "event_cancelled")
 )

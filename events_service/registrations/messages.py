@@ -4,23 +4,23 @@ transaction, sent later by the dispatcher. Nothing here talks to a mail server."
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from piccolo.table import Table
 
 from events_service.calendar.entries import event_page_url, registration_entry
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
-from events_service.clock import now_utc
 from events_service.companies.tables import Contact
 from events_service.db import write_transaction
 from events_service.events.queries import agenda_by_event, events_by_id
-from events_service.events.records import AttendanceMode, EventMode, EventRecord, EventStatus
+from events_service.events.records import AttendanceMode, EventMode, EventRecord
 from events_service.i18n import N_, translator
 from events_service.mail.compose import render_message
 from events_service.mail.formatting import format_time_range
 from events_service.mail.mime import ComposedEmail, build_email
-from events_service.mail.outbox import PENDING, Withdrawn, enqueue_intent, fill_intents
+from events_service.mail.outbox import enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
 from events_service.registrations.links import checkin_code, feed_url, has_checkin_code, manage_url
@@ -67,7 +67,7 @@ def _join_url(event: EventRecord, registration: dict[str, Any]) -> str | None:
 _SHOWS_CALENDAR_LINKS = frozenset({"confirmed", "promoted", "event_updated"})
 
 
-def _compose(
+def compose_registration_email(
     kind: str,
     registration: dict[str, Any],
     contact: dict[str, Any],
@@ -131,7 +131,7 @@ def _compose(
     )
 
 
-async def _intent(
+async def queue_intent(
     kind: str,
     registration_id: int,
     idempotency_key: str,
@@ -179,7 +179,7 @@ async def queue_registration_message(
         waitlist_position = await position_of(row["event"], registration_id)
     if kind == "waitlisted":
         payload["waitlist_position"] = waitlist_position
-    await _intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
+    await queue_intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
 
 
 def cancelled_sequence(event_sequence: int, cancelled_by: str | None) -> int:
@@ -193,27 +193,37 @@ async def queue_cancellation(registration_id: int, *, was_confirmed: bool, setti
     """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
     above the event's current one."""
     sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
-    await _intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.registrant)})
+    await queue_intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.registrant)})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """The event's own SEQUENCE rose when it was cancelled, so the CANCEL outranks every REQUEST."""
-    await _intent("event_cancelled", registration_id, f"event_cancelled:{registration_id}", {"was_confirmed": was_confirmed})
+    await queue_intent("event_cancelled", registration_id, f"event_cancelled:{registration_id}", {"was_confirmed": was_confirmed})
 
 
 #: The registration status each kind of message is written for. One whose registration has
 #: left that status (cancelled, promoted, erased) is withdrawn when a dispatcher claims it,
 #: even after a failed attempt: a retried confirmation would hand a cancelled person the join
 #: link. Notices of a cancellation hold in any state.
-_WRITTEN_FOR = {"confirmed": "confirmed", "promoted": "confirmed", "reminder": "confirmed", "event_updated": "confirmed",
-                "waitlisted": "waitlisted"}
+_WRITTEN_FOR: dict[str, RegistrationStatus] = {
+    "confirmed": RegistrationStatus.confirmed,
+    "promoted": RegistrationStatus.confirmed,
+    "event_updated": RegistrationStatus.confirmed,
+    "waitlisted": RegistrationStatus.waitlisted,
+}
 
 
 async def outdated_messages(outbox_ids: list[int]) -> dict[int, str]:
     """Of these outbox rows, the registration messages whose registration is no longer in the
     status they were written for, each with the reason (the dispatcher's OutdatedCheck)."""
+    return await left_status(outbox_ids, _WRITTEN_FOR)
+
+
+async def left_status(outbox_ids: list[int], written_for: Mapping[str, RegistrationStatus]) -> dict[int, str]:
+    """Of these outbox rows, those of a kind in `written_for` whose registration has left the
+    status that kind is written for, each with the reason (reminders use it for theirs)."""
     rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.registration_id).where(
-        OutboxMessage.id.is_in(outbox_ids) & OutboxMessage.kind.is_in(list(_WRITTEN_FOR))
+        OutboxMessage.id.is_in(outbox_ids) & OutboxMessage.kind.is_in(list(written_for))
     )
     registration_ids = sorted({row["registration_id"] for row in rows if row["registration_id"] is not None})
     if not registration_ids:
@@ -225,14 +235,26 @@ async def outdated_messages(outbox_ids: list[int]) -> dict[int, str]:
     outdated = {}
     for row in rows:
         status = statuses.get(row["registration_id"])
-        if status != _WRITTEN_FOR[row["kind"]]:
+        if status != written_for[row["kind"]]:
             outdated[row["id"]] = f"the registration is {status or 'gone'}: a {row['kind']} message is no longer true"
     return outdated
 
 
 
+#: Builds one intent's email from its outbox row, registration, contact, event and agenda.
+IntentRenderer = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], EventRecord, list[Any], Settings], ComposedEmail]
+
+
 async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> dict[int, ComposedEmail | Exception]:
-    """Build the emails these intents stand for, from the data as it is now.
+    """Build the emails these intents (the kinds of this module) stand for, from the data as
+    it is now."""
+    return await render_intents_with(outbox_ids, settings, _render_intent)
+
+
+async def render_intents_with(
+    outbox_ids: list[int], settings: Settings, render_one: IntentRenderer
+) -> dict[int, ComposedEmail | Exception]:
+    """Load a batch of a registration's intents together and build each with `render_one`.
 
     One entry per outbox row that is a registration's intent: its email, or the exception
     that stopped it (`Withdrawn` when the email has lost its point).
@@ -247,7 +269,7 @@ async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> di
         try:
             registration = registrations[row["registration_id"]]
             event = events[registration["event"]]
-            results[row["id"]] = _render_intent(
+            results[row["id"]] = render_one(
                 row, registration, contacts[registration["contact"]], event, agendas[event.id], settings
             )
         except Exception as error:  # one bad row must not stop the batch
@@ -255,17 +277,25 @@ async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> di
     return results
 
 
-async def prerender_intents(outbox_ids: list[int], settings: Settings) -> int:
+async def prerender_intents(
+    outbox_ids: list[int], settings: Settings, render: Callable[[list[int], Settings], Awaitable[dict[int, ComposedEmail | Exception]]]
+) -> int:
     """Render these intents now, outside any transaction, and store the emails in them, so
     the dispatcher only has to send them. For mail queued ahead of its moment (reminders):
     when the moment comes, thousands go out at the pace of the SMTP server, not of rendering.
     An intent that cannot be rendered now is left for the dispatcher, which records why."""
-    results = await render_outbox_intents(outbox_ids, settings)
+    results = await render(outbox_ids, settings)
     ready = {outbox_id: result for outbox_id, result in results.items() if not isinstance(result, Exception)}
     if not ready:
         return 0
     async with write_transaction():
         return await fill_intents(ready)
+
+
+def intent_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row's payload (a JSON string on engines that return JSON as text)."""
+    payload = row.get("payload") or {}
+    return json.loads(payload) if isinstance(payload, str) else payload
 
 
 def _render_intent(
@@ -276,13 +306,11 @@ def _render_intent(
     agenda: list[Any],
     settings: Settings,
 ) -> ComposedEmail:
-    payload = row.get("payload") or {}
-    if isinstance(payload, str):
-        payload = json.loads(payload)
+    payload = intent_payload(row)
     kind = row["kind"]
 
     def compose(**options: Any) -> ComposedEmail:
-        return _compose(kind, registration, contact, event, agenda, settings, **options)
+        return compose_registration_email(kind, registration, contact, event, agenda, settings, **options)
 
     if kind in ("confirmed", "promoted"):
         return compose(invite_method="REQUEST")
@@ -297,10 +325,6 @@ def _render_intent(
     if kind == "event_updated":
         lines = change_lines(payload["changes"], event, registration)
         return compose(extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
-    if kind == "reminder":
-        if registration["status"] != RegistrationStatus.confirmed or event.status != EventStatus.published or event.starts_at <= now_utc():
-            raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
-        return compose(extra={"minutes_until": reminder_minutes_until(event, payload)})
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
 
 
@@ -334,51 +358,4 @@ async def queue_event_update(registration_id: int, changed: list[str], settings:
     if not change_lines(changed, event, registration):
         return 0
     payload = {"changes": changed, "sequence": event.sequence}
-    return int(await _intent("event_updated", registration_id, f"event_updated:{registration_id}:{event.sequence}", payload))
-
-
-# ---------------------------------------------------------------- reminders (scheduled by reminders.service)
-
-
-def reminder_key(registration_id: int, offset_minutes: int, sequence: int) -> str:
-    """One reminder per registrant, offset and event SEQUENCE: a rescheduled event (new
-    SEQUENCE) gets new keys, a recomputed one hits the unique key and writes nothing."""
-    return f"reminder:{registration_id}:{offset_minutes}:{sequence}"
-
-
-async def queue_reminder(
-    registration_id: int,
-    *,
-    offset_minutes: int,
-    sequence: int,
-    send_after: datetime,
-    to_address: str,
-    event_id: int,
-    event_starts_at: datetime,
-) -> bool:
-    """The intent to remind this registrant at `send_after`; False when it exists already.
-    A reminder still unsent when the event starts is withdrawn, not sent."""
-    payload = {"offset_minutes": offset_minutes, "sequence": sequence, "send_at": send_after.astimezone(UTC).isoformat()}
-    key = reminder_key(registration_id, offset_minutes, sequence)
-    return await _intent(
-        "reminder", registration_id, key, payload, to_address=to_address, event_id=event_id, send_after=send_after, expires_at=event_starts_at
-    )
-
-
-async def withdraw_reminders(event_id: int) -> int:
-    """Delete the event's reminders not yet handed to a server (its time, place or link
-    changed); the scheduler queues the new SEQUENCE's ones. Returns how many."""
-    deleted = await OutboxMessage.delete().where(
-        (OutboxMessage.kind == "reminder") & OutboxMessage.status.is_in(list(PENDING)) & (OutboxMessage.event_id == event_id)
-    ).returning(OutboxMessage.id)
-    return len(deleted)
-
-
-def reminder_minutes_until(event: EventRecord, payload: dict[str, Any]) -> int:
-    """Whole minutes from the send moment to the start. The dispatcher renders a row when it
-    claims it, i.e. at or after its planned moment: then "now" is the send moment. Rendered
-    earlier (a preview), the planned moment stands in for it."""
-    send_at = now_utc()
-    if planned := payload.get("send_at"):
-        send_at = max(send_at, datetime.fromisoformat(planned))
-    return max(round((event.starts_at - send_at).total_seconds() / 60), 0)
+    return int(await queue_intent("event_updated", registration_id, f"event_updated:{registration_id}:{event.sequence}", payload))

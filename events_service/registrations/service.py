@@ -450,9 +450,6 @@ async def notify_schedule_change(event: EventRecord, changed: list[str]) -> None
     """Attendees hear of a change once the edits settle: each edit pushes the moment back, and
     the fields changed accumulate, so a burst of edits makes one email per person."""
     pending = list(dict.fromkeys([*(event.pending_changes or []), *changed]))
-    # Reminders queued for the old SEQUENCE would tell the old time; the scheduler queues
-    # the new SEQUENCE's ones (new keys), also where an old one was sent already.
-    await messages.withdraw_reminders(event.id)
     await Event.update({Event.pending_changes: pending, Event.updates_due_at: now_utc() + UPDATE_SETTLE_TIME}).where(Event.id == event.id)
 
 

@@ -2,7 +2,7 @@
 
 The scheduler (`schedule_due`) is a periodic job of the worker. It keeps no state of its own:
 the outbox is the record of what was scheduled. Each reminder is one outbox intent keyed
-`reminder:<registration>:<offset>:<event sequence>` (registrations.messages.reminder_key),
+`reminder:<registration>:<offset>:<event sequence>` (reminders.messages.reminder_key),
 so running the job again, or in several workers at once, writes nothing twice.
 
 The rules:
@@ -18,7 +18,7 @@ The rules:
   moment comes the dispatcher only sends them. One still unsent when the event starts expires
   (outbox `expires_at`): it is withdrawn, not sent.
 - A change of time, place or link raises the event's SEQUENCE: the pending reminders are
-  withdrawn (registrations.service.notify_schedule_change) and the new SEQUENCE's keys are
+  withdrawn (event_changes.update_event) and the new SEQUENCE's keys are
   free, so the new time gets its reminders even where one was sent for the old time.
   A cancelled event or registration gets none: its pending ones are withdrawn when it is
   cancelled, and only confirmed registrations of published events are considered here.
@@ -41,6 +41,12 @@ from events_service.mail.tables import OutboxMessage
 from events_service.registrations import messages
 from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
+from events_service.reminders.messages import (
+    REMINDER,
+    queue_reminder,
+    reminder_key,
+    render_reminders,
+)
 from events_service.settings import Settings
 
 __all__ = ["DEFAULT_LOOKAHEAD", "Reminder", "due_reminders", "reminders_for", "schedule_due"]
@@ -113,13 +119,13 @@ async def _prerender(event_id: int, settings: Settings) -> None:
     `lookahead` early), so at the moment the dispatcher only sends."""
     waiting = await OutboxMessage.select(OutboxMessage.id).where(
         (OutboxMessage.event_id == event_id)
-        & (OutboxMessage.kind == "reminder")
+        & (OutboxMessage.kind == REMINDER)
         & (OutboxMessage.status == OutboxStatus.queued)
         & (OutboxMessage.message == "")
     ).order_by(OutboxMessage.send_after)
     ids = [row["id"] for row in waiting]
     for start in range(0, len(ids), _PRERENDER_CHUNK):
-        await messages.prerender_intents(ids[start : start + _PRERENDER_CHUNK], settings)
+        await messages.prerender_intents(ids[start : start + _PRERENDER_CHUNK], settings, render_reminders)
 
 
 async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datetime) -> int:
@@ -145,7 +151,7 @@ async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datet
         for registration, reminder in sorted(wanted, key=lambda pair: (pair[0]["id"], -pair[1].offset)):
             if _key(registration["id"], reminder, event) in existing:
                 continue
-            queued += await messages.queue_reminder(
+            queued += await queue_reminder(
                 registration["id"],
                 offset_minutes=reminder.offset,
                 sequence=event["sequence"],
@@ -158,7 +164,7 @@ async def _schedule_event(event: dict[str, Any], due: list[Reminder], now: datet
 
 
 def _key(registration_id: int, reminder: Reminder, event: dict[str, Any]) -> str:
-    return messages.reminder_key(registration_id, reminder.offset, event["sequence"])
+    return reminder_key(registration_id, reminder.offset, event["sequence"])
 
 
 def _postgres() -> bool:
