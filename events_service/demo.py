@@ -29,12 +29,12 @@ from events_service.events.tables import Event
 from events_service.organisers.records import Role
 from events_service.organisers.service import create_organiser
 from events_service.organisers.tables import Organiser
-from events_service.settings import Settings
+from events_service.settings import PROGRAMME_TIMEZONE, Settings
 
 DEMO_ORGANISER_EMAIL = "organiser@programme.example"
 DEMO_ORGANISER_PASSWORD = "demo-password"
 
-ROME = ZoneInfo("Europe/Rome")
+ROME = ZoneInfo(PROGRAMME_TIMEZONE)
 ZURICH = ZoneInfo("Europe/Zurich")
 
 # The tax office code inside a partita IVA (digits 8–10) is the province's ISTAT code.
@@ -280,7 +280,7 @@ def _tech_talk(number: int, talk: _Talk, day: date) -> DemoEvent:
             language=talk.language,
             starts_at=starts,
             ends_at=starts + timedelta(minutes=talk.minutes),
-            timezone="Europe/Rome",
+            timezone=PROGRAMME_TIMEZONE,
             mode=EventMode.online,
             capacity=talk.capacity,
             # A draft may still lack its webinar room: that is one reason it is a draft.
@@ -327,7 +327,7 @@ def _tech_day_lecco(day: date) -> DemoEvent:
             language="it",
             starts_at=_at(day, 9),
             ends_at=_at(day, 17),
-            timezone="Europe/Rome",
+            timezone=PROGRAMME_TIMEZONE,
             mode=EventMode.in_person,
             capacity=120,
             max_per_company=3,

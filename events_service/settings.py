@@ -19,11 +19,16 @@ def database_url_from_env(env: Mapping[str, str] = os.environ) -> str:
     return env.get("EVENTS_DB") or DEFAULT_DB_URL
 
 
+#: The programme's zone (Ticino and Grigioni share Italy's): EVENTS_DEFAULT_TIMEZONE unless set,
+#: and the event table's column default.
+PROGRAMME_TIMEZONE = "Europe/Rome"
+
+
 def default_timezone_from(env: Mapping[str, str] = os.environ) -> str:
-    """EVENTS_DEFAULT_TIMEZONE (Europe/Rome unless set): a new event's zone when none is given,
-    the zone of report days and of attendance-export times written without one. A name that is
-    not an IANA zone stops the start-up."""
-    name = env.get("EVENTS_DEFAULT_TIMEZONE") or "Europe/Rome"
+    """EVENTS_DEFAULT_TIMEZONE (PROGRAMME_TIMEZONE unless set): a new event's zone when none is
+    given, the zone of report days and of attendance-export times written without one. A name
+    that is not an IANA zone stops the start-up."""
+    name = env.get("EVENTS_DEFAULT_TIMEZONE") or PROGRAMME_TIMEZONE
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -14,6 +14,10 @@ from events_service.errors import Invalid
 #: An event's reminders: at most this many, each at most this long before the start.
 MAX_REMINDERS = 6
 MAX_REMINDER_MINUTES = 60 * 24 * 60
+#: The reminders an event gets when none are given: a day and an hour before the start.
+DEFAULT_REMINDER_OFFSETS = (1440, 60)
+#: A Tech Day's agenda has at most this many sessions (the API's and the console form's limit).
+MAX_AGENDA_ITEMS = 100
 
 
 def normalise_email(address: str) -> str:

@@ -35,6 +35,7 @@ PUBLIC_SOURCES = (
     "events_service/web/forms.py",
     "events_service/web/pages.py",
     "events_service/registrations/messages.py",
+    "events_service/calendar/entries.py",  # the lines an invite adds to the event's text
 )
 PUBLIC_LABELS = ("kind", "mode", "registration_status")
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from events_service.calendar.ics import CalendarEntry, google_calendar_link, outlook_link
+from events_service.i18n import N_, Translate, translator
 from events_service.settings import host_of
 
 _LINK_DESCRIPTION_CHARS = 1000
@@ -87,14 +88,22 @@ def _agenda_text(agenda: Sequence[AgendaLine], timezone: str) -> str:
     return "\n".join(lines)
 
 
-def _description(event: CalendarEvent, join_url: str | None, agenda: Sequence[AgendaLine], manage_url: str | None) -> str:
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _description(
+    event: CalendarEvent, join_url: str | None, agenda: Sequence[AgendaLine], manage_url: str | None, _: Translate
+) -> str:
+    """The event's text, then the lines we add, in the words of the catalogs (locale/)."""
     blocks = [event.description or ""]
     if join_url:
-        blocks.append(f"Join / Partecipa: {join_url}")
+        blocks.append(f"{_('Join link:')} {join_url}")
     if agenda:
-        blocks.append(f"Agenda ({event.timezone}):\n" + _agenda_text(agenda, event.timezone))
+        heading = _(N_("Agenda ({timezone}):")).format(timezone=event.timezone)
+        blocks.append(f"{heading}\n" + _agenda_text(agenda, event.timezone))
     if manage_url:
-        blocks.append(f"Manage your registration / Gestisci la registrazione: {manage_url}")
+        blocks.append(f"{_('Manage your registration:')} {manage_url}")
     return "\n\n".join(block for block in blocks if block)
 
 
@@ -108,17 +117,18 @@ def registration_entry(
     manage_url: str | None,
     agenda: Sequence[AgendaLine],
     host: str,
+    language: str,
     sequence: int | None = None,
     cancelled: bool = False,
 ) -> CalendarEntry:
-    """The attendee's entry; `join_url` only where the attendee may see it (the caller asks
-    events.records.shows_join_link)."""
+    """The attendee's entry, its added lines in the attendee's `language`; `join_url` only
+    where the attendee may see it (the caller asks events.records.shows_join_link)."""
     location = event.venue_text if attendance_mode == "in_person" else (join_url or "Online")
     return CalendarEntry(
         uid=invite_uid(event.id, registration_id, nonce, host),
         sequence=event.sequence if sequence is None else sequence,
         summary=event.title,
-        description=_description(event, join_url, agenda, manage_url),
+        description=_description(event, join_url, agenda, manage_url, translator(language)),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         location=location,
@@ -130,13 +140,14 @@ def registration_entry(
 
 
 def public_entry(event: CalendarEvent, agenda: Sequence[AgendaLine], base_url: str) -> CalendarEntry:
-    """For downloads and the public feed: never the join link."""
+    """For downloads and the public feed: never the join link. Nobody's language is known
+    there: the added words stay in the catalogs' source language, English."""
     location = event.venue_text if event.mode != "online" else "Online"
     return CalendarEntry(
         uid=event_uid(event.id, base_url),
         sequence=event.sequence,
         summary=event.title,
-        description=_description(event, None, agenda, None),
+        description=_description(event, None, agenda, None, _untranslated),
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         location=location,

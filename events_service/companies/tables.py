@@ -3,6 +3,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from events_service.companies.records import SizeClass
+from events_service.languages import DEFAULT_LANGUAGE
 
 
 class Company(Table, tablename="company"):
@@ -26,7 +27,7 @@ class Contact(Table, tablename="contact"):
     first_name = Varchar(length=100)
     last_name = Varchar(length=100)
     company = ForeignKey(references=Company, null=True, on_delete=OnDelete.set_null)
-    language = Varchar(length=2, default="it")
+    language = Varchar(length=2, default=DEFAULT_LANGUAGE)
     consent_privacy_at = Timestamptz(null=True, default=None)
     consent_marketing_at = Timestamptz(null=True, default=None)
     # Random part of the personal calendar feed's signed token; a new one revokes the old URL.

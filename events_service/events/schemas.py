@@ -6,8 +6,17 @@ import msgspec
 
 from events_service.events.online_meeting import OnlineMeeting
 from events_service.events.records import EventKind, EventMode, EventStatus
-from events_service.languages import Language
-from events_service.validation import MULTI_LINE, SINGLE_LINE, moments_in_window
+from events_service.languages import DEFAULT_LANGUAGE, Language
+from events_service.settings import DEFAULT_TIMEZONE
+from events_service.validation import (
+    DEFAULT_REMINDER_OFFSETS,
+    MAX_AGENDA_ITEMS,
+    MAX_REMINDER_MINUTES,
+    MAX_REMINDERS,
+    MULTI_LINE,
+    SINGLE_LINE,
+    moments_in_window,
+)
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with an offset")]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
@@ -18,8 +27,8 @@ Seats = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 PerCompany = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=50), SINGLE_LINE]
 Topics = Annotated[list[Topic], msgspec.Meta(max_length=20)]
-OffsetMinutes = Annotated[int, msgspec.Meta(ge=1, le=60 * 24 * 60)]
-Offsets = Annotated[list[OffsetMinutes], msgspec.Meta(max_length=6)]
+OffsetMinutes = Annotated[int, msgspec.Meta(ge=1, le=MAX_REMINDER_MINUTES)]
+Offsets = Annotated[list[OffsetMinutes], msgspec.Meta(max_length=MAX_REMINDERS)]
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z]{2}\Z", description="ISO 3166 alpha-2, e.g. IT, CH")]
 
 
@@ -32,7 +41,7 @@ class Audience(StrEnum):
     TARGETED = "targeted"
 
 
-Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Rome"]), SINGLE_LINE]
+Timezone = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=[DEFAULT_TIMEZONE]), SINGLE_LINE]
 
 
 class Venue(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,6 +69,9 @@ class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
         moments_in_window(self, ("starts_at", "ends_at"))
 
 
+Agenda = Annotated[list[AgendaItemIn], msgspec.Meta(max_length=MAX_AGENDA_ITEMS)]
+
+
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     kind: EventKind
     title: Title
@@ -68,17 +80,17 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     mode: EventMode
     capacity: Seats
     description: Description = ""
-    language: Language = "it"
-    timezone: Timezone = "Europe/Rome"
+    language: Language = DEFAULT_LANGUAGE
+    timezone: Timezone = DEFAULT_TIMEZONE
     online_capacity: Seats | None = None
     max_per_company: PerCompany | None = None
     venue: Venue | None = None
     online_url: Url | None = None
     registration_closes_at: AwareDatetime | None = None
-    reminder_offsets_minutes: Offsets = msgspec.field(default_factory=lambda: [1440, 60])
+    reminder_offsets_minutes: Offsets = msgspec.field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS))
     speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
     topics: Topics = msgspec.field(default_factory=list)
-    agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] = msgspec.field(default_factory=list)
+    agenda: Agenda = msgspec.field(default_factory=list)
     audience: Audience = Audience.TARGETED
     # The webinar on its platform, to pull attendance from (online and hybrid events only).
     online_meeting: OnlineMeeting | None = None
@@ -105,7 +117,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     reminder_offsets_minutes: Offsets | msgspec.UnsetType = msgspec.UNSET
     speakers: Annotated[list[SpeakerIn], msgspec.Meta(max_length=50)] | msgspec.UnsetType = msgspec.UNSET
     topics: Topics | msgspec.UnsetType = msgspec.UNSET
-    agenda: Annotated[list[AgendaItemIn], msgspec.Meta(max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    agenda: Agenda | msgspec.UnsetType = msgspec.UNSET
     audience: Audience | msgspec.UnsetType = msgspec.UNSET
     online_meeting: OnlineMeeting | None | msgspec.UnsetType = msgspec.UNSET
 

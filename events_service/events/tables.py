@@ -13,6 +13,9 @@ from piccolo.table import Table
 from events_service.events.online_meeting import MeetingPlatform
 from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.events.schemas import Audience
+from events_service.languages import DEFAULT_LANGUAGE
+from events_service.settings import PROGRAMME_TIMEZONE
+from events_service.validation import DEFAULT_REMINDER_OFFSETS
 
 
 class Speaker(Table, tablename="speaker"):
@@ -31,10 +34,10 @@ class Event(Table, tablename="event"):
     slug = Varchar(length=120, unique=True)
     title = Varchar(length=200)
     description = Text(default="")
-    language = Varchar(length=2, default="it")
+    language = Varchar(length=2, default=DEFAULT_LANGUAGE)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
-    timezone = Varchar(length=64, default="Europe/Rome")
+    timezone = Varchar(length=64, default=PROGRAMME_TIMEZONE)
     mode = Varchar(length=20, choices=EventMode)
     capacity = Integer()
     online_capacity = Integer(null=True, default=None)
@@ -49,7 +52,7 @@ class Event(Table, tablename="event"):
     status = Varchar(length=20, default=EventStatus.draft, choices=EventStatus)
     sequence = Integer(default=0)
     topics = JSON(default=[])
-    reminder_offsets = JSON(default=[1440, 60])
+    reminder_offsets = JSON(default=list(DEFAULT_REMINDER_OFFSETS))
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)

@@ -227,6 +227,7 @@ def personal_entry(event: EventRecord, registration: dict[str, Any], agenda: lis
         manage_url=None,
         agenda=agenda,
         host=settings.host,
+        language=registration["language"],
         sequence=None if live else cancelled_sequence(event.sequence, registration["cancelled_by"]),
         cancelled=not live,
     )
@@ -255,6 +256,7 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
             Registration.attendance_mode,
             Registration.token_nonce,
             Registration.cancelled_by,
+            Registration.language,
         )
         .where((Registration.contact == contact["id"]) & kept)
         .order_by(Registration.id)

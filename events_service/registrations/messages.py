@@ -90,6 +90,7 @@ def compose_registration_email(
         manage_url=manage,
         agenda=agenda,
         host=settings.host,
+        language=registration["language"],
         sequence=invite_sequence,
         cancelled=invite_method == "CANCEL",
     )

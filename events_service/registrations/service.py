@@ -19,6 +19,7 @@ from events_service.errors import DomainError
 from events_service.events.queries import event_row, locked_event_row
 from events_service.events.records import AttendanceMode, EventMode, EventRecord, EventStatus
 from events_service.events.tables import Event
+from events_service.languages import DEFAULT_LANGUAGE
 from events_service.mail.outbox import cancel_pending
 from events_service.questions.schemas import QuestionStage
 from events_service.questions.service import check_answers, event_questions
@@ -62,7 +63,7 @@ class Applicant:
 
 
 def _applicants(data: RegistrationCreate) -> list[Applicant]:
-    language = data.language or "it"
+    language = data.language or DEFAULT_LANGUAGE
     people = [Applicant(normalise_email(data.email), data.first_name.strip(), data.last_name.strip(), language, data.attendance_mode, False)]
     for colleague in data.colleagues:
         people.append(
@@ -521,7 +522,7 @@ async def register_walk_in(
     seat is held. No email is queued: they are here. A unique violation (the same person
     entered twice at the same moment) propagates; the caller retries and finds them.
     """
-    applicant = Applicant(normalise_email(email), first_name.strip(), last_name.strip(), language or "it", AttendanceMode.in_person, False)
+    applicant = Applicant(normalise_email(email), first_name.strip(), last_name.strip(), language or DEFAULT_LANGUAGE, AttendanceMode.in_person, False)
     if not (applicant.first_name and applicant.last_name):
         raise InvalidRegistration("first_name and last_name must not be blank")
     vat = _company_vat(company)

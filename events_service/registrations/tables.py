@@ -5,6 +5,7 @@ from piccolo.table import Table
 from events_service.companies.tables import Company, Contact
 from events_service.events.records import AttendanceMode
 from events_service.events.tables import Event
+from events_service.languages import DEFAULT_LANGUAGE
 from events_service.registrations.records import (
     AttendanceSource,
     CancelledBy,
@@ -30,7 +31,7 @@ class Registration(Table, tablename="registration"):
     last_name = Varchar(length=100, default="")
     status = Varchar(length=20, choices=RegistrationStatus)
     attendance_mode = Varchar(length=20, choices=AttendanceMode)
-    language = Varchar(length=2, default="it")
+    language = Varchar(length=2, default=DEFAULT_LANGUAGE)
     token_nonce = Varchar(length=32)
     holds_company_seat = Boolean(default=False)
     registered_by = Integer(null=True, default=None)

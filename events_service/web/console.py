@@ -20,9 +20,10 @@ from events_service.broadcasts import service as broadcasts
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
 from events_service.events import service as events
-from events_service.events.records import EventMode, EventStatus
+from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.events.schemas import EventCreate, EventPatch
 from events_service.events.tables import Event
+from events_service.languages import DEFAULT_LANGUAGE
 from events_service.mail import outbox
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
@@ -103,7 +104,7 @@ class Console(Controller):
 
     @get("/events/new", guards=[EDITORS])
     async def new_event(self, request: Request[Any, Any, Any]) -> Template:
-        values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": "tech_talk", "language": "it", "mode": "online",
+        values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": EventKind.tech_talk, "language": DEFAULT_LANGUAGE, "mode": EventMode.online,
                                                     "timezone": DEFAULT_TIMEZONE, "capacity": "100",
                                                     "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": event_form.offsets_text(event_form.default_reminders())}

@@ -19,7 +19,13 @@ from events_service.errors import DomainError
 from events_service.events.schemas import EventCreate
 from events_service.i18n import N_, Translate
 from events_service.settings import DEFAULT_TIMEZONE
-from events_service.validation import MAX_REMINDER_MINUTES, MAX_REMINDERS, zone
+from events_service.validation import (
+    DEFAULT_REMINDER_OFFSETS,
+    MAX_AGENDA_ITEMS,
+    MAX_REMINDER_MINUTES,
+    MAX_REMINDERS,
+    zone,
+)
 from events_service.web.forms import ERROR_PATH, FormErrors, form_values
 
 
@@ -57,8 +63,6 @@ def speakers_text(speakers: list[Any]) -> str:
 # short, bounded piece, and the line is read in one pass (a single regex over the whole line
 # backtracked quadratically on long runs of spaces: 8,000 characters took seconds).
 _AGENDA_TIMES = re.compile(r"(\d{1,2}:\d{2})[ \t]*[-–][ \t]*(\d{1,2}:\d{2})")
-#: The agenda has at most this many sessions (EventCreate.agenda's max_length).
-MAX_AGENDA_ITEMS = 100
 #: A session line: times, a title of at most 200 characters, a speaker's name; generous.
 MAX_AGENDA_LINE = 600
 #: The whole field, bounded before any parsing: the form is read on the event loop.
@@ -270,8 +274,7 @@ def _meeting_payload(values: dict[str, str]) -> dict[str, Any] | None:
 
 def default_reminders() -> list[int]:
     """The reminders an event gets when the API leaves them out, for the new-event form."""
-    [offsets] = [f for f in msgspec.structs.fields(EventCreate) if f.name == "reminder_offsets_minutes"]
-    return list(offsets.default_factory())  # type: ignore[misc]
+    return list(DEFAULT_REMINDER_OFFSETS)
 
 
 def _int_or_none(text: str) -> int | None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 
-from events_service.languages import LANGUAGES
+from events_service.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 LANG_COOKIE = "lang"
 
@@ -31,7 +31,7 @@ def choose_language(query_lang: str | None, cookie_lang: str | None, accept_lang
     for _, code in sorted(weighted, key=lambda item: -item[0]):
         if code in LANGUAGES:
             return code
-    return "it"
+    return DEFAULT_LANGUAGE
 
 
 def when(value: datetime | None, timezone: str, lang: str, fmt: str = "EEEE d MMMM y, HH:mm") -> str:

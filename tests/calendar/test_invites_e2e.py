@@ -154,7 +154,7 @@ async def test_invite_update_cancellation_and_promotion_over_smtp(
         assert str(invite["SUMMARY"]) == event["title"]
         assert utc(invite, "DTSTART") == datetime.fromisoformat(event["starts_at"])
         assert utc(invite, "DTEND") == datetime.fromisoformat(event["ends_at"])
-        assert f"Join / Partecipa: {JOIN_URL}" in str(invite["DESCRIPTION"])
+        assert f"Link per collegarsi: {JOIN_URL}" in str(invite["DESCRIPTION"])  # an Italian registrant
         assert str(invite["LOCATION"]) == JOIN_URL
         assert str(invite["URL"]) == people[key]["manage_url"]
         uids[key] = str(invite["UID"])
@@ -254,10 +254,10 @@ async def test_tech_day_invites_carry_venue_agenda_and_qr_code(
     invite = check_itip(mail, "REQUEST", email=guest["email"], name="Elena Gialli", sequence=0)
     assert str(invite["LOCATION"]) == VENUE
     description = str(invite["DESCRIPTION"])
-    assert "Agenda (Europe/Rome):" in description
+    assert "Programma (Europe/Rome):" in description
     assert "Welcome" in description
     assert "Cobots on the shop floor (Marco Rossi)" in description
-    assert "Join" not in description
+    assert "Link per collegarsi" not in description
     assert "meet.example.org" not in mail.calendar_bytes.decode()
 
 
@@ -317,7 +317,7 @@ async def test_hostile_text_round_trips_and_adds_no_property(
     invite = check_itip(mail, "REQUEST", email=person["email"], name=cn, sequence=0)
     # iCalendar has one newline: CRLF comes back as LF; nothing else changes.
     assert str(invite["SUMMARY"]) == HOSTILE_TITLE.replace("\r\n", "\n")
-    assert str(invite["DESCRIPTION"]).startswith(description.replace("\r\n", "\n") + "\n\nJoin / Partecipa: ")
+    assert str(invite["DESCRIPTION"]).startswith(description.replace("\r\n", "\n") + "\n\nLink per collegarsi: ")
     data = mail.calendar_bytes
     for name, count in [("BEGIN", 3), ("END", 3), ("ATTENDEE", 1), ("ORGANIZER", 1), ("SUMMARY", 1), ("DESCRIPTION", 2), ("UID", 1)]:
         assert len(property_lines(data, name)) == count, (name, property_lines(data, name))  # VCALENDAR, VEVENT, VALARM
