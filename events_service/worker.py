@@ -1,6 +1,6 @@
 """Wiring of the background worker: the mail dispatcher, with every domain's message
 renderers, plus every domain's periodic jobs (reminders, event-update notices, attendance
-follow-up). Each domain lists its own in its ``background`` module; this module only
+follow-up, and the clean-ups of mail quotas, sign-in failures and console sessions). Each domain lists its own in its ``background`` module; this module only
 collects them, so mail/ and the domains below know nothing of each other.
 
 It runs inside ``events-service serve`` (when EVENTS_RUN_WORKER is on, the default) or on
@@ -24,10 +24,12 @@ from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
 from events_service.mail.renderers import MessageRenderers
 from events_service.mail.transport import Transport, transport_from_settings
 from events_service.operations import heartbeat
+from events_service.organisers import background as organisers
 from events_service.privacy import retention as privacy_retention
 from events_service.registrations import background as registrations
 from events_service.reminders import background as reminders
 from events_service.settings import Settings
+from events_service.web import background as web
 
 __all__ = ["MESSAGE_RENDERERS", "PERIODIC_JOBS", "Worker", "new_dispatcher", "running_worker"]
 
@@ -39,7 +41,7 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.M
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
-                                   *mail_retention.JOBS, *privacy_retention.JOBS]
+                                   *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS]
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:

@@ -16,11 +16,12 @@ right password clears the count.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from events_service.clock import now_utc, stored_utc
 from events_service.db import run_sql, write_transaction
 from events_service.errors import TooManyRequests
+from events_service.settings import Settings
 
 #: Mistyping a password this many times in a row costs nothing.
 FREE_FAILURES = 5
@@ -68,6 +69,24 @@ _COUNT_ATTEMPT = """
 async def forget_failures(email: str) -> None:
     """The right password: the address starts afresh."""
     await run_sql("DELETE FROM sign_in_failure WHERE account = {}", account_key(email))
+
+
+#: A count of failures with no attempt for this long, and no back-off in force, is forgotten:
+#: the address starts afresh (its FREE_FAILURES again), and the table keeps no trace of it.
+FORGOTTEN_AFTER = timedelta(days=1)
+
+
+async def forget_stale_failures(settings: Settings, now: datetime | None = None) -> int:
+    """The periodic job (organisers/background.py): deletes the counts FORGOTTEN_AFTER
+    describes; returns how many. An attempt racing it is counted: on PostgreSQL the DELETE
+    re-reads a row the attempt updated and leaves it (its last attempt is now)."""
+    now = now or now_utc()
+    return len(await run_sql(_FORGET_STALE, now - FORGOTTEN_AFTER, now))
+
+
+_FORGET_STALE = """
+    DELETE FROM sign_in_failure WHERE last_attempt_at <= {} AND (locked_until IS NULL OR locked_until <= {})
+    RETURNING account"""
 
 
 def _refusal(wait: timedelta) -> SignInBackOff:

@@ -113,6 +113,15 @@ async def _refusal_for(refused: list[str], now: datetime) -> MailQuotaExceeded:
     return _refusal(subject, wait)
 
 
+async def delete_past_windows(settings: Settings, now: datetime | None = None) -> int:
+    """The periodic job (registrations/background.py): rows whose hour is over count nothing
+    any more (the next charge would restart them), so they go; returns how many. A charge
+    racing it restarts or keeps its row: on PostgreSQL the DELETE re-reads a row the charge
+    updated and leaves it, as its hour is now current."""
+    cutoff = (now or now_utc()) - WINDOW
+    return len(await run_sql("DELETE FROM mail_quota WHERE window_start <= {} RETURNING subject", cutoff))
+
+
 def _refusal(subject: str, wait_seconds: float) -> MailQuotaExceeded:
     if subject.startswith(_EVENT):
         return MailQuotaExceeded(

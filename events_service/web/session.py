@@ -34,7 +34,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionConfig,
 )
 from litestar.security.session_auth import SessionAuth
-from litestar.stores.base import NamespacedStore, Store
+from litestar.stores.base import NamespacedStore, StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.types import Empty, Message, ScopeSession
 
@@ -75,6 +75,37 @@ def _ended(store: Store) -> Store:
 async def end_sessions_of(store: Store, organiser_id: int) -> None:
     """End every session `organiser_id` has open now (a sign-in afterwards starts afresh)."""
     await _ended(store).set(str(organiser_id), repr(_now()), expires_in=SESSION_MAX_AGE)
+
+
+async def delete_expired_sessions(settings: Settings) -> int:
+    """The periodic job (web/background.py): a file store forgets an expired session only when
+    it is read again, and a session whose browser never comes back would stay on disk for
+    good; this deletes them, and the ended-sessions records past SESSION_MAX_AGE (no session
+    they could refuse is left). Returns how many. A store that expires keys itself (Redis)
+    needs nothing."""
+    store = session_store(settings)
+    if not isinstance(store, FileStore):
+        return 0
+    return await _delete_expired_files(store) + await _delete_expired_files(_ended(store))
+
+
+async def _delete_expired_files(store: FileStore) -> int:
+    """FileStore.delete_expired, minus its stumbles: it reads the namespaces' folders (the
+    ended-sessions records) and the temporary files of a write in progress as items."""
+    deleted = 0
+    if not await store.path.exists():
+        return 0
+    async for file in store.path.iterdir():
+        if ".tmp" in file.name or not await file.is_file():
+            continue
+        try:
+            item = StorageObject.from_bytes(await file.read_bytes())
+        except (OSError, ValueError):  # gone meanwhile, or not a stored item
+            continue
+        if item.expired:
+            await file.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
 
 
 def start_session(request: Request[Any, Any, Any], organiser: CurrentOrganiser) -> None:
