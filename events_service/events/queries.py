@@ -208,6 +208,16 @@ async def list_events(status: str | None = None, kind: str | None = None) -> lis
     return events
 
 
+async def event_records(status: str | None = None, kind: str | None = None) -> list[EventRecord]:
+    """Every event (of this status and kind) as records, soonest first: no speakers, no agenda."""
+    query = Event.select().order_by(Event.starts_at).order_by(Event.id).output(load_json=True)
+    if status:
+        query = query.where(Event.status == status)
+    if kind:
+        query = query.where(Event.kind == kind)
+    return [EventRecord.from_row(row) for row in await query]
+
+
 async def page_of_events(page: Page | None, status: str | None = None, kind: str | None = None) -> tuple[list[EventOut], int]:
     """Soonest first (id breaks ties, so pages never overlap), and how many there are in all."""
     conditions = []

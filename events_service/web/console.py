@@ -85,10 +85,10 @@ class Console(Controller):
             return Redirect(path="/console/checkin", status_code=303)
         summary = await reports.summary(None, None)
         rows = []
-        for event in await event_queries.list_events():
-            if event.status == EventStatus.draft:
-                continue
-            stats = await registration_queries.event_stats(event.id)
+        events = [event for event in await event_queries.event_records() if event.status != EventStatus.draft]
+        all_stats = await registration_queries.stats_of(events)  # one query for all of them
+        for event in events:
+            stats = all_stats[event.id]
             rate = round(100 * stats.attended / stats.confirmed) if stats.confirmed else None
             rows.append({"id": event.id, "title": event.title, "kind": event.kind, "starts_at": event.starts_at,
                          "timezone": event.timezone, "status": event.status, "confirmed": stats.confirmed,
