@@ -50,7 +50,8 @@ async def _everything() -> list[tuple[str, str, str]]:
 async def test_export_holds_everything_about_the_person(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
     await small_programme(client, organiser)
     data = await export_contact("  Ada.Lariana@Lariana.example ")
-    assert data["contact"]["email"] == ADA and data["contact"]["first_name"] == "Ada"
+    assert data["contact"]["email"] == ADA
+    assert data["contact"]["first_name"] == "Ada"
     assert data["contact"]["consent_privacy_at"] is not None
     assert data["company"]["name"] == "Meccanica Lariana Srl"
     assert [(r["event_title"], r["status"], r["attended"], r["minutes_attended"]) for r in data["registrations"]] == [
@@ -59,7 +60,8 @@ async def test_export_holds_everything_about_the_person(client: httpx.AsyncClien
     ]
     assert data["registrations"][0]["checked_in_at"] is not None
     assert [(i["name"], i["email"], i["platform"]) for i in data["attendance_intervals"]] == [("Ada Lariana", ADA, "zoom")]
-    assert data["emails"] and all(mail["to_address"] == ADA for mail in data["emails"])
+    assert data["emails"]
+    assert all(mail["to_address"] == ADA for mail in data["emails"])
     assert {mail["kind"] for mail in data["emails"]} >= {"confirmed"}
 
     admin = await token_headers(client, "admin")
@@ -106,13 +108,15 @@ async def test_erasure_leaves_no_trace_and_every_report_unchanged(client: httpx.
         (programme["companies"]["Lariana"]["id"], True, 70),  # 60 + 10 as a guest
     ]
     rows = await AttendanceInterval.select().where(AttendanceInterval.participant_key.like("erased:%"))
-    assert len(rows) == 3 and all(row["name"] == "" and row["email"] is None for row in rows)
+    assert len(rows) == 3
+    assert all(row["name"] == "" and row["email"] is None for row in rows)
     assert (await client.get(f"/api/public/registrations/{manage_token}")).status_code == 404  # links revoked
 
     # Importing the same report again re-reads her name from the file, but her minutes do not double.
     assert (await client.post("/api/contacts/erase", json={"email": ADA}, headers=admin)).status_code == 404
     again = await upload(client, organiser, talk["id"], guest.encode())
-    assert again.status_code == 200 and again.json()["matched"] == 0
+    assert again.status_code == 200
+    assert again.json()["matched"] == 0
     assert await _reports(client, organiser, programme) == before
 
 
@@ -124,7 +128,8 @@ async def test_erasure_by_service_without_contact_still_clears_report_rows(
     row = f"Display Name,Attendee Email,Join Time,Leave Time\r\nZed Stranger,{stranger},2026-10-01 17:00:00,2026-10-01 17:30:00\r\n"
     await upload(client, organiser, programme["events"]["october"]["id"], row.encode())
     data = await export_contact(stranger)
-    assert data["contact"] is None and len(data["attendance_intervals"]) == 1
+    assert data["contact"] is None
+    assert len(data["attendance_intervals"]) == 1
     result = await erase_contact(stranger, settings)
     assert result == {"contact_id": None, "registrations_kept": 0, "emails_deleted": 0, "attendance_intervals_anonymised": 1,
                       "registrations_cancelled": 0, "speakers_erased": 0, "mail_files_removed": 0}
@@ -165,14 +170,18 @@ def test_contact_export_and_erase_commands(database_url: str, tmp_path: Path) ->
     exported = runner.invoke(main, ["contact", "export", ADA], env=env)
     assert exported.exit_code == 0, exported.output
     data = json.loads(exported.stdout)
-    assert data["contact"]["first_name"] == "Ada" and data["registrations"][0]["minutes_attended"] == 42
+    assert data["contact"]["first_name"] == "Ada"
+    assert data["registrations"][0]["minutes_attended"] == 42
 
     refused = runner.invoke(main, ["contact", "erase", ADA], env=env, input="n\n")
-    assert refused.exit_code == 1 and "Aborted" in refused.output
+    assert refused.exit_code == 1
+    assert "Aborted" in refused.output
     erased = runner.invoke(main, ["contact", "erase", ADA], env=env, input="y\n")
     assert erased.exit_code == 0, erased.output
     assert "1 registrations kept" in erased.output
     gone = runner.invoke(main, ["contact", "export", ADA], env=env)
-    assert gone.exit_code == 1 and "nothing is held" in gone.output
+    assert gone.exit_code == 1
+    assert "nothing is held" in gone.output
     again = runner.invoke(main, ["contact", "erase", ADA, "--yes"], env=env)
-    assert again.exit_code == 1 and "nothing is held" in again.output
+    assert again.exit_code == 1
+    assert "nothing is held" in again.output

@@ -87,12 +87,16 @@ async def test_summary_in_json_and_csv(client: httpx.AsyncClient, organiser: dic
 
 async def test_report_periods_are_checked(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
     backwards = await client.get("/api/reports/summary", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=organiser)
-    assert backwards.status_code == 422 and "after" in backwards.json()["detail"]
+    assert backwards.status_code == 422
+    assert "after" in backwards.json()["detail"]
     not_a_date = await client.get("/api/reports/companies.csv", params={"from": "yesterday"}, headers=organiser)
-    assert not_a_date.status_code == 422 and "from must be a date" in not_a_date.json()["detail"]
+    assert not_a_date.status_code == 422
+    assert "from must be a date" in not_a_date.json()["detail"]
     bad_month = await client.get("/api/reports/summary.csv", params={"to": "2026-13-01"}, headers=organiser)
-    assert bad_month.status_code == 422 and "to must be a date" in bad_month.json()["detail"]
+    assert bad_month.status_code == 422
+    assert "to must be a date" in bad_month.json()["detail"]
     assert (await client.get("/api/reports/summary")).status_code == 401
     nothing = (await client.get("/api/reports/summary", headers=organiser)).json()
-    assert nothing["events"] == 0 and [k["attendance_rate"] for k in nothing["by_kind"]] == [None, None]
+    assert nothing["events"] == 0
+    assert [k["attendance_rate"] for k in nothing["by_kind"]] == [None, None]
 
