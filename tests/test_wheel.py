@@ -8,6 +8,7 @@ The venv install takes most of the time (a minute or two; pip reuses its cache).
 from __future__ import annotations
 
 import email
+import io
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
 
 from tests.factories import event_payload, registration_payload
 from tests.serving import served
@@ -26,8 +29,9 @@ from tests.serving import served
 pytestmark = pytest.mark.integration
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-#: What the build reads: the project's metadata (the README is its long description) and the package.
-BUILD_SOURCES = ("pyproject.toml", "README.md", "events_service")
+#: What the build reads: the project's metadata (the README is its long description), the build
+#: step that compiles the catalogs (setup.py) and the package.
+BUILD_SOURCES = ("pyproject.toml", "README.md", "setup.py", "events_service")
 NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 SECRET = "wheel-check-secret-key-long-enough-for-hs256"
@@ -76,12 +80,15 @@ def installed_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def _package_files() -> set[str]:
-    """The package's files in the checkout, named as in the wheel (events_service/…)."""
-    return {
+    """The package's files in the checkout, named as in the wheel (events_service/…), and the
+    compiled catalog (.mo) the build adds beside each .po (a checkout's own .mo, from `make
+    translations-compile`, is not a source: git ignores it)."""
+    sources = {
         path.relative_to(CHECKOUT).as_posix()
         for path in (CHECKOUT / "events_service").rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".mo")
     }
+    return sources | {name.removesuffix(".po") + ".mo" for name in sources if name.endswith("/LC_MESSAGES/messages.po")}
 
 
 def test_the_wheel_holds_every_file_of_the_package(wheel: Path) -> None:
@@ -91,6 +98,21 @@ def test_the_wheel_holds_every_file_of_the_package(wheel: Path) -> None:
         shipped = {name for name in archive.namelist() if name.startswith("events_service/")}
     assert sorted(_package_files() - shipped) == [], "missing from the wheel"
     assert sorted(shipped - _package_files()) == [], "in the wheel, not in the checkout"
+
+
+def test_the_wheel_ships_each_catalog_compiled(wheel: Path) -> None:
+    """setup.py compiles every language's .po into the .mo beside it: the same translations."""
+    languages = sorted(path.parent.parent.name for path in (CHECKOUT / "events_service" / "locale").glob("*/LC_MESSAGES/messages.po"))
+    assert languages == ["de", "en", "it"]
+    with zipfile.ZipFile(wheel) as archive:
+        for language in languages:
+            folder = f"events_service/locale/{language}/LC_MESSAGES"
+            source = read_po(io.BytesIO(archive.read(f"{folder}/messages.po")), locale=language)
+            compiled = read_mo(io.BytesIO(archive.read(f"{folder}/messages.mo")))
+            wanted = {message.id: message.string for message in source if message.id and message.string and not message.fuzzy}
+            got = {message.id: message.string for message in compiled if message.id}
+            assert got == wanted, language
+    assert wanted, "the last catalog translates nothing"
 
 
 def test_the_installed_wheel_migrates_serves_registers_and_mails(installed_bin: Path, tmp_path: Path) -> None:
