@@ -54,7 +54,12 @@ from events_service.events.tables import Event
 from events_service.registrations import service as registrations
 from events_service.registrations.errors import RegistrationNotFound
 from events_service.registrations.links import registration_by_token
-from events_service.registrations.records import AttendanceSource, CancelledBy, RegistrationStatus
+from events_service.registrations.records import (
+    AttendanceSource,
+    CancelledBy,
+    RegistrationRecord,
+    RegistrationStatus,
+)
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -99,7 +104,7 @@ _SOURCE_AFTER_CHECKIN = QueryString(
 )
 
 
-async def _registration_for_code(code: str, settings: Settings) -> dict[str, Any]:
+async def _registration_for_code(code: str, settings: Settings) -> RegistrationRecord:
     """The QR code carries the check-in token; a registrant may also show the manage link."""
     for purpose in ("checkin", "manage"):
         try:
@@ -165,16 +170,16 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
     return result
 
 
-def _refuse_unseated(registration: dict[str, Any]) -> None:
-    if registration["status"] == RegistrationStatus.cancelled:
+def _refuse_unseated(registration: RegistrationRecord) -> None:
+    if registration.status == RegistrationStatus.cancelled:
         how = ["this registration was cancelled"]
         by = {CancelledBy.registrant: "by the registrant", CancelledBy.organiser: "by an organiser", CancelledBy.event: "with the event"}
-        if registration["cancelled_by"] in by:
-            how.append(by[registration["cancelled_by"]])
-        if registration["cancelled_at"]:
-            how.append(f"on {registration['cancelled_at']:%Y-%m-%d %H:%M} UTC")
+        if registration.cancelled_by in by:
+            how.append(by[registration.cancelled_by])
+        if registration.cancelled_at:
+            how.append(f"on {registration.cancelled_at:%Y-%m-%d %H:%M} UTC")
         raise AttendanceConflict(" ".join(how) + "; an organiser can let them in as a walk-in")
-    if registration["status"] == RegistrationStatus.waitlisted:
+    if registration.status == RegistrationStatus.waitlisted:
         raise AttendanceConflict(
             "this person is on the waitlist and holds no seat; an organiser can let them in as a walk-in"
         )
@@ -185,12 +190,12 @@ async def check_in(event_id: int, code: str, organiser_id: int | None, settings:
     Idempotent: a second scan answers `already_checked_in` with the first scan's time."""
     await event_row(event_id)
     registration = await _registration_for_code(code, settings)
-    if registration["event"] != event_id:
-        other = await Event.select(Event.title, Event.starts_at).where(Event.id == registration["event"]).first()
-        what = f"“{other['title']}” of {other['starts_at']:%Y-%m-%d}" if other else f"event {registration['event']}"
+    if registration.event != event_id:
+        other = await Event.select(Event.title, Event.starts_at).where(Event.id == registration.event).first()
+        what = f"“{other['title']}” of {other['starts_at']:%Y-%m-%d}" if other else f"event {registration.event}"
         raise AttendanceConflict(f"this code is for another event: {what}")
     _refuse_unseated(registration)
-    return await _mark_present(registration["id"], organiser_id, now or now_utc())
+    return await _mark_present(registration.id, organiser_id, now or now_utc())
 
 
 async def walk_in(event_id: int, data: WalkInCreate, organiser_id: int | None) -> WalkInResult:

@@ -169,7 +169,7 @@ async def _row(registration_id: int) -> dict[str, Any] | None:
 async def certificate_pdf(token: str, settings: Settings, now: datetime | None = None) -> tuple[str, bytes]:
     """The registrant's certificate by their manage token: (file name, PDF bytes)."""
     registration = await registration_by_token(settings, token)  # a forged or replaced token: 404
-    row = await _row(registration["id"])
+    row = await _row(registration.id)
     assert row is not None  # read a moment ago; a registration is never deleted, only erased
     event = await event_row(row["event"])
     if (refused := refusal(row, event, now or now_utc())) is not None:

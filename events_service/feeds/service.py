@@ -32,7 +32,7 @@ from events_service.events.tables import Event
 from events_service.i18n import translator
 from events_service.registrations.links import feed_owner
 from events_service.registrations.messages import cancelled_sequence
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationRecord, RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -213,22 +213,22 @@ async def public_feed(query: FeedQuery, settings: Settings) -> tuple[str, bytes]
 # ---------------------------------------------------------------- a person's own feed
 
 
-def personal_entry(event: EventRecord, registration: dict[str, Any], agenda: list[AgendaItemOut], settings: Settings) -> CalendarEntry:
+def personal_entry(event: EventRecord, registration: RegistrationRecord, agenda: list[AgendaItemOut], settings: Settings) -> CalendarEntry:
     """The entry a person's own feed shows: the invite's UID; the join link while confirmed.
     No manage link: a feed is a URL that calendar apps keep, sync and share, and a manage
     link cancels the seat; the entry links the public event page instead."""
-    live = registration["status"] == RegistrationStatus.confirmed and event.status != EventStatus.cancelled
+    live = registration.status == RegistrationStatus.confirmed and event.status != EventStatus.cancelled
     entry = registration_entry(
         event,
-        registration_id=registration["id"],
-        nonce=registration["token_nonce"],
-        attendance_mode=registration["attendance_mode"],
-        join_url=event.join_url_for(registration["status"], registration["attendance_mode"]),
+        registration_id=registration.id,
+        nonce=registration.token_nonce,
+        attendance_mode=registration.attendance_mode,
+        join_url=registration.join_url(event),
         manage_url=None,
         agenda=agenda,
         host=settings.host,
-        language=registration["language"],
-        sequence=None if live else cancelled_sequence(event.sequence, registration["cancelled_by"]),
+        language=registration.language,
+        sequence=None if live else cancelled_sequence(event.sequence, registration.cancelled_by),
         cancelled=not live,
     )
     return replace(entry, url=event_page_url(settings.base_url, event.slug))
@@ -248,25 +248,18 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
         & Registration.confirmed_at.is_not_null()
         & (Registration.cancelled_at >= moment - FEED_HISTORY)
     )
-    registrations = await (
-        Registration.select(
-            Registration.id,
-            Registration.event,
-            Registration.status,
-            Registration.attendance_mode,
-            Registration.token_nonce,
-            Registration.cancelled_by,
-            Registration.language,
-        )
-        .where((Registration.contact == contact["id"]) & kept)
-        .order_by(Registration.id)
-    )
-    event_ids = sorted({row["event"] for row in registrations})
+    rows = await Registration.select().where((Registration.contact == contact.id) & kept).order_by(Registration.id)
+    registrations = [RegistrationRecord.from_row(row) for row in rows]
+    event_ids = sorted({registration.event for registration in registrations})
     events = await events_by_id(event_ids, published_only=True)
     agenda = await agenda_by_event(events)
-    entries = [personal_entry(events[row["event"]], row, agenda[row["event"]], settings) for row in registrations if row["event"] in events]
+    entries = [
+        personal_entry(events[registration.event], registration, agenda[registration.event], settings)
+        for registration in registrations
+        if registration.event in events
+    ]
     entries.sort(key=lambda entry: (entry.starts_at, entry.uid))
-    _ = translator(contact["language"])
+    _ = translator(contact.language)
     my_events = _("My events")
     return build_publish(
         entries,

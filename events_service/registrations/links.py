@@ -13,12 +13,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
+from events_service.companies.records import ContactRecord
 from events_service.companies.tables import Contact
 from events_service.events.records import AttendanceMode
 from events_service.registrations.errors import RegistrationNotFound
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationRecord, RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -143,7 +144,7 @@ def certificate_pdf_url(settings: Settings, registration_id: int, nonce: str) ->
     return f"{settings.base_url}/api/public/registrations/{token_for(settings, 'manage', registration_id, nonce)}/certificate.pdf"
 
 
-async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> dict[str, Any]:
+async def registration_by_token(settings: Settings, token: str, purpose: Purpose = "manage") -> RegistrationRecord:
     """The registration a token names; a forged, tampered or revoked token is simply unknown."""
     parsed = read_token(settings.verification_keys, purpose, token)
     row = None
@@ -151,16 +152,15 @@ async def registration_by_token(settings: Settings, token: str, purpose: Purpose
         row = await Registration.select().where(Registration.id == parsed[0]).first()
     if row is None or parsed is None or not nonce_matches(row["token_nonce"], parsed[1]):
         raise RegistrationNotFound("no registration for this link; it may have been mistyped or replaced")
-    return row
+    return RegistrationRecord.from_row(row)
 
 
-async def feed_owner(settings: Settings, token: str) -> dict[str, Any] | None:
-    """The contact (id, feed_nonce, language) a feed token names, or None for a forged,
-    tampered or replaced token."""
+async def feed_owner(settings: Settings, token: str) -> ContactRecord | None:
+    """The contact a feed token names, or None for a forged, tampered or replaced token."""
     parsed = read_token(settings.verification_keys, "feed", token)
     if parsed is None:
         return None
-    contact = await Contact.select(Contact.id, Contact.feed_nonce, Contact.language).where(Contact.id == parsed[0]).first()
-    if contact is None or not nonce_matches(contact["feed_nonce"], parsed[1]):
+    row = await Contact.select().where(Contact.id == parsed[0]).first()
+    if row is None or not nonce_matches(row["feed_nonce"], parsed[1]):
         return None
-    return contact
+    return ContactRecord.from_row(row)

@@ -12,6 +12,7 @@ from piccolo.table import Table
 
 from events_service.calendar.entries import event_page_url, registration_entry
 from events_service.calendar.ics import build_invite, google_calendar_link, outlook_link
+from events_service.companies.records import ContactRecord
 from events_service.companies.tables import Contact
 from events_service.db import write_transaction
 from events_service.events.queries import agenda_by_event, events_by_id
@@ -25,33 +26,36 @@ from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
 from events_service.registrations.links import checkin_code, feed_url, has_checkin_code, manage_url
 from events_service.registrations.queries import waitlist_position as position_of
-from events_service.registrations.records import CancelledBy, RegistrationStatus
+from events_service.registrations.records import CancelledBy, RegistrationRecord, RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
 
 async def _load_many(
     outbox_ids: list[int],
-) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, EventRecord], dict[int, list[Any]]]:
+) -> tuple[list[dict[str, Any]], dict[int, RegistrationRecord], dict[int, ContactRecord], dict[int, EventRecord], dict[int, list[Any]]]:
     """The outbox rows and everything their emails are made of, a handful of queries for the
     whole batch (a query per message per table costs more than rendering it)."""
     rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload, OutboxMessage.registration_id).where(
         OutboxMessage.id.is_in(outbox_ids)
     )
     registration_ids = sorted({row["registration_id"] for row in rows if row["registration_id"] is not None})
-    registrations = await _by_id(Registration, registration_ids)
-    contacts = await _by_id(Contact, sorted({r["contact"] for r in registrations.values()}))
-    event_ids = sorted({r["event"] for r in registrations.values()})
+    registrations = await registrations_by_id(registration_ids)
+    contacts = {row["id"]: ContactRecord.from_row(row) for row in await _rows(Contact, sorted({r.contact for r in registrations.values()}))}
+    event_ids = sorted({r.event for r in registrations.values()})
     events = await events_by_id(event_ids)
     agendas = await agenda_by_event(event_ids)
     return rows, registrations, contacts, events, agendas
 
 
-async def _by_id(table: type[Table], ids: list[int]) -> dict[int, dict[str, Any]]:
+async def registrations_by_id(ids: list[int]) -> dict[int, RegistrationRecord]:
+    return {row["id"]: RegistrationRecord.from_row(row) for row in await _rows(Registration, ids)}
+
+
+async def _rows(table: type[Table], ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
-        return {}
-    rows = await table.select().where(table.id.is_in(ids)).output(load_json=True)
-    return {row["id"]: row for row in rows}
+        return []
+    return await table.select().where(table.id.is_in(ids)).output(load_json=True)
 
 
 def _event_context(event: EventRecord, join_url: str | None) -> dict[str, Any]:
@@ -59,8 +63,6 @@ def _event_context(event: EventRecord, join_url: str | None) -> dict[str, Any]:
     return {**{name: getattr(event, name) for name in fields}, "online_url": join_url}
 
 
-def _join_url(event: EventRecord, registration: dict[str, Any]) -> str | None:
-    return event.join_url_for(registration["status"], registration["attendance_mode"])
 
 
 #: The emails whose templates offer "add to Google Calendar / Outlook" links.
@@ -69,8 +71,8 @@ _SHOWS_CALENDAR_LINKS = frozenset({"confirmed", "promoted", "event_updated"})
 
 def compose_registration_email(
     kind: str,
-    registration: dict[str, Any],
-    contact: dict[str, Any],
+    registration: RegistrationRecord,
+    contact: ContactRecord,
     event: EventRecord,
     agenda: list[Any],
     settings: Settings,
@@ -79,52 +81,52 @@ def compose_registration_email(
     invite_method: str | None = None,
     invite_sequence: int | None = None,
 ) -> ComposedEmail:
-    manage = manage_url(settings, registration["id"], registration["token_nonce"])
-    join_url = _join_url(event, registration)
+    manage = manage_url(settings, registration.id, registration.token_nonce)
+    join_url = registration.join_url(event)
     entry = registration_entry(
         event,
-        registration_id=registration["id"],
-        nonce=registration["token_nonce"],
-        attendance_mode=registration["attendance_mode"],
+        registration_id=registration.id,
+        nonce=registration.token_nonce,
+        attendance_mode=registration.attendance_mode,
         join_url=join_url,
         manage_url=manage,
         agenda=agenda,
         host=settings.host,
-        language=registration["language"],
+        language=registration.language,
         sequence=invite_sequence,
         cancelled=invite_method == "CANCEL",
     )
-    has_qr = has_checkin_code(registration["status"], registration["attendance_mode"]) and kind in ("confirmed", "promoted", "reminder")
+    has_qr = has_checkin_code(registration.status, registration.attendance_mode) and kind in ("confirmed", "promoted", "reminder")
     context: dict[str, Any] = {
         "event": _event_context(event, join_url),
         # The names typed with this registration; the address is the person's.
-        "person": {"first_name": registration["first_name"], "last_name": registration["last_name"], "email": contact["email"]},
+        "person": {"first_name": registration.first_name, "last_name": registration.last_name, "email": contact.email},
         "programme_name": settings.programme_name,
         "manage_url": manage,
         "event_url": event_page_url(settings.base_url, event.slug),
         "has_qr": has_qr,
         **(extra or {}),
     }
-    if registration["status"] == RegistrationStatus.confirmed and kind in _SHOWS_CALENDAR_LINKS:
+    if registration.status == RegistrationStatus.confirmed and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
-        context["feed_url"] = feed_url(settings, contact["id"], contact["feed_nonce"])
-    rendered = render_message(kind, registration["language"], context)
+        context["feed_url"] = feed_url(settings, contact.id, contact.feed_nonce)
+    rendered = render_message(kind, registration.language, context)
     calendar = None
     if invite_method:
         calendar = build_invite(
             entry,
             organizer_email=settings.mail_from,
             organizer_name=settings.programme_name,
-            attendee_email=contact["email"],
-            attendee_name=f"{registration['first_name']} {registration['last_name']}",
+            attendee_email=contact.email,
+            attendee_name=f"{registration.first_name} {registration.last_name}",
             method=invite_method,  # type: ignore[arg-type]
         )
-    checkin = checkin_code(settings, registration["id"], registration["token_nonce"])
+    checkin = checkin_code(settings, registration.id, registration.token_nonce)
     return build_email(
         sender=settings.mail_from,
         sender_name=settings.programme_name,
-        to=contact["email"],
+        to=contact.email,
         rendered=rendered,
         calendar=calendar,
         qr_png=qr_png(checkin) if has_qr else None,
@@ -243,7 +245,7 @@ async def left_status(outbox_ids: list[int], written_for: Mapping[str, Registrat
 
 
 #: Builds one intent's email from its outbox row, registration, contact, event and agenda.
-IntentRenderer = Callable[[dict[str, Any], dict[str, Any], dict[str, Any], EventRecord, list[Any], Settings], ComposedEmail]
+IntentRenderer = Callable[[dict[str, Any], RegistrationRecord, ContactRecord, EventRecord, list[Any], Settings], ComposedEmail]
 
 
 async def render_outbox_intents(outbox_ids: list[int], settings: Settings) -> dict[int, ComposedEmail | Exception]:
@@ -269,9 +271,9 @@ async def render_intents_with(
             continue
         try:
             registration = registrations[row["registration_id"]]
-            event = events[registration["event"]]
+            event = events[registration.event]
             results[row["id"]] = render_one(
-                row, registration, contacts[registration["contact"]], event, agendas[event.id], settings
+                row, registration, contacts[registration.contact], event, agendas[event.id], settings
             )
         except Exception as error:  # one bad row must not stop the batch
             results[row["id"]] = error
@@ -301,8 +303,8 @@ def intent_payload(row: dict[str, Any]) -> dict[str, Any]:
 
 def _render_intent(
     row: dict[str, Any],
-    registration: dict[str, Any],
-    contact: dict[str, Any],
+    registration: RegistrationRecord,
+    contact: ContactRecord,
     event: EventRecord,
     agenda: list[Any],
     settings: Settings,
@@ -333,9 +335,9 @@ def _render_intent(
 _MODE_NAMES = {EventMode.online: N_("online"), EventMode.in_person: N_("in person"), EventMode.hybrid: N_("hybrid")}
 
 
-def change_lines(changed: list[str], event: EventRecord, registration: dict[str, Any]) -> list[str]:
+def change_lines(changed: list[str], event: EventRecord, registration: RegistrationRecord) -> list[str]:
     """What moved, in the registrant's language; the link only for those who may see it."""
-    language = registration["language"]
+    language = registration.language
     _ = translator(language)
     lines = []
     if {"starts_at", "ends_at"} & set(changed):
@@ -343,9 +345,9 @@ def change_lines(changed: list[str], event: EventRecord, registration: dict[str,
         lines.append(_("New time: {value}").format(value=when))
     if "mode" in changed:
         lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event.mode])))
-    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration["attendance_mode"] == AttendanceMode.in_person:
+    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration.attendance_mode == AttendanceMode.in_person:
         lines.append(_("New place: {value}").format(value=event.venue_text or "—"))
-    if "online_url" in changed and (join_url := _join_url(event, registration)):
+    if "online_url" in changed and (join_url := registration.join_url(event)):
         lines.append(_("New joining link: {value}").format(value=join_url))
     return lines
 
@@ -354,8 +356,8 @@ async def queue_event_update(registration_id: int, changed: list[str], settings:
     """The invite again, same UID and the event's current SEQUENCE, saying what changed.
     Keyed by SEQUENCE: one email per person per settled change; none for a change this person
     does not see (a new link, for someone in the room)."""
-    registration = (await _by_id(Registration, [registration_id]))[registration_id]
-    event = (await events_by_id([registration["event"]]))[registration["event"]]
+    registration = (await registrations_by_id([registration_id]))[registration_id]
+    event = (await events_by_id([registration.event]))[registration.event]
     if not change_lines(changed, event, registration):
         return 0
     payload = {"changes": changed, "sequence": event.sequence}

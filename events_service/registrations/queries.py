@@ -64,26 +64,26 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
     registrations, no link to their feed (anyone who knows an address can register it and get
     a manage token), and the names typed with this registration."""
     row = await registration_by_token(settings, token)
-    event = await event_row(row["event"])
-    contact = await Contact.select(Contact.email).where(Contact.id == row["contact"]).first()
-    company = await Company.select(Company.name).where(Company.id == row["company"]).first() if row["company"] else None
+    event = await event_row(row.event)
+    contact = await Contact.select(Contact.email).where(Contact.id == row.contact).first()
+    company = await Company.select(Company.name).where(Company.id == row.company).first() if row.company else None
     speakers = (await speakers_by_event([event.id]))[event.id]
     agenda = (await agenda_by_event([event.id]))[event.id]
-    position = await waitlist_position(event.id, row["id"]) if row["status"] == RegistrationStatus.waitlisted else None
+    position = await waitlist_position(event.id, row.id) if row.status == RegistrationStatus.waitlisted else None
     return PublicRegistration(
-        id=row["id"],
-        status=row["status"],
-        attendance_mode=row["attendance_mode"],
+        id=row.id,
+        status=row.status,
+        attendance_mode=row.attendance_mode,
         email=contact["email"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
+        first_name=row.first_name,
+        last_name=row.last_name,
         company=company["name"] if company else None,
-        created_at=row["created_at"],
+        created_at=row.created_at,
         waitlist_position=position,
         event=public_event_out(event, speakers, agenda, settings.base_url),
-        online_url=event.join_url_for(row["status"], row["attendance_mode"]),
+        online_url=row.join_url(event),
         manage_url=manage_url_of(settings, token),
-        checkin_code=checkin_code(settings, row["id"], row["token_nonce"]) if has_checkin_code(row["status"], row["attendance_mode"]) else None,
+        checkin_code=checkin_code(settings, row.id, row.token_nonce) if has_checkin_code(row.status, row.attendance_mode) else None,
     )
 
 

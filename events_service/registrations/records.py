@@ -1,10 +1,17 @@
-"""A registration's statuses, in one place: the table (`choices=`), the schemas and the
-services all use these. How a person attends (AttendanceMode) is the event's concern:
-events/records.py, next to which seat pool each mode draws from."""
+"""A registration as the rest of the service sees it (a typed record of its row), and its
+statuses, in one place: the table (`choices=`), the schemas and the services all use these.
+How a person attends (AttendanceMode) is the event's concern: events/records.py, next to
+which seat pool each mode draws from."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from events_service.events.records import AttendanceMode, EventRecord
 
 
 class RegistrationStatus(StrEnum):
@@ -28,3 +35,40 @@ class AttendanceSource(StrEnum):
     checkin = "checkin"
     imported = "import"
     checkin_and_import = "checkin,import"
+
+
+class RegistrationRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A registration row as the rest of the service sees it (see registrations/tables.py for
+    what each column means). `event`, `contact` and `company` are ids."""
+
+    id: int
+    event: int
+    contact: int
+    company: int | None
+    first_name: str
+    last_name: str
+    status: RegistrationStatus
+    attendance_mode: AttendanceMode
+    language: str
+    token_nonce: str
+    holds_company_seat: bool
+    registered_by: int | None
+    created_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    cancelled_by: CancelledBy | None
+    attended: bool
+    minutes_attended: int
+    checked_in_at: datetime | None
+    checked_in_by: int | None
+    walk_in: bool
+    attendance_source: AttendanceSource | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RegistrationRecord:
+        """A row of `Registration.select()` (every column). SQLite gives booleans as 0/1."""
+        return msgspec.convert(row, cls, strict=False)
+
+    def join_url(self, event: EventRecord) -> str | None:
+        """The webinar's link as this registrant may see it (events.records.shows_join_link)."""
+        return event.join_url_for(self.status, self.attendance_mode)

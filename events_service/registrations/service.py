@@ -492,12 +492,12 @@ def check_capacity_change(event: EventRecord, capacity: int, online_capacity: in
 
 async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
     row = await registration_by_token(settings, token)
-    if row["status"] != RegistrationStatus.cancelled:  # cancelling again sends nothing, and is not counted
+    if row.status != RegistrationStatus.cancelled:  # cancelling again sends nothing, and is not counted
 
         async def attempt() -> None:
             async with write_transaction():
-                await mail_quota.charge_cancellation(row["id"], settings)
-                await cancel_in_transaction(row["id"], settings, cancelled_by=CancelledBy.registrant)
+                await mail_quota.charge_cancellation(row.id, settings)
+                await cancel_in_transaction(row.id, settings, cancelled_by=CancelledBy.registrant)
 
         await with_retry(attempt)
     return await public_registration(token, settings)

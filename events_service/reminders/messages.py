@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from events_service.clock import now_utc
+from events_service.companies.records import ContactRecord
 from events_service.events.records import EventRecord, EventStatus
 from events_service.mail.mime import ComposedEmail
 from events_service.mail.outbox import PENDING, Withdrawn
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations import messages
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationRecord, RegistrationStatus
 from events_service.settings import Settings
 
 __all__ = [
@@ -78,15 +79,15 @@ def reminder_minutes_until(event: EventRecord, payload: dict[str, Any]) -> int:
 
 def _render_reminder(
     row: dict[str, Any],
-    registration: dict[str, Any],
-    contact: dict[str, Any],
+    registration: RegistrationRecord,
+    contact: ContactRecord,
     event: EventRecord,
     agenda: list[Any],
     settings: Settings,
 ) -> ComposedEmail:
     if row["kind"] != REMINDER:
         raise ValueError(f"no renderer for outbox intents of kind {row['kind']!r}")
-    if registration["status"] != RegistrationStatus.confirmed or event.status != EventStatus.published or event.starts_at <= now_utc():
+    if registration.status != RegistrationStatus.confirmed or event.status != EventStatus.published or event.starts_at <= now_utc():
         raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
     payload = messages.intent_payload(row)
     extra = {"minutes_until": reminder_minutes_until(event, payload)}
