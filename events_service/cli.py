@@ -145,7 +145,7 @@ def organiser() -> None:
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.organiser.value, show_default=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.ORGANISER.value, show_default=True)
 def organiser_create(email: str, name: str, password: str, role: str) -> None:
     """Create an organiser who can sign in at POST /api/auth/token."""
     from events_service.errors import DomainError

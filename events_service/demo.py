@@ -274,14 +274,14 @@ def _tech_talk(number: int, talk: _Talk, day: date) -> DemoEvent:
     starts = _at(day, 17)
     return DemoEvent(
         EventCreate(
-            kind=EventKind.tech_talk,
+            kind=EventKind.TECH_TALK,
             title=talk.title,
             description=talk.description,
             language=talk.language,
             starts_at=starts,
             ends_at=starts + timedelta(minutes=talk.minutes),
             timezone=PROGRAMME_TIMEZONE,
-            mode=EventMode.online,
+            mode=EventMode.ONLINE,
             capacity=talk.capacity,
             # A draft may still lack its webinar room: that is one reason it is a draft.
             online_url=f"https://webinar.programme.example/j/{8100 + number}" if talk.publish else None,
@@ -320,7 +320,7 @@ def _tech_day_lecco(day: date) -> DemoEvent:
     ]
     return DemoEvent(
         EventCreate(
-            kind=EventKind.tech_day,
+            kind=EventKind.TECH_DAY,
             title="Tech Day Lecco: automazione, dati e AI in fabbrica",
             description="Una giornata al Polo di Lecco con dimostrazioni dal vivo, casi di aziende "
             "del territorio e incontri uno a uno con i relatori.",
@@ -328,7 +328,7 @@ def _tech_day_lecco(day: date) -> DemoEvent:
             starts_at=_at(day, 9),
             ends_at=_at(day, 17),
             timezone=PROGRAMME_TIMEZONE,
-            mode=EventMode.in_person,
+            mode=EventMode.IN_PERSON,
             capacity=120,
             max_per_company=3,
             venue=Venue(name="Polo Territoriale di Lecco", address="Via Gaetano Previati 1/c, 23900 Lecco", city="Lecco"),
@@ -352,7 +352,7 @@ def _tech_day_lugano(day: date) -> DemoEvent:
     ]
     return DemoEvent(
         EventCreate(
-            kind=EventKind.tech_day,
+            kind=EventKind.TECH_DAY,
             title="Tech Day Lugano: energia, materiali e mercati digitali",
             description="Giornata ibrida: in sala al Campus Est di Lugano o in diretta online, con "
             "domande dal pubblico remoto in ogni sessione.",
@@ -360,7 +360,7 @@ def _tech_day_lugano(day: date) -> DemoEvent:
             starts_at=_at(day, 9, zone=ZURICH),
             ends_at=_at(day, 16, 30, zone=ZURICH),
             timezone="Europe/Zurich",
-            mode=EventMode.hybrid,
+            mode=EventMode.HYBRID,
             capacity=80,
             online_capacity=250,
             max_per_company=4,
@@ -403,7 +403,7 @@ def _refuse_past(events: list[DemoEvent], today: date) -> None:
 
 async def _ensure_organiser() -> None:
     if not await Organiser.exists().where(Organiser.email == DEMO_ORGANISER_EMAIL):
-        await create_organiser(DEMO_ORGANISER_EMAIL, "Demo Organiser", DEMO_ORGANISER_PASSWORD, Role.organiser)
+        await create_organiser(DEMO_ORGANISER_EMAIL, "Demo Organiser", DEMO_ORGANISER_PASSWORD, Role.ORGANISER)
 
 
 async def load_demo(*, today: date | None = None, settings: Settings | None = None) -> DemoSummary:
@@ -432,8 +432,8 @@ async def load_demo(*, today: date | None = None, settings: Settings | None = No
     return DemoSummary(
         companies=len(companies),
         speakers=len(SPEAKERS),
-        tech_talks=sum(item.event.kind == EventKind.tech_talk for item in events),
-        tech_days=sum(item.event.kind == EventKind.tech_day for item in events),
+        tech_talks=sum(item.event.kind == EventKind.TECH_TALK for item in events),
+        tech_days=sum(item.event.kind == EventKind.TECH_DAY for item in events),
         published=published,
         drafts=len(events) - published,
         organiser_email=DEMO_ORGANISER_EMAIL,

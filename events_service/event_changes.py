@@ -32,7 +32,7 @@ async def update_event(event_id: int, patch: EventPatch, settings: Settings) -> 
         after = events.patched_event(current, patch)
         registrations.check_capacity_change(current, after.capacity, after.online_capacity)
         change = await events.apply_patch(current, after, patch)
-        if current.status == EventStatus.published:
+        if current.status == EventStatus.PUBLISHED:
             await registrations.promote_waitlisted(event_id, settings)
             if change.changed:
                 await registrations.notify_schedule_change(current, change.changed)

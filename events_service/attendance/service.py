@@ -99,8 +99,8 @@ class ReportTooLarge(AttendanceError):
 
 # The source columns say where attendance came from (AttendanceSource): the door, a report or both.
 _SOURCE_AFTER_CHECKIN = QueryString(
-    f"CASE WHEN attendance_source LIKE '%{AttendanceSource.imported}%' THEN '{AttendanceSource.checkin_and_import}' "
-    f"ELSE '{AttendanceSource.checkin}' END"
+    f"CASE WHEN attendance_source LIKE '%{AttendanceSource.IMPORTED}%' THEN '{AttendanceSource.CHECKIN_AND_IMPORT}' "
+    f"ELSE '{AttendanceSource.CHECKIN}' END"
 )
 
 
@@ -160,7 +160,7 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
         .where(
             (Registration.id == registration_id)
             & Registration.checked_in_at.is_null()
-            & (Registration.status == RegistrationStatus.confirmed)
+            & (Registration.status == RegistrationStatus.CONFIRMED)
         )
         .returning(Registration.id)
     )
@@ -171,15 +171,15 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
 
 
 def _refuse_unseated(registration: RegistrationRecord) -> None:
-    if registration.status == RegistrationStatus.cancelled:
+    if registration.status == RegistrationStatus.CANCELLED:
         how = ["this registration was cancelled"]
-        by = {CancelledBy.registrant: "by the registrant", CancelledBy.organiser: "by an organiser", CancelledBy.event: "with the event"}
+        by = {CancelledBy.REGISTRANT: "by the registrant", CancelledBy.ORGANISER: "by an organiser", CancelledBy.EVENT: "with the event"}
         if registration.cancelled_by in by:
             how.append(by[registration.cancelled_by])
         if registration.cancelled_at:
             how.append(f"on {registration.cancelled_at:%Y-%m-%d %H:%M} UTC")
         raise AttendanceConflict(" ".join(how) + "; an organiser can let them in as a walk-in")
-    if registration.status == RegistrationStatus.waitlisted:
+    if registration.status == RegistrationStatus.WAITLISTED:
         raise AttendanceConflict(
             "this person is on the waitlist and holds no seat; an organiser can let them in as a walk-in"
         )
@@ -257,7 +257,7 @@ async def _candidates(event_id: int) -> list[_Candidate]:
         Registration.contact.email.as_alias("email"),
         Registration.first_name,
         Registration.last_name,
-    ).where((Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled))
+    ).where((Registration.event == event_id) & (Registration.status != RegistrationStatus.CANCELLED))
     return [_Candidate(row["id"], row["email"].lower(), _candidate_names(row["first_name"], row["last_name"])) for row in rows]
 
 
@@ -379,18 +379,18 @@ def _attended_sql(present: bool) -> QueryString:
 
 def _source(checked_in: bool, imported: bool) -> AttendanceSource | None:
     if checked_in and imported:
-        return AttendanceSource.checkin_and_import
+        return AttendanceSource.CHECKIN_AND_IMPORT
     if checked_in:
-        return AttendanceSource.checkin
-    return AttendanceSource.imported if imported else None
+        return AttendanceSource.CHECKIN
+    return AttendanceSource.IMPORTED if imported else None
 
 
 def _source_sql(imported: bool) -> QueryString:
     if imported:
         return QueryString(
-            f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.checkin_and_import}' ELSE '{AttendanceSource.imported}' END"
+            f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.CHECKIN_AND_IMPORT}' ELSE '{AttendanceSource.IMPORTED}' END"
         )
-    return QueryString(f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.checkin}' ELSE NULL END")
+    return QueryString(f"CASE WHEN checked_in_at IS NOT NULL THEN '{AttendanceSource.CHECKIN}' ELSE NULL END")
 
 
 async def recompute_event(event: EventRecord) -> int:
@@ -405,7 +405,7 @@ async def recompute_event(event: EventRecord) -> int:
         by_registration[row["registration"]].append(Interval(row["joined_at"], row["left_at"]))
     current = await Registration.select(
         Registration.id, Registration.checked_in_at, Registration.attended, Registration.minutes_attended, Registration.attendance_source
-    ).where((Registration.event == event.id) & (Registration.status != RegistrationStatus.cancelled))
+    ).where((Registration.event == event.id) & (Registration.status != RegistrationStatus.CANCELLED))
     changes: dict[tuple[int, bool, bool], list[int]] = defaultdict(list)
     for row in current:
         imported = row["id"] in by_registration
@@ -430,7 +430,7 @@ async def recompute_event(event: EventRecord) -> int:
 
 async def _attended_count(event_id: int) -> int:
     return await Registration.count().where(
-        (Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled) & Registration.attended.eq(True)
+        (Registration.event == event_id) & (Registration.status != RegistrationStatus.CANCELLED) & Registration.attended.eq(True)
     )
 
 
@@ -440,7 +440,7 @@ async def import_report(event_id: int, data: bytes, platform: ReportPlatform = "
     if len(data) > MAX_REPORT_BYTES:
         raise ReportTooLarge(f"the report is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_REPORT_BYTES // (1024 * 1024)} MB")
     event = await event_row(event_id)
-    if event.status != EventStatus.published:
+    if event.status != EventStatus.PUBLISHED:
         raise AttendanceConflict(f"a {event.status} event has no attendance to import")
     try:
         # A large report takes a moment to parse: keep the event loop free meanwhile.
@@ -584,7 +584,7 @@ async def _follow_up_rows(event_id: int) -> list[dict[str, Any]]:
             Registration.first_name,
             Registration.last_name,
         )
-        .where((Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled))
+        .where((Registration.event == event_id) & (Registration.status != RegistrationStatus.CANCELLED))
         .order_by(Registration.id)
     )
 
@@ -595,7 +595,7 @@ FOLLOW_UP_BATCH = 200
 def _follow_up_kind(row: dict[str, Any]) -> str | None:
     if row["attended"]:
         return "thank_you"
-    if row["status"] == RegistrationStatus.confirmed:
+    if row["status"] == RegistrationStatus.CONFIRMED:
         return "missed_you"
     return None  # waitlisted and absent: they never had a seat
 
@@ -612,7 +612,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     async def settle() -> EventRecord:
         async with write_transaction():
             event = await event_row(event_id)
-            if manual and event.status != EventStatus.published:
+            if manual and event.status != EventStatus.PUBLISHED:
                 raise AttendanceConflict(f"a {event.status} event has no attendance to finalise")
             if manual and event.ends_at > now:
                 raise AttendanceConflict(f"the event has not ended yet (it ends {event.ends_at:%Y-%m-%d %H:%M} UTC)")
@@ -622,7 +622,7 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
     event = await with_retry(settle)
     rows = await _follow_up_rows(event_id)
     attended = sum(1 for row in rows if row["attended"])
-    no_show = sum(1 for row in rows if not row["attended"] and row["status"] == RegistrationStatus.confirmed)
+    no_show = sum(1 for row in rows if not row["attended"] and row["status"] == RegistrationStatus.CONFIRMED)
     already = await messages.follow_ups_queued([row["id"] for row in rows])
     # One follow-up per registration, ever: someone found in a report imported after the
     # "missed you" email does not get a "thank you" on top; erased people get nothing.
@@ -674,7 +674,7 @@ async def finalise_ended_events(settings: Settings, now: datetime | None = None)
     Run every ten minutes by the worker (attendance/background.py)."""
     moment = now or now_utc()
     due = await Event.select(Event.id).where(
-        (Event.status == EventStatus.published)
+        (Event.status == EventStatus.PUBLISHED)
         & Event.follow_up_sent_at.is_null()
         & (Event.ends_at <= moment - FOLLOW_UP_DELAY)
         & (Event.ends_at > moment - FOLLOW_UP_WINDOW)

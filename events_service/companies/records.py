@@ -13,10 +13,10 @@ import msgspec
 class SizeClass(StrEnum):
     """The EU's SME classes by head count (micro < 10, small < 50, medium < 250)."""
 
-    micro = "micro"
-    small = "small"
-    medium = "medium"
-    large = "large"
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
 
 
 class ContactRecord(msgspec.Struct, frozen=True, kw_only=True):

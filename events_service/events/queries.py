@@ -78,7 +78,7 @@ async def locked_event_row(event_id: int, strength: Literal["UPDATE", "NO KEY UP
 def was_published() -> Combinable:
     """Events anyone may see: published, or cancelled after publication. A draft cancelled
     before publication was never public: it stays invisible."""
-    return (Event.status != EventStatus.draft) & Event.published_at.is_not_null()
+    return (Event.status != EventStatus.DRAFT) & Event.published_at.is_not_null()
 
 
 def _by_id_or_slug(id_or_slug: str) -> Combinable:
@@ -185,7 +185,7 @@ def public_event_out(event: EventRecord, speakers: list[dict[str, Any]], agenda:
         mode=event.mode,  # type: ignore[arg-type]
         venue=_venue(event),
         registration_closes_at=closes,
-        registration_open=event.status == EventStatus.published and now_utc() < closes,
+        registration_open=event.status == EventStatus.PUBLISHED and now_utc() < closes,
         status=event.status,  # type: ignore[arg-type]
         topics=list(event.topics or []),
         speakers=[PublicSpeakerOut(name=s["name"], bio=s["bio"]) for s in speakers],
@@ -248,7 +248,7 @@ async def public_events(base_url: str, kind: str | None = None, topic: str | Non
     """Published events that have not ended, soonest first."""
     query = (
         Event.select()
-        .where((Event.status == EventStatus.published) & (Event.ends_at > now_utc()))
+        .where((Event.status == EventStatus.PUBLISHED) & (Event.ends_at > now_utc()))
         .order_by(Event.starts_at)
         .output(load_json=True)
     )

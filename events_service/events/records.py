@@ -19,30 +19,30 @@ from events_service.events.online_meeting import OnlineMeeting, meeting_from_col
 
 
 class EventKind(StrEnum):
-    tech_talk = "tech_talk"  # an online webinar
-    tech_day = "tech_day"  # an in-person or hybrid day, with an agenda
+    TECH_TALK = "tech_talk"  # an online webinar
+    TECH_DAY = "tech_day"  # an in-person or hybrid day, with an agenda
 
 
 class EventMode(StrEnum):
-    online = "online"
-    in_person = "in_person"
-    hybrid = "hybrid"  # two seat pools: the room's and the online one
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"  # two seat pools: the room's and the online one
 
 
 class AttendanceMode(StrEnum):
     """How one person attends: an online event has only online attendees, an in-person one
     only in_person; at a hybrid event each registrant chooses (see draws_online_seats)."""
 
-    in_person = "in_person"
-    online = "online"
+    IN_PERSON = "in_person"
+    ONLINE = "online"
 
 
 class EventStatus(StrEnum):
     """draft → published → cancelled (a draft may be cancelled too); nobody registers for a draft."""
 
-    draft = "draft"
-    published = "published"
-    cancelled = "cancelled"
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
 
 
 # A change of any of these moves the attendee's calendar entry: SEQUENCE goes up.
@@ -146,7 +146,7 @@ def registration_closes_at(closes_at: datetime | None, starts_at: datetime) -> d
 def draws_online_seats(event_mode: str, attendance_mode: str) -> bool:
     """Whether an attendance mode draws from the online pool (online_seats_taken /
     online_capacity) rather than the event's seats: only hybrid events have two pools."""
-    return attendance_mode == AttendanceMode.online and event_mode == EventMode.hybrid
+    return attendance_mode == AttendanceMode.ONLINE and event_mode == EventMode.HYBRID
 
 
 def shows_join_link(registration_status: str, attendance_mode: str, event_status: str) -> bool:
@@ -156,7 +156,7 @@ def shows_join_link(registration_status: str, attendance_mode: str, event_status
     `registration_status` is a registrations.records.RegistrationStatus; registrations sit
     above events, so its value is spelled here."""
     confirmed = registration_status == "confirmed"
-    return confirmed and attendance_mode == AttendanceMode.online and event_status != EventStatus.cancelled
+    return confirmed and attendance_mode == AttendanceMode.ONLINE and event_status != EventStatus.CANCELLED
 
 
 def missing_for_publication(
@@ -164,10 +164,10 @@ def missing_for_publication(
 ) -> list[str]:
     """What an event's mode needs before people can register."""
     missing = []
-    if mode in (EventMode.in_person, EventMode.hybrid):
+    if mode in (EventMode.IN_PERSON, EventMode.HYBRID):
         venue = {"name": venue_name, "address": venue_address, "city": venue_city}
         missing += [f"venue.{part}" for part, value in venue.items() if not value]
-    if mode in (EventMode.online, EventMode.hybrid) and not online_url:
+    if mode in (EventMode.ONLINE, EventMode.HYBRID) and not online_url:
         missing.append("online_url")
     return missing
 

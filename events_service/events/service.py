@@ -69,7 +69,7 @@ def _check_schedule(values: dict[str, Any]) -> None:
 
 
 def _check_capacities(values: dict[str, Any]) -> None:
-    if values["mode"] == EventMode.hybrid:
+    if values["mode"] == EventMode.HYBRID:
         if values.get("online_capacity") is None:
             raise InvalidEvent("a hybrid event needs online_capacity (capacity counts the seats in the room)", code="hybrid_needs_online_capacity")
     elif values.get("online_capacity") is not None:
@@ -82,7 +82,7 @@ def _check_online_meeting(values: dict[str, Any]) -> None:
 
 
 def _check_agenda(kind: str, agenda: list[AgendaItemIn], starts: datetime, ends: datetime, speakers: list[SpeakerIn]) -> None:
-    if agenda and kind != EventKind.tech_day:
+    if agenda and kind != EventKind.TECH_DAY:
         raise InvalidEvent("only a Tech Day has an agenda", code="agenda_only_tech_day")
     names = {speaker.name for speaker in speakers}
     for index, item in enumerate(agenda):
@@ -193,7 +193,7 @@ async def create_event(data: EventCreate, *, once_key: str | None = None) -> Eve
         if once_key is not None and (earlier := await _claim_creation(once_key)) is not None:
             return await get_event(earlier)
         values["slug"] = await _unique_slug(values["title"], values["starts_at"], values["timezone"])
-        rows = await Event.insert(Event(**values, status=EventStatus.draft, sequence=0)).returning(Event.id)
+        rows = await Event.insert(Event(**values, status=EventStatus.DRAFT, sequence=0)).returning(Event.id)
         event_id = rows[0]["id"]
         speaker_ids = await _save_speakers(event_id, speakers)
         await _save_agenda(event_id, data.agenda, speaker_ids)
@@ -253,7 +253,7 @@ def _patched_values(current: EventRecord, patch: EventPatch) -> dict[str, Any]:
 def patched_event(current: EventRecord, patch: EventPatch) -> EventRecord:
     """The event as the patch would leave it, checked on its own (state, schedule, seats);
     nothing is written. The caller holds `current` locked (events.queries.locked_event_row)."""
-    if current.status == EventStatus.cancelled:
+    if current.status == EventStatus.CANCELLED:
         raise EventStateConflict("a cancelled event cannot be changed", code="event_cancelled")
     values = _patched_values(current, patch)
     _check_schedule(values)
@@ -266,7 +266,7 @@ async def apply_patch(current: EventRecord, after: EventRecord, patch: EventPatc
     """Write `after` (from `patched_event`) in the caller's write transaction, once what it
     needs as a published event and its agenda are checked; SEQUENCE rises when the schedule
     moved. Returns before, after and what changed."""
-    if current.status == EventStatus.published and (missing := after.missing_for_publication()):
+    if current.status == EventStatus.PUBLISHED and (missing := after.missing_for_publication()):
         raise InvalidEvent(
             f"a published {after.mode} event needs: {', '.join(missing)}",
             code="missing_for_publication",
@@ -304,9 +304,9 @@ async def _current_agenda(event_id: int) -> list[AgendaItemIn]:
 async def publish_event(event_id: int) -> EventOut:
     async with write_transaction():
         event = await locked_event_row(event_id)  # a cancellation racing it is seen, not undone
-        if event.status == EventStatus.cancelled:
+        if event.status == EventStatus.CANCELLED:
             raise EventStateConflict("a cancelled event cannot be published", code="event_cancelled")
-        if event.status == EventStatus.draft:
+        if event.status == EventStatus.DRAFT:
             if missing := event.missing_for_publication():
                 raise InvalidEvent(
                     f"cannot publish a {event.mode} event without: {', '.join(missing)}",
@@ -316,7 +316,7 @@ async def publish_event(event_id: int) -> EventOut:
             if event.ends_at <= now_utc():
                 raise InvalidEvent("cannot publish an event that has already ended", code="event_ended")
             now = now_utc()
-            await Event.update({Event.status: EventStatus.published, Event.published_at: now, Event.updated_at: now}).where(
+            await Event.update({Event.status: EventStatus.PUBLISHED, Event.published_at: now, Event.updated_at: now}).where(
                 Event.id == event_id
             )
     return await get_event(event_id)
@@ -326,10 +326,10 @@ async def mark_cancelled(event: EventRecord) -> bool:
     """Cancel the event (final) in the caller's write transaction, which holds its row
     (locked_event_row); SEQUENCE rises so attendees' calendars drop the entry. False when it
     was cancelled already."""
-    if event.status == EventStatus.cancelled:
+    if event.status == EventStatus.CANCELLED:
         return False
     now = now_utc()
     await Event.update(
-        {Event.status: EventStatus.cancelled, Event.cancelled_at: now, Event.updated_at: now, Event.sequence: event.sequence + 1}
+        {Event.status: EventStatus.CANCELLED, Event.cancelled_at: now, Event.updated_at: now, Event.sequence: event.sequence + 1}
     ).where(Event.id == event.id)
     return True

@@ -49,7 +49,7 @@ class Event(Table, tablename="event"):
     venue_city = Varchar(length=100, null=True, default=None)
     online_url = Varchar(length=1000, null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)
-    status = Varchar(length=20, default=EventStatus.draft, choices=EventStatus)
+    status = Varchar(length=20, default=EventStatus.DRAFT, choices=EventStatus)
     sequence = Integer(default=0)
     topics = JSON(default=[])
     reminder_offsets = JSON(default=list(DEFAULT_REMINDER_OFFSETS))

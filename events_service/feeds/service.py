@@ -51,7 +51,7 @@ FEED_ETAG_MEMO_SECONDS = 2.0
 of asking the database again (see public_feed_etag)."""
 _FEED_ETAG_MEMO_SIZE = 256  # feeds (filter combinations) remembered per process
 
-_KIND_NAMES = {EventKind.tech_talk: "Tech Talks", EventKind.tech_day: "Tech Days"}
+_KIND_NAMES = {EventKind.TECH_TALK: "Tech Talks", EventKind.TECH_DAY: "Tech Days"}
 
 
 class CalendarError(DomainError):
@@ -104,8 +104,8 @@ def _feed_condition(query: FeedQuery) -> Combinable:
     """Published events not ended before the window, and events cancelled within it. The topic
     filter is applied afterwards, in Python (topics are JSON): the rows selected here are a
     superset of the feed's, so their count and latest change also change whenever it does."""
-    live = (Event.status == EventStatus.published) & (Event.ends_at >= query.since)
-    gone = (Event.status == EventStatus.cancelled) & Event.published_at.is_not_null() & (Event.cancelled_at >= query.since)
+    live = (Event.status == EventStatus.PUBLISHED) & (Event.ends_at >= query.since)
+    gone = (Event.status == EventStatus.CANCELLED) & Event.published_at.is_not_null() & (Event.cancelled_at >= query.since)
     condition = live | gone
     if query.kind:
         condition = condition & (Event.kind == query.kind)
@@ -217,7 +217,7 @@ def personal_entry(event: EventRecord, registration: RegistrationRecord, agenda:
     """The entry a person's own feed shows: the invite's UID; the join link while confirmed.
     No manage link: a feed is a URL that calendar apps keep, sync and share, and a manage
     link cancels the seat; the entry links the public event page instead."""
-    live = registration.status == RegistrationStatus.confirmed and event.status != EventStatus.cancelled
+    live = registration.status == RegistrationStatus.CONFIRMED and event.status != EventStatus.CANCELLED
     entry = registration_entry(
         event,
         registration_id=registration.id,
@@ -242,9 +242,9 @@ async def personal_calendar(token: str, settings: Settings, now: datetime | None
     if contact is None:
         raise CalendarNotFound("no calendar for this link; it may have been mistyped or replaced")
     moment = (now or now_utc()).astimezone(UTC)
-    kept = (Registration.status == RegistrationStatus.confirmed) | (
+    kept = (Registration.status == RegistrationStatus.CONFIRMED) | (
         # Only entries that were ever in the person's calendar: not a waitlisted place given up.
-        (Registration.status == RegistrationStatus.cancelled)
+        (Registration.status == RegistrationStatus.CANCELLED)
         & Registration.confirmed_at.is_not_null()
         & (Registration.cancelled_at >= moment - FEED_HISTORY)
     )

@@ -255,8 +255,8 @@ class Dispatcher:
         rows, unrenderable = await self._render_intents(rows)
         if unrenderable:
             await self._write_outcomes(unrenderable)
-            stats.withdrawn += sum(outcome.status == OutboxStatus.withdrawn for outcome in unrenderable)
-            stats.failed += sum(outcome.status == OutboxStatus.failed for outcome in unrenderable)
+            stats.withdrawn += sum(outcome.status == OutboxStatus.WITHDRAWN for outcome in unrenderable)
+            stats.failed += sum(outcome.status == OutboxStatus.FAILED for outcome in unrenderable)
             if not rows:
                 return stats
         # Start no send that could still be running, or unrecorded, when the lease ends
@@ -269,9 +269,9 @@ class Dispatcher:
         def recorded(outcome: _Outcome, written: bool) -> None:
             unrecorded.release()
             stats.lost_leases += not written
-            if outcome.status == OutboxStatus.sent:
+            if outcome.status == OutboxStatus.SENT:
                 stats.sent += 1
-            elif outcome.status == OutboxStatus.retry:
+            elif outcome.status == OutboxStatus.RETRY:
                 stats.retried += 1
             else:
                 stats.failed += 1
@@ -345,7 +345,7 @@ class Dispatcher:
         # and stopping after batch_size rows: a single OR query sorts every due row first,
         # which grows with the backlog (10 ms per claim at 10,000 queued).
         due = [(o.status == status) & (o.send_after <= now) for status in PENDING]
-        due.append((o.status == OutboxStatus.sending) & (o.lease_until < now))  # a dead worker's rows
+        due.append((o.status == OutboxStatus.SENDING) & (o.lease_until < now))  # a dead worker's rows
         async with db.write_transaction():
             candidates = []
             for condition in due:
@@ -359,27 +359,27 @@ class Dispatcher:
             if not ids:
                 return []
             rows = await o.update(
-                {o.status: OutboxStatus.sending, o.updated_at: now, o.lease_until: lease_until, o.claimed_by: self.worker_id}
+                {o.status: OutboxStatus.SENDING, o.updated_at: now, o.lease_until: lease_until, o.claimed_by: self.worker_id}
             ).where(o.id.is_in(ids)).returning(o.id, o.to_address, o.message, o.attempts, o.kind, o.send_after, o.expires_at)
         rows.sort(key=lambda row: (row["send_after"], row["id"]))
         return [_Claimed(r["id"], r["to_address"], r["message"], r["attempts"], r["kind"], r["expires_at"]) for r in rows]
 
     def _ours(self, ids: Sequence[int]) -> Combinable:
         o = OutboxMessage
-        return o.id.is_in(list(ids)) & (o.claimed_by == self.worker_id) & (o.status == OutboxStatus.sending)
+        return o.id.is_in(list(ids)) & (o.claimed_by == self.worker_id) & (o.status == OutboxStatus.SENDING)
 
     async def _write_outcomes(self, outcomes: list[_Outcome]) -> set[int]:
         """Record results; a row another worker has claimed since is left to that worker."""
         o = OutboxMessage
         written: set[int] = set()
-        sent = [outcome for outcome in outcomes if outcome.status == OutboxStatus.sent]
+        sent = [outcome for outcome in outcomes if outcome.status == OutboxStatus.SENT]
         for attempt in range(3):
             try:
                 async with db.write_transaction():
                     if sent:
                         rows = await o.update(
                             {
-                                o.status: OutboxStatus.sent,
+                                o.status: OutboxStatus.SENT,
                                 o.updated_at: max(outcome.at for outcome in sent),
                                 o.sent_at: max(outcome.at for outcome in sent),
                                 o.attempts: o.attempts + 1,
@@ -389,7 +389,7 @@ class Dispatcher:
                         ).where(self._ours([outcome.row.id for outcome in sent])).returning(o.id)
                         written.update(row["id"] for row in rows)
                     for outcome in outcomes:
-                        if outcome.status != OutboxStatus.sent:
+                        if outcome.status != OutboxStatus.SENT:
                             rows = await o.update(
                                 {
                                     o.status: outcome.status,
@@ -417,7 +417,7 @@ class Dispatcher:
         released = 0
         with contextlib.suppress(Exception):  # if this fails, the lease expiring does the same
             async with db.write_transaction():
-                for status, previously in ((OutboxStatus.queued, o.attempts == 0), (OutboxStatus.retry, o.attempts > 0)):
+                for status, previously in ((OutboxStatus.QUEUED, o.attempts == 0), (OutboxStatus.RETRY, o.attempts > 0)):
                     rows = await o.update(
                         {o.status: status, o.lease_until: None, o.claimed_by: None}
                     ).where(self._ours(ids) & previously).returning(o.id)
@@ -433,12 +433,12 @@ class Dispatcher:
         now = self._now()
         for row in rows:
             if row.expires_at is not None and row.expires_at <= now:
-                failed.append(_Outcome(row, OutboxStatus.withdrawn, now, error=f"expired at {row.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, before it was sent"))
+                failed.append(_Outcome(row, OutboxStatus.WITHDRAWN, now, error=f"expired at {row.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, before it was sent"))
         rows = [row for row in rows if row.expires_at is None or row.expires_at > now]
         # Checked at every attempt, rendered or not: a confirmation stored with its join link
         # and retried (by back-off or by an organiser) after the person cancelled must not go.
         outdated = await self.renderers.outdated([(row.id, row.kind) for row in rows]) if rows else {}
-        failed += [_Outcome(row, OutboxStatus.withdrawn, now, error=outdated[row.id]) for row in rows if row.id in outdated]
+        failed += [_Outcome(row, OutboxStatus.WITHDRAWN, now, error=outdated[row.id]) for row in rows if row.id in outdated]
         rows = [row for row in rows if row.id not in outdated]
         intents = [(row.id, row.kind) for row in rows if not row.message]
         results = await self.renderers.render(intents, self.settings) if intents else {}
@@ -448,11 +448,11 @@ class Dispatcher:
                 continue
             result = results.get(row.id, ValueError("no renderer knows this intent"))
             if isinstance(result, Withdrawn):
-                failed.append(_Outcome(row, OutboxStatus.withdrawn, self._now(), error=str(result)))
+                failed.append(_Outcome(row, OutboxStatus.WITHDRAWN, self._now(), error=str(result)))
                 continue
             if isinstance(result, Exception):
                 log.error("outbox message %s could not be rendered", row.id, exc_info=result)
-                failed.append(_Outcome(row, OutboxStatus.failed, self._now(), error=f"could not be rendered: {result!r}"))
+                failed.append(_Outcome(row, OutboxStatus.FAILED, self._now(), error=f"could not be rendered: {result!r}"))
                 continue
             text, subject = stored_text(result)
             rendered[row.id] = (text, subject)
@@ -476,21 +476,21 @@ class Dispatcher:
         try:
             await self.transport.send(raw, self.settings.mail_from, [row.to_address])
         except PermanentFailure as failure:
-            return _Outcome(row, OutboxStatus.failed, self._now(), error=failure.reason)
+            return _Outcome(row, OutboxStatus.FAILED, self._now(), error=failure.reason)
         except TemporaryFailure as failure:
             return self._temporary(row, failure.reason, unreachable=failure.connect)
         except Exception as error:  # a bug in a transport must not stop the other messages
             log.exception("transport failed unexpectedly on outbox message %s", row.id)
             return self._temporary(row, f"unexpected error: {error!r}")
-        return _Outcome(row, OutboxStatus.sent, self._now())
+        return _Outcome(row, OutboxStatus.SENT, self._now())
 
     def _temporary(self, row: _Claimed, reason: str, *, unreachable: bool = False) -> _Outcome:
         attempts = row.attempts + 1
         now = self._now()
         if attempts >= self.policy.max_attempts:
-            return _Outcome(row, OutboxStatus.failed, now, error=f"gave up after {attempts} attempts: {reason}")
+            return _Outcome(row, OutboxStatus.FAILED, now, error=f"gave up after {attempts} attempts: {reason}")
         send_after = now + self.policy.delay(attempts, self._rng)
-        return _Outcome(row, OutboxStatus.retry, now, error=reason, send_after=send_after, unreachable=unreachable)
+        return _Outcome(row, OutboxStatus.RETRY, now, error=reason, send_after=send_after, unreachable=unreachable)
 
 
 def _log_outcome(outcome: _Outcome) -> None:

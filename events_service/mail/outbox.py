@@ -45,9 +45,9 @@ __all__ = [
 ]
 
 #: Rows not yet handed to a server, which may still be withdrawn.
-PENDING = (OutboxStatus.queued, OutboxStatus.retry)
+PENDING = (OutboxStatus.QUEUED, OutboxStatus.RETRY)
 #: Rows an organiser may send again by hand.
-RETRYABLE = (OutboxStatus.failed, OutboxStatus.retry)
+RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.RETRY)
 
 
 class MailError(DomainError):
@@ -177,7 +177,7 @@ async def _insert_queued(
 _INSERT_QUEUED = f"""
     INSERT INTO outbox_message (idempotency_key, kind, to_address, subject, message, payload, status, attempts, send_after,
         expires_at, event_id, registration_id, created_at, updated_at)
-    VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, '{OutboxStatus.queued}', 0, {{}}, {{}}, {{}}, {{}}, {{}}, {{}})
+    VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, '{OutboxStatus.QUEUED}', 0, {{}}, {{}}, {{}}, {{}}, {{}}, {{}})
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id"""
 
@@ -307,7 +307,7 @@ async def retry(message_id: int, *, now: datetime | None = None) -> OutboxItem:
     updated = await (
         OutboxMessage.update(
             {
-                OutboxMessage.status: OutboxStatus.queued,
+                OutboxMessage.status: OutboxStatus.QUEUED,
                 OutboxMessage.updated_at: now_utc(),
                 OutboxMessage.attempts: 0,
                 OutboxMessage.send_after: (now or now_utc()).astimezone(UTC),

@@ -9,10 +9,10 @@ class OutboxStatus(StrEnum):
     """queued → sending → sent | retry | failed (see mail/tables.py); withdrawn: an intent that
     lost its point before it was sent (a reminder once the event has started)."""
 
-    queued = "queued"
-    sending = "sending"
-    sent = "sent"
-    retry = "retry"
-    failed = "failed"
-    withdrawn = "withdrawn"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
 

@@ -21,7 +21,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
     # dispatcher renders when it claims the row, so the writing transaction stays short.
     message = Text(default="")
     payload = JSON(null=True, default=None)
-    status = Varchar(length=20, default=OutboxStatus.queued, choices=OutboxStatus)
+    status = Varchar(length=20, default=OutboxStatus.QUEUED, choices=OutboxStatus)
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)
     send_after = Timestamptz(default=TimestamptzNow())

@@ -13,8 +13,13 @@ VERSION = "1.38.0"
 DESCRIPTION = "choices for statuses, kinds, modes, roles, size classes, platforms, sources"
 
 
+# Member names as the StrEnums spell them: the value in capitals, but for the two that are no
+# Python names.
+_MEMBER_NAMES = {"import": "IMPORTED", "checkin,import": "CHECKIN_AND_IMPORT"}
+
+
 def _choices(name: str, *values: str) -> Enum:
-    return Enum(name, {value.replace(",", "_and_") if value != "import" else "imported": value for value in values})
+    return Enum(name, {_MEMBER_NAMES.get(value, value.upper()): value for value in values})
 
 
 # (table class, table, column, the choices as the code declares them)

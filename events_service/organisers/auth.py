@@ -93,7 +93,7 @@ def issue_token(settings: Settings, organiser: CurrentOrganiser) -> str:
 
 def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
     """A guard: the signed-in organiser must hold one of `roles` (admin may do everything)."""
-    allowed = {Role.admin, *roles}
+    allowed = {Role.ADMIN, *roles}
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
@@ -108,5 +108,5 @@ def requires_role(*roles: Role) -> Callable[[ASGIConnection[Any, Any, Any, Any],
 
 
 ADMINS = requires_role()
-EDITORS = requires_role(Role.organiser)
-CHECKIN_STAFF = requires_role(Role.organiser, Role.checkin)
+EDITORS = requires_role(Role.ORGANISER)
+CHECKIN_STAFF = requires_role(Role.ORGANISER, Role.CHECKIN)

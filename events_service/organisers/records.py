@@ -6,6 +6,6 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    admin = "admin"
-    organiser = "organiser"
-    checkin = "checkin"  # door staff: check-in and walk-ins only
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    CHECKIN = "checkin"  # door staff: check-in and walk-ins only

@@ -15,7 +15,7 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
 class TokenResponse(msgspec.Struct):
     access_token: str
     token_type: str = "bearer"
-    role: Role = Role.organiser
+    role: Role = Role.ORGANISER
 
 
 class CurrentOrganiser(msgspec.Struct, frozen=True):
@@ -35,7 +35,7 @@ class ApiClient(msgspec.Struct, frozen=True):
 
 class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, SINGLE_LINE, msgspec.Meta(min_length=1, max_length=200)]
-    role: Role = Role.organiser
+    role: Role = Role.ORGANISER
 
 
 class ApiTokenOut(msgspec.Struct):

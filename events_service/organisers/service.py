@@ -33,7 +33,7 @@ def _current(row: dict) -> CurrentOrganiser:
     return CurrentOrganiser(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]))
 
 
-async def create_organiser(email: str, name: str, password: str, role: str = Role.organiser) -> CurrentOrganiser:
+async def create_organiser(email: str, name: str, password: str, role: str = Role.ORGANISER) -> CurrentOrganiser:
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 8:

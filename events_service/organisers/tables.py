@@ -11,7 +11,7 @@ class Organiser(Table, tablename="organiser"):
     email = Varchar(length=320, unique=True)
     name = Varchar(length=200)
     password_hash = Varchar(length=255)
-    role = Varchar(length=20, default=Role.organiser, choices=Role)
+    role = Varchar(length=20, default=Role.ORGANISER, choices=Role)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -246,12 +246,12 @@ async def _cancel_future_registrations(registration_ids: list[int], settings: Se
     if not registration_ids:
         return 0
     upcoming = await Registration.select(Registration.id).where(
-        Registration.id.is_in(registration_ids) & (Registration.status != RegistrationStatus.cancelled) & (Registration.event.starts_at > now_utc())
+        Registration.id.is_in(registration_ids) & (Registration.status != RegistrationStatus.CANCELLED) & (Registration.event.starts_at > now_utc())
     ).order_by(Registration.id)
     for row in upcoming:
         # The cancellation notice it queues goes to the erased placeholder, which the outbox
         # never writes (mail.outbox.undeliverable); the promoted person's email is queued.
-        await cancel_in_transaction(row["id"], settings, cancelled_by=CancelledBy.erasure)
+        await cancel_in_transaction(row["id"], settings, cancelled_by=CancelledBy.ERASURE)
     return len(upcoming)
 
 

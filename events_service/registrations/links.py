@@ -82,7 +82,7 @@ def manage_url(settings: Settings, registration_id: int, nonce: str) -> str:
 def has_checkin_code(status: str, attendance_mode: str) -> bool:
     """Who gets a code for the door (a QR code in their emails, on their manage page): a
     confirmed in-person attendee."""
-    return status == RegistrationStatus.confirmed and attendance_mode == AttendanceMode.in_person
+    return status == RegistrationStatus.CONFIRMED and attendance_mode == AttendanceMode.IN_PERSON
 
 
 def checkin_code(settings: Settings, registration_id: int, nonce: str) -> str:

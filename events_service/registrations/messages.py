@@ -107,7 +107,7 @@ def compose_registration_email(
         "has_qr": has_qr,
         **(extra or {}),
     }
-    if registration.status == RegistrationStatus.confirmed and kind in _SHOWS_CALENDAR_LINKS:
+    if registration.status == RegistrationStatus.CONFIRMED and kind in _SHOWS_CALENDAR_LINKS:
         context["google_calendar_url"] = google_calendar_link(entry)
         context["outlook_calendar_url"] = outlook_link(entry)
         context["feed_url"] = feed_url(settings, contact.id, contact.feed_nonce)
@@ -189,14 +189,14 @@ def cancelled_sequence(event_sequence: int, cancelled_by: str | None) -> int:
     """The SEQUENCE a cancelled registration's calendar entry carries (in its CANCEL email and
     in the person's feed): above the event's for a person's or organiser's cancellation; the
     event's own for the event's cancellation, which raised the event's SEQUENCE already."""
-    return event_sequence if cancelled_by == CancelledBy.event else event_sequence + 1
+    return event_sequence if cancelled_by == CancelledBy.EVENT else event_sequence + 1
 
 
 async def queue_cancellation(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
     above the event's current one."""
     sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
-    await queue_intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.registrant)})
+    await queue_intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.REGISTRANT)})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
@@ -209,10 +209,10 @@ async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, se
 #: even after a failed attempt: a retried confirmation would hand a cancelled person the join
 #: link. Notices of a cancellation hold in any state.
 _WRITTEN_FOR: dict[str, RegistrationStatus] = {
-    "confirmed": RegistrationStatus.confirmed,
-    "promoted": RegistrationStatus.confirmed,
-    "event_updated": RegistrationStatus.confirmed,
-    "waitlisted": RegistrationStatus.waitlisted,
+    "confirmed": RegistrationStatus.CONFIRMED,
+    "promoted": RegistrationStatus.CONFIRMED,
+    "event_updated": RegistrationStatus.CONFIRMED,
+    "waitlisted": RegistrationStatus.WAITLISTED,
 }
 
 
@@ -332,7 +332,7 @@ def _render_intent(
 
 
 #: An event's mode inside an email's sentence (lower case, unlike the pages' labels).
-_MODE_NAMES = {EventMode.online: N_("online"), EventMode.in_person: N_("in person"), EventMode.hybrid: N_("hybrid")}
+_MODE_NAMES = {EventMode.ONLINE: N_("online"), EventMode.IN_PERSON: N_("in person"), EventMode.HYBRID: N_("hybrid")}
 
 
 def change_lines(changed: list[str], event: EventRecord, registration: RegistrationRecord) -> list[str]:
@@ -345,7 +345,7 @@ def change_lines(changed: list[str], event: EventRecord, registration: Registrat
         lines.append(_("New time: {value}").format(value=when))
     if "mode" in changed:
         lines.append(_("New format: {value}").format(value=_(_MODE_NAMES[event.mode])))
-    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration.attendance_mode == AttendanceMode.in_person:
+    if {"venue_name", "venue_address", "venue_city"} & set(changed) and registration.attendance_mode == AttendanceMode.IN_PERSON:
         lines.append(_("New place: {value}").format(value=event.venue_text or "—"))
     if "online_url" in changed and (join_url := registration.join_url(event)):
         lines.append(_("New joining link: {value}").format(value=join_url))

@@ -42,7 +42,7 @@ from events_service.xlsx_export import to_xlsx
 # seat (attendance mode) who registered before them (a lower id).
 _WAITLIST = f"""
     SELECT id, ROW_NUMBER() OVER (PARTITION BY attendance_mode ORDER BY id) AS position
-    FROM registration WHERE event = {{}} AND status = '{RegistrationStatus.waitlisted}'"""
+    FROM registration WHERE event = {{}} AND status = '{RegistrationStatus.WAITLISTED}'"""
 
 
 _WAITLIST_POSITION = f"SELECT position FROM ({_WAITLIST}) AS queue WHERE id = {{}}"
@@ -69,7 +69,7 @@ async def public_registration(token: str, settings: Settings) -> PublicRegistrat
     company = await Company.select(Company.name).where(Company.id == row.company).first() if row.company else None
     speakers = (await speakers_by_event([event.id]))[event.id]
     agenda = (await agenda_by_event([event.id]))[event.id]
-    position = await waitlist_position(event.id, row.id) if row.status == RegistrationStatus.waitlisted else None
+    position = await waitlist_position(event.id, row.id) if row.status == RegistrationStatus.WAITLISTED else None
     return PublicRegistration(
         id=row.id,
         status=row.status,
@@ -128,10 +128,10 @@ async def page_of_registrations(
     total = len(rows)
     if page is not None:
         rows = page.cut(rows)
-    positions = await waitlist_positions(event_id) if any(row["status"] == RegistrationStatus.waitlisted for row in rows) else {}
+    positions = await waitlist_positions(event_id) if any(row["status"] == RegistrationStatus.WAITLISTED for row in rows) else {}
     result = []
     for row in rows:
-        position = positions.get(row["id"]) if row["status"] == RegistrationStatus.waitlisted else None
+        position = positions.get(row["id"]) if row["status"] == RegistrationStatus.WAITLISTED else None
         company = CompanyBrief(id=row["company_id"], name=row["company_name"], vat_id=row["company_vat_id"]) if row["company_id"] else None
         result.append(
             RegistrationRow(
@@ -196,12 +196,12 @@ async def event_stats(event_id: int) -> EventStats:
 # One GROUP BY for any number of events (the console's dashboard shows them all at once).
 _STATS = f"""
     SELECT event,
-        SUM(CASE WHEN status = '{RegistrationStatus.confirmed}' THEN 1 ELSE 0 END) AS confirmed,
-        SUM(CASE WHEN status = '{RegistrationStatus.waitlisted}' THEN 1 ELSE 0 END) AS waitlisted,
-        SUM(CASE WHEN status = '{RegistrationStatus.cancelled}' THEN 1 ELSE 0 END) AS cancelled,
+        SUM(CASE WHEN status = '{RegistrationStatus.CONFIRMED}' THEN 1 ELSE 0 END) AS confirmed,
+        SUM(CASE WHEN status = '{RegistrationStatus.WAITLISTED}' THEN 1 ELSE 0 END) AS waitlisted,
+        SUM(CASE WHEN status = '{RegistrationStatus.CANCELLED}' THEN 1 ELSE 0 END) AS cancelled,
         SUM(CASE WHEN attended THEN 1 ELSE 0 END) AS attended,
-        SUM(CASE WHEN status = '{RegistrationStatus.confirmed}' AND NOT attended THEN 1 ELSE 0 END) AS absent,
-        COUNT(DISTINCT CASE WHEN status <> '{RegistrationStatus.cancelled}' THEN company END) AS companies
+        SUM(CASE WHEN status = '{RegistrationStatus.CONFIRMED}' AND NOT attended THEN 1 ELSE 0 END) AS absent,
+        COUNT(DISTINCT CASE WHEN status <> '{RegistrationStatus.CANCELLED}' THEN company END) AS companies
     FROM registration WHERE event IN ({{ids}}) GROUP BY event"""
 
 
@@ -222,7 +222,7 @@ def _stats(event: EventRecord, counts: dict[str, Any], *, ended: bool) -> EventS
         return int(counts.get(name) or 0)
 
     online_left = None
-    if event.mode == EventMode.hybrid:
+    if event.mode == EventMode.HYBRID:
         online_left = max((event.online_capacity or 0) - event.online_seats_taken, 0)
     return EventStats(
         capacity=event.capacity,

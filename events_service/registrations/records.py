@@ -17,24 +17,24 @@ from events_service.events.records import AttendanceMode, EventRecord
 class RegistrationStatus(StrEnum):
     """Waitlist order is arrival order; a waiting person is promoted when a seat frees up."""
 
-    confirmed = "confirmed"
-    waitlisted = "waitlisted"
-    cancelled = "cancelled"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
 
 
 class CancelledBy(StrEnum):
-    registrant = "registrant"  # by the manage link
-    organiser = "organiser"
-    event = "event"  # the event itself was cancelled
-    erasure = "erasure"  # the person asked to be erased
+    REGISTRANT = "registrant"  # by the manage link
+    ORGANISER = "organiser"
+    EVENT = "event"  # the event itself was cancelled
+    ERASURE = "erasure"  # the person asked to be erased
 
 
 class AttendanceSource(StrEnum):
     """Where a registration's attendance came from: the door's check-in, a platform's report, or both."""
 
-    checkin = "checkin"
-    imported = "import"
-    checkin_and_import = "checkin,import"
+    CHECKIN = "checkin"
+    IMPORTED = "import"
+    CHECKIN_AND_IMPORT = "checkin,import"
 
 
 class RegistrationRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -90,4 +90,4 @@ class OrganiserRegistrationController(Controller):
 
     @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
     async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:
-        return {"status": await service.cancel(registration_id, settings, cancelled_by=CancelledBy.organiser)}
+        return {"status": await service.cancel(registration_id, settings, cancelled_by=CancelledBy.ORGANISER)}

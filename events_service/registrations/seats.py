@@ -89,9 +89,9 @@ _REGISTERING_NEEDS = """
 
 
 def check_published(event_id: int, status: str) -> None:
-    if status == EventStatus.draft:
+    if status == EventStatus.DRAFT:
         raise RegistrationNotFound(f"no published event with id {event_id}")
-    if status != EventStatus.published:
+    if status != EventStatus.PUBLISHED:
         raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
 
 
@@ -116,7 +116,7 @@ async def take_event_seat(event: SeatedEvent, mode: AttendanceMode) -> bool:
     return True
 
 
-_PUBLISHED, _NOT_PUBLISHED = f"status = '{EventStatus.published}'", f"status <> '{EventStatus.published}'"
+_PUBLISHED, _NOT_PUBLISHED = f"status = '{EventStatus.PUBLISHED}'", f"status <> '{EventStatus.PUBLISHED}'"
 _TAKE_SEAT = f"""
     UPDATE event SET seats_taken = seats_taken + CASE WHEN {_PUBLISHED} THEN 1 ELSE 0 END
     WHERE id = {{}} AND (seats_taken < capacity OR {_NOT_PUBLISHED}) RETURNING status"""
@@ -187,13 +187,13 @@ async def claim_place(event: SeatedEvent, company_id: int, mode: AttendanceMode)
     that holds all its seats gets 409 (the transaction is rolled back, the event seat with it)."""
     if await take_event_seat(event, mode):
         if event.max_per_company is None:
-            return RegistrationStatus.confirmed, False
+            return RegistrationStatus.CONFIRMED, False
         if await take_company_seat(event.id, company_id, event.max_per_company):
-            return RegistrationStatus.confirmed, True
+            return RegistrationStatus.CONFIRMED, True
         raise RegistrationConflict(_company_full_message(event), code="company_full")
     if await _company_is_full(event, company_id):
         raise RegistrationConflict(_company_full_message(event), code="company_full")
-    return RegistrationStatus.waitlisted, False
+    return RegistrationStatus.WAITLISTED, False
 
 
 def seat_looks_free(event: SeatedEvent, mode: AttendanceMode) -> bool:

@@ -98,9 +98,9 @@ def _check_open(event: RegisteringEvent) -> None:
 
 
 def _attendance_mode(event: RegisteringEvent, wanted: AttendanceMode | None) -> AttendanceMode:
-    if event.mode == EventMode.hybrid:
-        return wanted or AttendanceMode.in_person
-    fixed = AttendanceMode.online if event.mode == EventMode.online else AttendanceMode.in_person
+    if event.mode == EventMode.HYBRID:
+        return wanted or AttendanceMode.IN_PERSON
+    fixed = AttendanceMode.ONLINE if event.mode == EventMode.ONLINE else AttendanceMode.IN_PERSON
     if wanted is not None and wanted != fixed:
         raise InvalidRegistration(f"this event is {event.mode.replace('_', ' ')} only: attendance_mode must be '{fixed}'")
     return fixed
@@ -179,7 +179,7 @@ async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
             return inserted[0]["id"]
         event_id, contact_id = values[0], values[1]
         earlier = await _earlier_registration(event_id, contact_id)
-        if earlier is None or earlier["status"] != RegistrationStatus.cancelled:
+        if earlier is None or earlier["status"] != RegistrationStatus.CANCELLED:
             raise _already_registered(email)
         await Registration.delete().where(Registration.id == earlier["id"])
         return (await run_sql(_INSERT_REGISTRATION, *values, values[_CREATED_AT]))[0]["id"]
@@ -222,9 +222,9 @@ async def _write_registration(
     now = now_utc()
     mode = _attendance_mode(event, applicant.attendance_mode)
     contact_id = await _contact_id(applicant, company_id, now, own_consent=not applicant.is_colleague, consent_marketing=data.consent_marketing)
-    guess = RegistrationStatus.confirmed if seats.seat_looks_free(event, mode) else RegistrationStatus.waitlisted
+    guess = RegistrationStatus.CONFIRMED if seats.seat_looks_free(event, mode) else RegistrationStatus.WAITLISTED
     nonce = new_nonce()
-    confirmed = guess == RegistrationStatus.confirmed
+    confirmed = guess == RegistrationStatus.CONFIRMED
     registration_id = await _insert_registration(
         (event.id, contact_id, company_id, guess, mode, applicant.language, nonce,
          confirmed and event.max_per_company is not None, registered_by, now, now if confirmed else None,
@@ -260,7 +260,7 @@ async def _queue_status_message(
     registration_id: int, status: RegistrationStatus, event_id: int, mode: AttendanceMode, email: str, settings: Settings
 ) -> int | None:
     """Queue the confirmation, or the waitlist notice with the position; returns the position."""
-    position = await waitlist_position(event_id, registration_id) if status == RegistrationStatus.waitlisted else None
+    position = await waitlist_position(event_id, registration_id) if status == RegistrationStatus.WAITLISTED else None
     await messages.queue_registration_message(registration_id, status, settings, to_address=email, event_id=event_id, waitlist_position=position)
     return position
 
@@ -271,7 +271,7 @@ async def _settle_status(registration_id: int, status: RegistrationStatus, holds
             Registration.updated_at: now_utc(),
             Registration.status: status,
             Registration.holds_company_seat: holds_company_seat,
-            Registration.confirmed_at: now if status == RegistrationStatus.confirmed else None,
+            Registration.confirmed_at: now if status == RegistrationStatus.CONFIRMED else None,
         }
     ).where(Registration.id == registration_id)
 
@@ -339,7 +339,7 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
 WITHDRAWN_ON_CANCEL = ("confirmed", "promoted", "waitlisted", "event_updated", "reminder")
 
 
-async def cancel(registration_id: int, settings: Settings, cancelled_by: CancelledBy = CancelledBy.registrant) -> RegistrationStatus:
+async def cancel(registration_id: int, settings: Settings, cancelled_by: CancelledBy = CancelledBy.REGISTRANT) -> RegistrationStatus:
     """Cancel a registration (idempotent) in a transaction of its own; a freed seat goes to the
     first person waiting."""
 
@@ -357,32 +357,32 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
     row = await Registration.select().where(Registration.id == registration_id).first()
     if row is None:
         raise RegistrationNotFound(f"no registration with id {registration_id}")
-    if row["status"] == RegistrationStatus.cancelled:
-        return RegistrationStatus.cancelled
+    if row["status"] == RegistrationStatus.CANCELLED:
+        return RegistrationStatus.CANCELLED
     # The event row before the registration's, as cancel_event takes them: the other
     # order deadlocked against it (and the event's cancellation failed with a 500).
     event = await locked_event_row(row["event"], "NO KEY UPDATE")
     changed = await Registration.update(
         {
             Registration.updated_at: now_utc(),
-            Registration.status: RegistrationStatus.cancelled,
+            Registration.status: RegistrationStatus.CANCELLED,
             Registration.cancelled_at: now_utc(),
             Registration.cancelled_by: cancelled_by,
             Registration.holds_company_seat: False,
         }
     ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
     if not changed:
-        return RegistrationStatus.cancelled  # a concurrent cancellation won; it did the rest
+        return RegistrationStatus.CANCELLED  # a concurrent cancellation won; it did the rest
     # What was not sent yet would only be contradicted by the cancellation notice.
     await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
-    await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == RegistrationStatus.confirmed, settings=settings)
-    if row["status"] == RegistrationStatus.confirmed:
+    await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == RegistrationStatus.CONFIRMED, settings=settings)
+    if row["status"] == RegistrationStatus.CONFIRMED:
         await seats.release_event_seat(event, row["attendance_mode"])
         if row["holds_company_seat"]:
             await seats.release_company_seat(event.id, row["company"])
-        if event.status == EventStatus.published:
+        if event.status == EventStatus.PUBLISHED:
             await promote_waitlisted(event.id, settings)
-    return RegistrationStatus.cancelled
+    return RegistrationStatus.CANCELLED
 
 
 async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
@@ -391,11 +391,11 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
     row (locked_event_row): an event cancelled meanwhile promotes nobody."""
     event = await event_row(event_id)
     promoted: list[int] = []
-    if event.status != EventStatus.published:
+    if event.status != EventStatus.PUBLISHED:
         return promoted
     waiting = await (
         Registration.select(Registration.id, Registration.company, Registration.attendance_mode)
-        .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.waitlisted))
+        .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.WAITLISTED))
         .order_by(Registration.id)
     )
     pools_full: set[str] = set()
@@ -413,8 +413,8 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
                 continue
             holds_company_seat = True
         confirmed = await Registration.update(
-            {Registration.updated_at: now_utc(), Registration.status: RegistrationStatus.confirmed, Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
-        ).where((Registration.id == person["id"]) & (Registration.status == RegistrationStatus.waitlisted)).returning(Registration.id)
+            {Registration.updated_at: now_utc(), Registration.status: RegistrationStatus.CONFIRMED, Registration.confirmed_at: now_utc(), Registration.holds_company_seat: holds_company_seat}
+        ).where((Registration.id == person["id"]) & (Registration.status == RegistrationStatus.WAITLISTED)).returning(Registration.id)
         if not confirmed:
             await seats.release_event_seat(event, mode)
             if holds_company_seat:
@@ -431,15 +431,15 @@ async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
     registration written before is committed and seen here, and any written after finds the
     event cancelled when it claims its seat (seats.take_event_seat)."""
     rows = await Registration.select(Registration.id, Registration.status).where(
-        (Registration.event == event_id) & (Registration.status != RegistrationStatus.cancelled)
+        (Registration.event == event_id) & (Registration.status != RegistrationStatus.CANCELLED)
     )
     now = now_utc()
     for row in rows:
         await Registration.update(
-            {Registration.updated_at: now_utc(), Registration.status: RegistrationStatus.cancelled, Registration.cancelled_at: now, Registration.cancelled_by: CancelledBy.event, Registration.holds_company_seat: False}
+            {Registration.updated_at: now_utc(), Registration.status: RegistrationStatus.CANCELLED, Registration.cancelled_at: now, Registration.cancelled_by: CancelledBy.EVENT, Registration.holds_company_seat: False}
         ).where(Registration.id == row["id"])
         await cancel_pending(row["id"], WITHDRAWN_ON_CANCEL)
-        await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == RegistrationStatus.confirmed, settings=settings)
+        await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == RegistrationStatus.CONFIRMED, settings=settings)
     await seats.release_every_seat(event_id)
     return len(rows)
 
@@ -466,9 +466,9 @@ async def send_due_event_updates(settings: Settings, now: datetime | None = None
             if event.updates_due_at is None or event.updates_due_at > moment:
                 continue  # another worker took it, or an edit pushed it back
             await Event.update({Event.pending_changes: [], Event.updates_due_at: None}).where(Event.id == event.id)
-            if event.status != EventStatus.published:
+            if event.status != EventStatus.PUBLISHED:
                 continue
-            confirmed = await Registration.select(Registration.id).where((Registration.event == event.id) & (Registration.status == RegistrationStatus.confirmed))
+            confirmed = await Registration.select(Registration.id).where((Registration.event == event.id) & (Registration.status == RegistrationStatus.CONFIRMED))
             for registration in confirmed:
                 queued += await messages.queue_event_update(registration["id"], list(event.pending_changes or []), settings)
     return queued
@@ -492,12 +492,12 @@ def check_capacity_change(event: EventRecord, capacity: int, online_capacity: in
 
 async def cancel_by_token(token: str, settings: Settings) -> PublicRegistration:
     row = await registration_by_token(settings, token)
-    if row.status != RegistrationStatus.cancelled:  # cancelling again sends nothing, and is not counted
+    if row.status != RegistrationStatus.CANCELLED:  # cancelling again sends nothing, and is not counted
 
         async def attempt() -> None:
             async with write_transaction():
                 await mail_quota.charge_cancellation(row.id, settings)
-                await cancel_in_transaction(row.id, settings, cancelled_by=CancelledBy.registrant)
+                await cancel_in_transaction(row.id, settings, cancelled_by=CancelledBy.REGISTRANT)
 
         await with_retry(attempt)
     return await public_registration(token, settings)
@@ -522,22 +522,22 @@ async def register_walk_in(
     seat is held. No email is queued: they are here. A unique violation (the same person
     entered twice at the same moment) propagates; the caller retries and finds them.
     """
-    applicant = Applicant(normalise_email(email), first_name.strip(), last_name.strip(), language or DEFAULT_LANGUAGE, AttendanceMode.in_person, False)
+    applicant = Applicant(normalise_email(email), first_name.strip(), last_name.strip(), language or DEFAULT_LANGUAGE, AttendanceMode.IN_PERSON, False)
     if not (applicant.first_name and applicant.last_name):
         raise InvalidRegistration("first_name and last_name must not be blank")
     vat = _company_vat(company)
     event = await seats.event_for_update(event_id, vat.normalised)
-    if event.status == EventStatus.draft:
+    if event.status == EventStatus.DRAFT:
         raise RegistrationNotFound(f"no published event with id {event_id}")
-    if event.status == EventStatus.cancelled:
+    if event.status == EventStatus.CANCELLED:
         raise RegistrationConflict("this event has been cancelled")
-    if event.mode == EventMode.online:
+    if event.mode == EventMode.ONLINE:
         raise RegistrationConflict("an online event has no door: walk-ins are for in-person and hybrid events")
     now = now_utc()
     company_id = await _company_id(company, vat, event.known_company_id)
     contact_id = await _contact_id(applicant, company_id, now, own_consent=False)
     existing = await Registration.select().where((Registration.event == event_id) & (Registration.contact == contact_id)).first()
-    if existing is not None and existing["status"] == RegistrationStatus.confirmed:
+    if existing is not None and existing["status"] == RegistrationStatus.CONFIRMED:
         return existing["id"], "registered"
     if not await seats.admit_walk_in(event_id):
         raise RegistrationConflict("this event has been cancelled", code="event_cancelled")
@@ -545,8 +545,8 @@ async def register_walk_in(
         await Registration.update(
             {
                 Registration.updated_at: now_utc(),
-                Registration.status: RegistrationStatus.confirmed,
-                Registration.attendance_mode: AttendanceMode.in_person,
+                Registration.status: RegistrationStatus.CONFIRMED,
+                Registration.attendance_mode: AttendanceMode.IN_PERSON,
                 Registration.confirmed_at: now,
                 Registration.cancelled_at: None,
                 Registration.cancelled_by: None,
@@ -561,8 +561,8 @@ async def register_walk_in(
             company=company_id,
             first_name=applicant.first_name,
             last_name=applicant.last_name,
-            status=RegistrationStatus.confirmed,
-            attendance_mode=AttendanceMode.in_person,
+            status=RegistrationStatus.CONFIRMED,
+            attendance_mode=AttendanceMode.IN_PERSON,
             language=applicant.language,
             token_nonce=new_nonce(),
             holds_company_seat=False,

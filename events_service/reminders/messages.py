@@ -87,7 +87,7 @@ def _render_reminder(
 ) -> ComposedEmail:
     if row["kind"] != REMINDER:
         raise ValueError(f"no renderer for outbox intents of kind {row['kind']!r}")
-    if registration.status != RegistrationStatus.confirmed or event.status != EventStatus.published or event.starts_at <= now_utc():
+    if registration.status != RegistrationStatus.CONFIRMED or event.status != EventStatus.PUBLISHED or event.starts_at <= now_utc():
         raise Withdrawn("a reminder for an event that has started, or a seat that is gone")
     payload = messages.intent_payload(row)
     extra = {"minutes_until": reminder_minutes_until(event, payload)}
@@ -101,4 +101,4 @@ async def render_reminders(outbox_ids: list[int], settings: Settings) -> dict[in
 
 async def outdated_reminders(outbox_ids: list[int]) -> dict[int, str]:
     """A reminder is written for a confirmed registration: withdrawn once it is not."""
-    return await messages.left_status(outbox_ids, {REMINDER: RegistrationStatus.confirmed})
+    return await messages.left_status(outbox_ids, {REMINDER: RegistrationStatus.CONFIRMED})

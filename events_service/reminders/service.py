@@ -90,7 +90,7 @@ async def schedule_due(settings: Settings, now: datetime | None = None, lookahea
     now = as_utc(now or now_utc())
     events = await (
         Event.select(Event.id, Event.starts_at, Event.sequence, Event.reminder_offsets)
-        .where((Event.status == EventStatus.published) & (Event.starts_at > now))
+        .where((Event.status == EventStatus.PUBLISHED) & (Event.starts_at > now))
         .output(load_json=True)
     )
     queued = 0
@@ -120,7 +120,7 @@ async def _prerender(event_id: int, settings: Settings) -> None:
     waiting = await OutboxMessage.select(OutboxMessage.id).where(
         (OutboxMessage.event_id == event_id)
         & (OutboxMessage.kind == REMINDER)
-        & (OutboxMessage.status == OutboxStatus.queued)
+        & (OutboxMessage.status == OutboxStatus.QUEUED)
         & (OutboxMessage.message == "")
     ).order_by(OutboxMessage.send_after)
     ids = [row["id"] for row in waiting]
@@ -176,7 +176,7 @@ async def _unchanged(event: dict[str, Any]) -> bool:
     locked until the reminders are written, so a reschedule or cancellation waits for them
     (and withdraws them). SQLite runs one write transaction at a time: reading is enough."""
     query = Event.select(Event.id).where(
-        (Event.id == event["id"]) & (Event.status == EventStatus.published) & (Event.sequence == event["sequence"])
+        (Event.id == event["id"]) & (Event.status == EventStatus.PUBLISHED) & (Event.sequence == event["sequence"])
     )
     if _postgres():
         query = query.lock_rows("SHARE")
@@ -193,7 +193,7 @@ async def _confirmed_registrations(event_id: int, latest: datetime) -> list[dict
         Registration.contact.email.as_alias("email"),
     ).where(
         (Registration.event == event_id)
-        & (Registration.status == RegistrationStatus.confirmed)
+        & (Registration.status == RegistrationStatus.CONFIRMED)
         & ((Registration.confirmed_at <= latest) | Registration.confirmed_at.is_null())
     )
     if _postgres():

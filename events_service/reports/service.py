@@ -32,7 +32,7 @@ from events_service.xlsx_export import to_xlsx
 
 PROGRAMME_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 KINDS = tuple(EventKind)
-_CONFIRMED = f"r.status = '{RegistrationStatus.confirmed}'"
+_CONFIRMED = f"r.status = '{RegistrationStatus.CONFIRMED}'"
 
 
 class InvalidPeriod(AttendanceError, Invalid):
@@ -62,7 +62,7 @@ def period_bounds(date_from: date | None, date_to: date | None) -> tuple[datetim
 
 
 def _where(start: datetime | None, end: datetime | None, *, registrations: bool = True) -> tuple[str, list[Any]]:
-    conditions = [f"r.status <> '{RegistrationStatus.cancelled}'"] if registrations else [f"e.status = '{EventStatus.published}'"]
+    conditions = [f"r.status <> '{RegistrationStatus.CANCELLED}'"] if registrations else [f"e.status = '{EventStatus.PUBLISHED}'"]
     args: list[Any] = []
     if start is not None:
         conditions.append("e.starts_at >= {}")

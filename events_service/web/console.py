@@ -67,7 +67,7 @@ class Console(Controller):
             _ = page_translator(request)
             return render(request, "console/login.html", status_code=401, next_path=next_path, email=email,
                           error=_("Wrong email or password."))
-        target = "/console" if user.role != Role.checkin else "/console/checkin"
+        target = "/console" if user.role != Role.CHECKIN else "/console/checkin"
         if next_path.startswith("/console/") and not next_path.startswith("/console/login"):
             target = next_path
         start_session(request, user)
@@ -81,11 +81,11 @@ class Console(Controller):
     @get("/")
     async def dashboard(self, request: Request[CurrentOrganiser, Any, Any]) -> Response[Any]:
         user = request.user
-        if user.role == Role.checkin:
+        if user.role == Role.CHECKIN:
             return Redirect(path="/console/checkin", status_code=303)
         summary = await reports.summary(None, None)
         rows = []
-        events = [event for event in await event_queries.event_records() if event.status != EventStatus.draft]
+        events = [event for event in await event_queries.event_records() if event.status != EventStatus.DRAFT]
         all_stats = await registration_queries.stats_of(events)  # one query for all of them
         for event in events:
             stats = all_stats[event.id]
@@ -95,7 +95,7 @@ class Console(Controller):
                          "waitlisted": stats.waitlisted, "attended": stats.attended,
                          "capacity": stats.capacity + (stats.online_capacity or 0),
                          "rate": rate})
-        chart = registrations_chart([row for row in rows if row["status"] == EventStatus.published][:12])
+        chart = registrations_chart([row for row in rows if row["status"] == EventStatus.PUBLISHED][:12])
         return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
 
     @get("/events", guards=[EDITORS])
@@ -104,7 +104,7 @@ class Console(Controller):
 
     @get("/events/new", guards=[EDITORS])
     async def new_event(self, request: Request[Any, Any, Any]) -> Template:
-        values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": EventKind.tech_talk, "language": DEFAULT_LANGUAGE, "mode": EventMode.online,
+        values = dict.fromkeys(event_form.EVENT_FIELDS, "") | {"kind": EventKind.TECH_TALK, "language": DEFAULT_LANGUAGE, "mode": EventMode.ONLINE,
                                                     "timezone": DEFAULT_TIMEZONE, "capacity": "100",
                                                     "attendance_threshold_percent": str(Event.attendance_threshold_percent.default),
                                                     "reminder_offsets": event_form.offsets_text(event_form.default_reminders())}
@@ -203,12 +203,12 @@ class Console(Controller):
         rows = await registration_queries.list_registrations(event_id)
         if registration_id not in {row.id for row in rows}:
             raise NotFoundException("no such registration for this event")
-        await registrations.cancel(registration_id, settings, cancelled_by=CancelledBy.organiser)
+        await registrations.cancel(registration_id, settings, cancelled_by=CancelledBy.ORGANISER)
         return Redirect(path=f"/console/events/{event_id}/registrations", status_code=303)
 
     @get("/checkin", guards=[CHECKIN_STAFF])
     async def checkin_events(self, request: Request[Any, Any, Any]) -> Template:
-        listed = [e for e in await event_queries.list_events(status=EventStatus.published) if e.mode in (EventMode.in_person, EventMode.hybrid)]
+        listed = [e for e in await event_queries.list_events(status=EventStatus.PUBLISHED) if e.mode in (EventMode.IN_PERSON, EventMode.HYBRID)]
         return render(request, "console/checkin_events.html", events=listed)
 
     @get("/events/{event_id:int}/checkin", guards=[CHECKIN_STAFF])

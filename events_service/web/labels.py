@@ -13,21 +13,21 @@ from events_service.organisers.records import Role
 from events_service.registrations.records import RegistrationStatus
 
 LABELS: dict[str, dict[str, str]] = {
-    "kind": {EventKind.tech_talk: N_("Tech Talk"), EventKind.tech_day: N_("Tech Day")},
-    "mode": {EventMode.online: N_("Online"), EventMode.in_person: N_("In person"), EventMode.hybrid: N_("Hybrid")},
+    "kind": {EventKind.TECH_TALK: N_("Tech Talk"), EventKind.TECH_DAY: N_("Tech Day")},
+    "mode": {EventMode.ONLINE: N_("Online"), EventMode.IN_PERSON: N_("In person"), EventMode.HYBRID: N_("Hybrid")},
     "registration_status": {
-        RegistrationStatus.confirmed: N_("Confirmed"),
-        RegistrationStatus.waitlisted: N_("Waiting list"),
-        RegistrationStatus.cancelled: N_("Cancelled"),
+        RegistrationStatus.CONFIRMED: N_("Confirmed"),
+        RegistrationStatus.WAITLISTED: N_("Waiting list"),
+        RegistrationStatus.CANCELLED: N_("Cancelled"),
     },
-    "event_status": {EventStatus.draft: N_("draft"), EventStatus.published: N_("published"), EventStatus.cancelled: N_("cancelled")},
+    "event_status": {EventStatus.DRAFT: N_("draft"), EventStatus.PUBLISHED: N_("published"), EventStatus.CANCELLED: N_("cancelled")},
     "outbox_status": {
-        OutboxStatus.queued: N_("queued"),
-        OutboxStatus.sending: N_("sending"),
-        OutboxStatus.sent: N_("sent"),
-        OutboxStatus.retry: N_("retry"),
-        OutboxStatus.failed: N_("failed"),
-        OutboxStatus.withdrawn: N_("withdrawn"),
+        OutboxStatus.QUEUED: N_("queued"),
+        OutboxStatus.SENDING: N_("sending"),
+        OutboxStatus.SENT: N_("sent"),
+        OutboxStatus.RETRY: N_("retry"),
+        OutboxStatus.FAILED: N_("failed"),
+        OutboxStatus.WITHDRAWN: N_("withdrawn"),
     },
     "mail_kind": {
         "confirmed": N_("confirmation"),
@@ -50,7 +50,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "question_kind": {"text": N_("Text"), "choice": N_("One choice"), "multi": N_("Several choices"), "boolean": N_("Yes or no")},
     "question_stage": {"registration": N_("On registration"), "survey": N_("In the survey after the event")},
-    "role": {Role.admin: N_("administrator"), Role.organiser: N_("organiser"), Role.checkin: N_("check-in staff")},
+    "role": {Role.ADMIN: N_("administrator"), Role.ORGANISER: N_("organiser"), Role.CHECKIN: N_("check-in staff")},
     # why rows of an imported webinar report add no minutes (attendance.parsers.LeftOutReason)
     "left_out": {
         "waiting_room": N_("in the waiting room"),

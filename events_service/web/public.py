@@ -124,7 +124,7 @@ class PublicPages(Controller):
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
         registration = await registration_queries.public_registration(token, settings)
-        if registration.status == RegistrationStatus.cancelled:
+        if registration.status == RegistrationStatus.CANCELLED:
             return Redirect(path=f"/r/{token}", status_code=303)
         return render(request, "cancel.html", registration=registration, token=token)
 
