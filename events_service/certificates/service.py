@@ -42,7 +42,7 @@ from events_service.certificates.pdf import (
 from events_service.certificates.schemas import CertificateCheck
 from events_service.clock import now_utc
 from events_service.events.queries import event_row, events_by_id
-from events_service.events.records import EventRecord
+from events_service.events.records import EventRecord, EventStatus
 from events_service.mail.formatting import format_event_date, normalise_language
 from events_service.registrations.links import (
     certificate_code,
@@ -50,6 +50,7 @@ from events_service.registrations.links import (
     read_certificate_code,
     registration_by_token,
 )
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
@@ -79,7 +80,7 @@ _COLUMNS = (
 
 def event_refusal(event: EventRecord, now: datetime) -> NoCertificate | None:
     """Why an event gives no certificates (yet), or None."""
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         return NoCertificate(f"the event is {event.status}: it gives no certificates", code="event_not_held")
     if event.ends_at > now:
         return NoCertificate("the event is not over yet: certificates come after it ends", code="event_not_over")
@@ -90,7 +91,7 @@ def refusal(row: dict[str, Any], event: EventRecord, now: datetime) -> NoCertifi
     """Why this registration has no certificate, or None when it has one."""
     if (refused := event_refusal(event, now)) is not None:
         return refused
-    if row["status"] == "cancelled":
+    if row["status"] == RegistrationStatus.CANCELLED:
         return NoCertificate("this registration was cancelled", code="cancelled")
     if row["attended"]:
         return None
@@ -226,7 +227,7 @@ class EarnedCertificate:
 async def company_certificates(company_id: int, now: datetime | None = None) -> list[EarnedCertificate]:
     """The certificates the company's people earned, newest event first."""
     rows = await Registration.select(*_COLUMNS).where(
-        (Registration.company == company_id) & (Registration.status != "cancelled") & Registration.attended.eq(True)
+        (Registration.company == company_id) & (Registration.status != RegistrationStatus.CANCELLED) & Registration.attended.eq(True)
     )
     events = await events_by_id({row["event"] for row in rows})
     moment = now or now_utc()
@@ -249,7 +250,7 @@ async def event_certificates(event_id: int, settings: Settings, now: datetime | 
         raise refused
     rows = await (
         Registration.select(*_COLUMNS)
-        .where((Registration.event == event_id) & (Registration.status != "cancelled") & Registration.attended.eq(True))
+        .where((Registration.event == event_id) & (Registration.status != RegistrationStatus.CANCELLED) & Registration.attended.eq(True))
         .order_by(Registration.last_name)
         .order_by(Registration.first_name)
         .order_by(Registration.id)

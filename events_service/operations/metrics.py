@@ -22,15 +22,17 @@ from prometheus_client.registry import Collector
 
 from events_service.clock import now_utc
 from events_service.mail.figures import messages_by_status, oldest_due_age_s
+from events_service.mail.records import OutboxStatus
 from events_service.operations.heartbeat import newest_beat
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 
 FigureSource = Callable[[], Awaitable[list[Metric]]]
 
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
-MAIL_STATUSES = ("queued", "sending", "sent", "retry", "failed", "withdrawn")
+REGISTRATION_STATUSES = tuple(RegistrationStatus)
+MAIL_STATUSES = tuple(OutboxStatus)
 #: Rows still to be sent, or being sent.
-OUTBOX_DEPTH_STATUSES = ("queued", "retry", "sending")
+OUTBOX_DEPTH_STATUSES = (OutboxStatus.QUEUED, OutboxStatus.RETRY, OutboxStatus.SENDING)
 
 
 async def registration_figures() -> list[Metric]:

@@ -250,7 +250,7 @@ async def company_people(company_id: int) -> list[CompanyPerson]:
         Registration.last_name,
         Registration.attended,
         Registration.minutes_attended,
-    ).where((Registration.company == company_id) & (Registration.status != "cancelled")).order_by(Registration.id)
+    ).where((Registration.company == company_id) & (Registration.status != RegistrationStatus.CANCELLED)).order_by(Registration.id)
     people: dict[int, dict[str, Any]] = {}
     for row in rows:
         person = people.setdefault(row["contact_id"], {"registrations": 0, "attended": 0, "minutes_attended": 0})

@@ -191,7 +191,7 @@ class Console(Controller):
     async def registrations_xlsx(
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[bytes]:
-        status = status if status in ("confirmed", "waitlisted", "cancelled") else None
+        status = status if status in tuple(RegistrationStatus) else None
         body = await registration_queries.registrations_xlsx(event_id, status=status)
         return Response(body, media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.xlsx"'})
