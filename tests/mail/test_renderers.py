@@ -52,5 +52,7 @@ def test_a_kind_is_registered_once() -> None:
         MessageRenderers([MessageKind("a", render), MessageKind("a", render)])
 
 
-def test_the_wiring_renders_every_intent_the_registrations_write() -> None:
-    assert set(MESSAGE_RENDERERS.names) == {"confirmed", "waitlisted", "promoted", "cancelled", "event_updated", "event_cancelled", "reminder"}
+def test_the_wiring_renders_every_intent_the_domains_write() -> None:
+    """registrations' own kinds, the reminder (reminders/background.py), the broadcast (broadcasts/)."""
+    registrations = {"confirmed", "waitlisted", "promoted", "cancelled", "event_updated", "event_cancelled"}
+    assert set(MESSAGE_RENDERERS.names) == registrations | {"reminder", "broadcast"}
