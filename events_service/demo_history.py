@@ -27,6 +27,7 @@ from events_service.companies.tables import Company
 from events_service.events.schemas import Audience, EventCreate, SpeakerIn, Venue
 from events_service.events.service import create_event, publish_event
 from events_service.events.tables import Event
+from events_service.mail.records import OutboxStatus
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.schemas import CompanyRef, RegistrationCreate
 from events_service.registrations.service import register
@@ -179,6 +180,6 @@ async def _withdraw_old_news(event_ids: list[int]) -> None:
     """Nobody is mailed today about an event of weeks ago: the demo history's queued emails go."""
     registrations = [row["id"] for row in await Registration.select(Registration.id).where(Registration.event.is_in(event_ids))]
     if registrations:
-        await OutboxMessage.update({OutboxMessage.status: "withdrawn"}).where(
+        await OutboxMessage.update({OutboxMessage.status: OutboxStatus.WITHDRAWN}).where(
             OutboxMessage.registration_id.is_in(registrations) & OutboxMessage.status.is_in(["queued", "retry"])
         )

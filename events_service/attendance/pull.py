@@ -32,7 +32,7 @@ from events_service.db import with_retry, write_transaction
 from events_service.errors import DomainError
 from events_service.events.online_meeting import MeetingPlatform, OnlineMeeting
 from events_service.events.queries import event_row
-from events_service.events.records import EventRecord
+from events_service.events.records import EventRecord, EventStatus
 from events_service.events.tables import Event
 from events_service.settings import PlatformApi, Settings
 
@@ -86,7 +86,7 @@ async def fetch_report(event: EventRecord, meeting: OnlineMeeting, settings: Set
 
 
 def _pullable(event: EventRecord, now: datetime) -> OnlineMeeting:
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise AttendanceConflict(f"a {event.status} event has no attendance to pull")
     meeting = event.online_meeting
     if meeting is None:
@@ -166,7 +166,7 @@ async def pull_ended_events(settings: Settings, now: datetime | None = None) -> 
     if not platforms:
         return 0
     due = await Event.select(Event.id).where(
-        (Event.status == "published")
+        (Event.status == EventStatus.PUBLISHED)
         & Event.meeting_platform.is_in(platforms)
         & (Event.ends_at <= moment - PULL_DELAY)
         & (Event.ends_at > moment - PULL_WINDOW)

@@ -22,8 +22,9 @@ from events_service.broadcasts.tables import EventMessage
 from events_service.clock import now_utc
 from events_service.db import run_sql, with_retry, write_transaction
 from events_service.events.queries import event_row
-from events_service.events.records import EventRecord
+from events_service.events.records import EventMode, EventRecord
 from events_service.mail.outbox import enqueue_intent
+from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.tables import Registration
 from events_service.validation import has_control_characters
 
@@ -53,7 +54,7 @@ def _check_audience(event: EventRecord, audience: Audience, mode: AttendanceMode
         raise BroadcastConflict("no one is a no-show before the event has ended", code="event_not_ended")
     if audience is Audience.ATTENDED and now < event.starts_at:
         raise BroadcastConflict("no one has attended an event that has not begun", code="event_not_started")
-    if mode is not None and event.mode != "hybrid":
+    if mode is not None and event.mode != EventMode.HYBRID:
         raise InvalidBroadcast("attendance_mode chooses between the room and online: only for hybrid events")
 
 
@@ -61,9 +62,9 @@ def _audience_where(event_id: int, audience: Audience, mode: AttendanceMode | No
     """The registrations an audience names; a cancelled one is never in any."""
     where = Registration.event == event_id
     if audience is Audience.WAITLISTED:
-        where &= Registration.status == "waitlisted"
+        where &= Registration.status == RegistrationStatus.WAITLISTED
     else:
-        where &= Registration.status == "confirmed"
+        where &= Registration.status == RegistrationStatus.CONFIRMED
     if audience is Audience.ATTENDED:
         where &= Registration.attended.eq(True)
     elif audience is Audience.NO_SHOW:

@@ -498,12 +498,12 @@ def _log_outcome(outcome: _Outcome) -> None:
     id, kind and attempt, never its recipient (the outbox row has that, and erasure clears it)."""
     row = outcome.row
     extra = {"outbox_id": row.id, "kind": row.kind, "attempt": row.attempts + 1, "outcome": outcome.status}
-    if outcome.status == "sent":
+    if outcome.status == OutboxStatus.SENT:
         log.info("sent outbox message %s (%s, attempt %d)", row.id, row.kind, row.attempts + 1, extra=extra)
-    elif outcome.status == "retry":
+    elif outcome.status == OutboxStatus.RETRY:
         log.info("outbox message %s (%s) not sent, retrying at %s: %s", row.id, row.kind,
                  f"{outcome.send_after:%H:%M:%S}" if outcome.send_after else "once due", outcome.error, extra=extra)
-    elif outcome.status == "failed":
+    elif outcome.status == OutboxStatus.FAILED:
         log.warning("outbox message %s (%s) failed: %s", row.id, row.kind, outcome.error, extra=extra)
 
 
