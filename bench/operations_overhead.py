@@ -8,7 +8,9 @@ Each variant is the registration rush of bench.registration_rush (2 uvicorn work
 clients, 1,000 registrations for one event) on a fresh database. "on" also scrapes /metrics
 once a second during the rush, as Prometheus would. The variants alternate (off, on, off, on,
 ...) so a noisy neighbour on the shared cores hits both alike; the table shows each run and the
-ratio of the medians (goal: on/off >= 0.95, i.e. within 5 %).
+ratio of the medians (goal: on/off >= 0.95, i.e. within 5 %), and the ratio of the server CPU
+spent per request (workers and PostgreSQL; on/off, goal <= 1.05). "off" is the default set-up:
+uvicorn's text access log writes a line per request; "on" replaces it with the JSON line.
 """
 
 from __future__ import annotations
@@ -76,17 +78,23 @@ async def rush(db_url: str, var_dir: Path, variant: str) -> tuple[Timing, dict[i
 async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
     rows: list[list[object]] = []
     rates: dict[str, list[float]] = {"off": [], "on": []}
+    cpu: dict[str, list[float]] = {"off": [], "on": []}
     with TemporaryDirectory(ignore_cleanup_errors=True) as folder:
         for round_number in range(1, ROUNDS + 1):
             for variant in VARIANTS:
                 with fresh_database(engine, pg_url) as db_url:
                     timing, statuses, scrapes = await rush(db_url, Path(folder) / f"{variant}{round_number}", variant)
                 rates[variant].append(timing.per_second)
+                if timing.server_cpu_ms is not None:
+                    cpu[variant].append(timing.server_cpu_ms)
                 outcome = " ".join(f"{code}×{count}" for code, count in sorted(statuses.items()))
-                rows.append([engine, variant, round_number, timing.per_second, timing.p50, timing.percentile(0.99), scrapes or "-", outcome])
+                rows.append([engine, variant, round_number, timing.per_second, timing.p50, timing.percentile(0.99),
+                             "-" if timing.server_cpu_ms is None else f"{timing.server_cpu_ms:.2f}", scrapes or "-", outcome])
                 print(f"  {engine} {variant} round {round_number}: {timing.per_second:.0f} req/s", flush=True)
     off, on = statistics.median(rates["off"]), statistics.median(rates["on"])
-    rows.append([engine, "median on/off", "-", f"{on:.0f}/{off:.0f}", "-", "-", "-", f"ratio {on / off:.3f}"])
+    # CPU per request moves less with a busy neighbour than throughput does: the steadier figure.
+    cpu_ratio = f"{statistics.median(cpu['on']) / statistics.median(cpu['off']):.3f}" if cpu["on"] and cpu["off"] else "-"
+    rows.append([engine, "median on/off", "-", f"{on:.0f}/{off:.0f}", "-", "-", f"CPU x{cpu_ratio}", "-", f"ratio {on / off:.3f}"])
     return rows
 
 
@@ -98,7 +106,7 @@ def main() -> None:
     print_table(
         f"Observability overhead: registration rush, {REQUESTS} requests, {WORKERS} worker processes; "
         "on = Prometheus metrics + JSON logs (+ a scrape a second), off = both off (ratio: on/off medians, goal >= 0.95)",
-        ["engine", "variant", "round", "req/s", "p50 ms", "p99 ms", "scrapes", "answers"],
+        ["engine", "variant", "round", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "scrapes", "answers"],
         rows,
     )
 

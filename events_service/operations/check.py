@@ -8,6 +8,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import redis.asyncio
+
 from events_service import db
 from events_service.mail.transport import SmtpTransport
 from events_service.settings import SETTINGS, Settings, SettingsError, redacted_url
@@ -89,6 +91,22 @@ async def check_smtp(settings: Settings) -> CheckLine:
     return CheckLine("smtp", True, f"{where}: {greeting}")
 
 
+async def check_redis(settings: Settings) -> list[CheckLine]:
+    """A line only when EVENTS_REDIS_URL is set: then rate limits and sessions need it."""
+    if not settings.redis_url:
+        return []
+    where = redacted_url(settings.redis_url)
+    client = redis.asyncio.Redis.from_url(settings.redis_url, socket_timeout=CHECK_TIMEOUT_S, socket_connect_timeout=CHECK_TIMEOUT_S)
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await client.ping()
+    except Exception as error:
+        return [CheckLine("redis", False, f"{where}: {_reason(error)}")]
+    finally:
+        await client.aclose()
+    return [CheckLine("redis", True, where)]
+
+
 async def check_service(settings: Settings) -> list[CheckLine]:
     """Every check after the settings' (which must pass first)."""
-    return [*await check_database(settings), await check_smtp(settings)]
+    return [*await check_database(settings), await check_smtp(settings), *await check_redis(settings)]

@@ -63,3 +63,12 @@ def test_bad_settings_stop_the_check_with_every_reason(tmp_path: Path) -> None:
     assert "EVENTS_DB_POOL_SIZE is not a whole number" in done.stdout
     assert "EVENTS_MAIL_FROM is not an email address" in done.stdout
     assert "database" not in done.stdout
+
+
+def test_redis_gets_a_line_when_it_is_set(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()
+    base = {"EVENTS_DB": f"sqlite:///{path}", "EVENTS_SECRET_KEY": "k" * 40, "EVENTS_VAR_DIR": str(tmp_path)}
+    assert "redis" not in _lines(_check(base).stdout)
+    assert _lines(_check({**base, "EVENTS_REDIS_URL": "redis://127.0.0.1:6379/0"}).stdout)["redis"] == "ok"
+    assert _lines(_check({**base, "EVENTS_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}).stdout)["redis"] == "FAILED"
