@@ -425,6 +425,19 @@ def _detect_platform(tables: Sequence[_Table], titles: Sequence[str], delimiter:
     )
 
 
+def _find_role_column(table: _Table, sample: int = 50) -> None:
+    """Teams' role column under a header we do not know ("Rolle", "Ruolo"): the column where the
+    organiser's row says Organizer / Organizzatore / Organisator."""
+    if "role" in table.header.columns:
+        return
+    taken = set(table.header.columns.values())
+    for row in table.rows[:sample]:
+        for index, cell in enumerate(row):
+            if index not in taken and cell.strip().casefold() in columns_of.HOST_ROLES:
+                table.header.columns["role"] = index
+                return
+
+
 def _select_tables(tables: Sequence[_Table]) -> tuple[list[_Table], list[_Table]]:
     """The tables that hold the audience's presence, and the staff tables left out."""
     staff = [t for t in tables if t.title in STAFF_SECTIONS]
@@ -1035,6 +1048,8 @@ def parse_report(
         raise _nothing_fits(rows)
     detected: Platform = _detect_platform(tables, titles, delimiter) if platform == "auto" else platform
     chosen, staff = _select_tables(tables)
+    for table in chosen:
+        _find_role_column(table)
 
     time_roles = ("join", "leave", "first_join", "last_leave", "timestamp")
     clock = _Clock(zone, _day_first(_time_values(chosen, time_roles), frozenset(event_dates)))

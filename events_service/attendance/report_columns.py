@@ -131,4 +131,4 @@ NO = frozenset({"no", "nein", "false", "0", "n"})
 
 #: What Zoom appends to the host's name, and Teams' role of the meeting's owner.
 HOST_MARKERS = ("(host)", "(organizzatore)", "(co-host)")
-HOST_ROLES = frozenset({"organizer", "organizzatore", "organisator", "host"})
+HOST_ROLES = frozenset({"organizer", "organizzatore", "organisator", "organisatorin", "host"})
