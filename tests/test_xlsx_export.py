@@ -96,3 +96,13 @@ async def test_companies_report_xlsx_has_the_csv_rows_with_numbers(client: httpx
     assert [row["minutes"] for row in from_xlsx] == [int(row["minutes"]) for row in from_csv]
     bad = await client.get("/api/reports/companies.xlsx", params={"from": "yesterday"}, headers=organiser)
     assert bad.status_code == 422
+
+
+async def test_summary_xlsx_beside_the_csv(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    programme = await small_programme(client, organiser)
+    period = {"from": programme["from"], "to": programme["to"]}
+    rows = xlsx_dicts((await client.get("/api/reports/summary.xlsx", params=period, headers=organiser)).content)
+    assert rows[0]["section"] == "total"
+    assert rows[0]["registrations"] == 9  # a number
+    rates = {row["group"]: row["attendance_rate"] for row in rows if row["section"] == "kind"}
+    assert rates == {"tech_day": 0.5, "tech_talk": 0.6667}  # numbers, not "0,5" text

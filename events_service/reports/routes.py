@@ -51,6 +51,10 @@ class ReportController(Controller):
     async def summary_csv(self, date_from: DateFrom = None, date_to: DateTo = None) -> Response[str]:
         return _csv(service.summary_csv(await service.summary(*_period(date_from, date_to))), "summary.csv")
 
+    @get("/summary.xlsx")
+    async def summary_xlsx(self, date_from: DateFrom = None, date_to: DateTo = None) -> Response[bytes]:
+        return _xlsx(service.summary_xlsx(await service.summary(*_period(date_from, date_to))), "summary.xlsx")
+
 
 # ---------------------------------------------------------------- the funder's indicators
 

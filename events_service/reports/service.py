@@ -206,6 +206,14 @@ SUMMARY_COLUMNS = ["section", "group", "events", "registrations", "confirmed", "
 
 
 def summary_csv(report: ProgrammeSummary) -> str:
+    return to_csv(SUMMARY_COLUMNS, summary_rows(report))
+
+
+def summary_xlsx(report: ProgrammeSummary) -> bytes:
+    return to_xlsx(SUMMARY_COLUMNS, summary_rows(report), sheet="summary")
+
+
+def summary_rows(report: ProgrammeSummary) -> list[list[Any]]:
     """The summary as one table: a total line, one line per event kind, region and size class."""
     rows: list[list[Any]] = [
         ["total", "", report.events, report.registrations, report.confirmed, report.attendances, report.minutes, report.companies, ""]
@@ -216,4 +224,4 @@ def summary_csv(report: ProgrammeSummary) -> str:
     for section, groups in (("region", report.companies_by_region), ("size_class", report.companies_by_size_class)):
         for group in groups:
             rows.append([section, group.group or "", "", group.registrations, "", group.attendances, group.minutes, group.companies, ""])
-    return to_csv(SUMMARY_COLUMNS, rows)
+    return rows
