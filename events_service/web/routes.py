@@ -7,6 +7,7 @@ from litestar import Router
 from events_service.settings import Settings
 from events_service.web.certificates import CertificatePages
 from events_service.web.console import Console
+from events_service.web.console_certificates import ConsoleCertificates
 from events_service.web.console_companies import ConsoleCompanies
 from events_service.web.console_import import ConsoleRegistrationImport
 from events_service.web.console_messages import ConsoleMessages
@@ -20,6 +21,6 @@ from events_service.web.survey_page import SurveyPage
 
 
 def web_router(settings: Settings) -> Router:
-    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport], middleware=[console_auth(settings).middleware])
+    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleCertificates, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport], middleware=[console_auth(settings).middleware])
     return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -187,3 +188,26 @@ async def test_hostile_imports_are_refused_whole_and_write_nothing(client: httpx
                                  files={"file": ("x.csv", f"name,vat_id\r\nA,{partita_iva(9)}\r\n".encode(), "text/csv")})
     assert no_token.status_code == 403
     assert await Company.count() == 0
+
+
+async def test_console_downloads_an_events_certificates(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser, tech_day=True, title="Tech Day Como")
+    came = await register(client, event["id"], "dora.verdi@verdi.example", "Dora", "Verdi", partita_iva(501))
+    await register(client, event["id"], "ennio.verdi@verdi.example", "Ennio", "Verdi", partita_iva(501))
+    assert (await client.post(f"/api/events/{event['id']}/checkins", json={"code": came["manage_token"]}, headers=organiser)).status_code == 200
+    await console_login(client)
+    listed = await client.get("/console/events")
+    assert f'href="/console/events/{event["id"]}/certificates.zip"' in listed.text
+    early = await client.get(f"/console/events/{event['id']}/certificates.zip")
+    assert early.status_code == 409
+    assert "not over yet" in early.text
+    ended = datetime.now(UTC) - timedelta(days=1)
+    await move_event(event["id"], ended, ended + timedelta(hours=6))
+    answer = await client.get(f"/console/events/{event['id']}/certificates.zip")
+    assert answer.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert len(archive.namelist()) == 1
+    assert "Dora Verdi" in PdfReader(io.BytesIO(archive.read(archive.namelist()[0]))).pages[0].extract_text()
+    client.cookies.clear()
+    await console_login(client, "checkin")
+    assert (await client.get(f"/console/events/{event['id']}/certificates.zip")).status_code == 403
