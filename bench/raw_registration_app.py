@@ -107,7 +107,8 @@ def _registration_values(event: dict[str, Any], contact_id: int, company_id: int
     """In `_INSERT_REGISTRATION`'s order (see registrations/service.py `_write_registration`)."""
     confirmed = status == "confirmed"
     return (event["id"], contact_id, company_id, status, "online", "it", secrets.token_hex(16),
-            confirmed and event["max_per_company"] is not None, None, now, now if confirmed else None, data.first_name, data.last_name)
+            confirmed and event["max_per_company"] is not None, None, now, now if confirmed else None, data.first_name, data.last_name,
+            None, now)  # no answers; updated_at = created_at
 
 
 class _Postgres:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from piccolo.utils.encoding import dump_json
+
 from events_service.clock import now_utc
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company
@@ -194,8 +196,8 @@ async def _insert_registration(values: tuple[Any, ...], email: str) -> int:
 _CREATED_AT = 9
 _INSERT_REGISTRATION = """
     INSERT INTO registration (event, contact, company, status, attendance_mode, language, token_nonce, holds_company_seat,
-        registered_by, created_at, confirmed_at, first_name, last_name, updated_at)
-    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+        registered_by, created_at, confirmed_at, first_name, last_name, answers, updated_at)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     ON CONFLICT (event, contact) DO NOTHING
     RETURNING id"""
 
@@ -214,7 +216,8 @@ class _Written:
 
 
 async def _write_registration(
-    event: RegisteringEvent, applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings
+    event: RegisteringEvent, applicant: Applicant, company_id: int, data: RegistrationCreate, registered_by: int | None, settings: Settings,
+    answers: dict[str, Any] | None = None,
 ) -> _Written:
     """The contact, the registration and its message, with the status the event row suggested
     (`_take_place` settles it). A second registration of the same person fails here, before
@@ -228,7 +231,7 @@ async def _write_registration(
     registration_id = await _insert_registration(
         (event.id, contact_id, company_id, guess, mode, applicant.language, nonce,
          confirmed and event.max_per_company is not None, registered_by, now, now if confirmed else None,
-         applicant.first_name, applicant.last_name),
+         applicant.first_name, applicant.last_name, dump_json(answers) if answers else None),
         applicant.email,
     )
     position = await _queue_status_message(registration_id, guess, event.id, mode, applicant.email, settings)
@@ -289,11 +292,6 @@ async def _checked_answers(event_id: int, data: RegistrationCreate) -> list[dict
     ]
 
 
-async def _store_answers(registration_id: int, answers: dict[str, Any]) -> None:
-    if answers:
-        await Registration.update({Registration.answers: answers}).where(Registration.id == registration_id)
-
-
 async def register(event_id: int, data: RegistrationCreate, settings: Settings) -> RegistrationCreated:
     """Register a person, and any colleagues, for an event: all of them or none.
 
@@ -316,12 +314,11 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             event = await seats.event_for_update(event_id, vat.normalised)
             _check_open(event)
             company_id = await _company_id(data.company, vat, event.known_company_id)
-            first = await _write_registration(event, applicants[0], company_id, data, None, settings)
+            first = await _write_registration(event, applicants[0], company_id, data, None, settings, answers[0])
             colleagues = [
-                await _write_registration(event, colleague, company_id, data, first.registration_id, settings) for colleague in applicants[1:]
+                await _write_registration(event, colleague, company_id, data, first.registration_id, settings, given)
+                for colleague, given in zip(applicants[1:], answers[1:], strict=True)
             ]
-            for written, given in zip([first, *colleagues], answers, strict=True):
-                await _store_answers(written.registration_id, given)
             await wait_for_seats()
             # In the stretch every registration of the event takes in turn: the event's count is a hot row.
             await mail_quota.charge_registration(event_id, [applicant.email for applicant in applicants], settings)
