@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
+from events_service.events.records import AttendanceMode
 from events_service.validation import MULTI_LINE, SINGLE_LINE
 
 #: Limits on what one message may carry: a subject is one line, a body a short letter.
@@ -23,8 +24,6 @@ class Audience(StrEnum):
     ATTENDED = "attended"
     NO_SHOW = "no_show"
 
-
-AttendanceMode = Literal["in_person", "online"]
 
 
 class MessageCreate(msgspec.Struct, forbid_unknown_fields=True):
