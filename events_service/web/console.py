@@ -31,6 +31,8 @@ from events_service.organisers.records import Role
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate
 from events_service.params import RowId
+from events_service.questions import service as question_service
+from events_service.questions.schemas import QuestionStage
 from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
@@ -176,7 +178,9 @@ class Console(Controller):
         event = await event_queries.get_event(event_id)
         rows = await registration_queries.list_registrations(event_id, status=status)
         stats = await registration_queries.event_stats(event_id)
-        return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "")
+        asked = await question_service.event_questions(event_id, QuestionStage.REGISTRATION)
+        return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "", questions=asked,
+                      answer_text=question_service.answer_text)
 
     @get("/events/{event_id:int}/registrations.csv", guards=[EDITORS])
     async def registrations_csv(

@@ -76,3 +76,19 @@ async def test_the_console_adds_and_removes_questions(client: httpx.AsyncClient,
     removed = await post_form(client, f"{page}/{listed[0]['id']}/delete", {}, page=page)
     assert removed.status_code == 303
     assert (await client.get(f"/api/events/{event['id']}/questions", headers=organiser)).json() == []
+
+
+async def test_the_console_registrations_list_shows_the_answers(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    from tests.factories import registration_payload
+    from tests.web.support import console_login
+
+    event = await published_event(client, organiser)
+    diet = (await client.post(f"/api/events/{event['id']}/questions", json=DIET, headers=organiser)).json()["id"]
+    registered = await client.post(f"/api/public/events/{event['id']}/registrations",
+                                    json=registration_payload("ada.rossi@azienda.example", 7, answers={str(diet): "veg"}))
+    assert registered.status_code == 201, registered.text
+    client.headers["Accept-Language"] = "en-GB,en;q=0.8"
+    await console_login(client)
+    page = await client.get(f"/console/events/{event['id']}/registrations")
+    assert "<th scope=\"col\">Dietary needs</th>" in page.text
+    assert '<td class="answer">Vegetarian</td>' in page.text
