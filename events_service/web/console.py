@@ -13,6 +13,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from events_service import event_changes
+from events_service.attendance import pull
 from events_service.attendance import service as attendance
 from events_service.attendance.platforms import Platform
 from events_service.attendance.report_errors import report_error_message
@@ -267,6 +268,18 @@ class Console(Controller):
                 )
             except DomainError as failure:
                 error, status_code = report_error_message(failure, page_translator(request)), failure.status_code
+        return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
+
+    @post("/events/{event_id:int}/attendance-pull", guards=[EDITORS])
+    async def attendance_pull(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Template:
+        """The webinar's attendance pulled from its platform (attendance/pull.py), shown as an import is."""
+        event = await event_queries.get_event(event_id)
+        result = error = None
+        status_code = 200
+        try:
+            result = await pull.pull_attendance(event_id, settings)
+        except DomainError as failure:
+            error, status_code = report_error_message(failure, page_translator(request)), failure.status_code
         return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
 
     @get("/outbox", guards=[EDITORS])

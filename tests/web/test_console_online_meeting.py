@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
 
+from events_service.app import create_app, running_service
+from events_service.attendance.platform_api import forget_tokens
+from events_service.attendance.tables import AttendanceInterval
 from events_service.events import queries as events
 from events_service.events.tables import Event
+from events_service.settings import Settings
+from tests.attendance.platform_standin import running_standin
+from tests.attendance.pull_data import ZOOM_MEETING_ID, ZOOM_ROWS
+from tests.attendance.support import TALK_ENDS, TALK_STARTS, ZOOM_PEOPLE, move_event, register, talk
+from tests.conftest import token_headers
 from tests.web.support import console_login, field_error, input_value, post_form
 from tests.web.test_console import event_form
 
@@ -26,6 +36,14 @@ def english_browser(client: httpx.AsyncClient) -> None:
 def online(**overrides: str) -> dict[str, str]:
     return event_form(kind="tech_talk", mode="online", venue_name="", venue_address="", venue_city="", agenda="",
                       online_url="https://zoom.example/j/81234567890", **overrides)
+
+
+async def _zoom_talk(client: httpx.AsyncClient, organiser: dict[str, str], **overrides: object) -> dict[str, object]:
+    event = await talk(client, organiser, title="AI generativa per le PMI", **overrides)
+    for email, first, last, company in ZOOM_PEOPLE:
+        await register(client, event["id"], email, first, last, company)
+    await move_event(event["id"], TALK_STARTS, TALK_ENDS)
+    return event
 
 
 def selected(page: str, name: str) -> str | None:
@@ -103,3 +121,45 @@ async def test_the_fields_speak_italian_and_german(client: httpx.AsyncClient) ->
     german = await client.get("/console/events/new", headers={"Accept-Language": "de-CH,de;q=0.9"})
     assert "Webinar-Plattform" in german.text
     assert "Meeting-ID" in german.text
+
+
+async def test_the_attendance_page_pulls_from_the_platform(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
+    await console_login(client)
+    event = await _zoom_talk(client, organiser, online_meeting={"platform": "zoom", "meeting_id": "812 3456 7890"})
+    plain = await _zoom_talk(client, organiser)
+    assert 'id="pull-form"' not in (await client.get(f"/console/events/{plain['id']}/attendance")).text
+    page = await client.get(f"/console/events/{event['id']}/attendance", headers=ITALIAN)
+    assert "Scarica le presenze da Zoom" in page.text
+    # Zoom is not configured in the suite's settings: the reason, in place of a result.
+    refused = await post_form(client, f"/console/events/{event['id']}/attendance-pull", {}, page=f"/console/events/{event['id']}/attendance")
+    assert refused.status_code == 409, refused.text
+    assert "EVENTS_ZOOM_ACCOUNT_ID" in html.unescape(refused.text)
+    assert await AttendanceInterval.count() == 0
+
+
+async def test_the_attendance_page_shows_what_a_pull_matched(organiser_settings_client: httpx.AsyncClient) -> None:
+    client = organiser_settings_client
+    organiser = await token_headers(client)
+    await console_login(client)
+    event = await _zoom_talk(client, organiser, online_meeting={"platform": "zoom", "meeting_id": "812 3456 7890"})
+    pulled = await post_form(client, f"/console/events/{event['id']}/attendance-pull", {}, page=f"/console/events/{event['id']}/attendance")
+    assert pulled.status_code == 200, pulled.text
+    assert re.search(r'<strong id="matched">6</strong>', pulled.text)
+    assert re.search(r'<strong id="attended">6</strong>', pulled.text)
+    assert "Giulia Ferri" in pulled.text  # the host, not registered: listed as not matched
+    assert 'data-reason="waiting_room"' in pulled.text
+
+
+@pytest.fixture
+async def organiser_settings_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with Zoom pointing at the stand-in."""
+    forget_tokens()
+    with running_standin() as standin:
+        standin.zoom_meetings[ZOOM_MEETING_ID] = ZOOM_ROWS
+        configured = replace(settings, **standin.zoom_settings())
+        app = create_app(configured)
+        async with running_service(configured):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://events.test", headers={"Accept-Language": "en"}) as test_client:
+                yield test_client
+    forget_tokens()
