@@ -142,8 +142,12 @@ async def test_organiser_inputs_never_answer_5xx_nor_write_on_4xx(client: httpx.
         ("registrations", st.tuples(texts, texts),
          lambda ex: client.get(f"/api/events/{event['id']}/registrations", params={"q": ex[0], "status": ex[1]}, headers=organiser)),
         ("check in", texts, lambda ex: client.post(f"/api/events/{event['id']}/checkins", json={"code": ex}, headers=organiser)),
-        ("reports", st.tuples(st.sampled_from(["companies.csv", "summary", "summary.csv"]), days, days),
+        ("reports", st.tuples(st.sampled_from(["companies.csv", "companies.xlsx", "summary", "summary.csv", "summary.xlsx",
+                                               "indicators", "indicators.csv", "indicators.xlsx"]), days, days),
          lambda ex: client.get(f"/api/reports/{ex[0]}", params={"from": ex[1], "to": ex[2]}, headers=organiser)),
+        ("evidence", st.tuples(st.sampled_from(["evidence", "evidence.csv", "evidence.xlsx"]), texts, days, days, texts, texts),
+         lambda ex: client.get(f"/api/reports/indicators/{ex[0]}", params={"figure": ex[1], "from": ex[2], "to": ex[3],
+                                                                           "region": ex[4], "country": ex[5]}, headers=organiser)),
     ])
 
 
