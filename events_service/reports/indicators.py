@@ -101,7 +101,9 @@ def region_key(country: str | None, region: str | None) -> str:
     coincide); `IT-unknown` when the company gave none, `unknown` without a company."""
     if not country:
         return UNKNOWN
-    return f"{country}-{region.strip().upper() if region and region.strip() else UNKNOWN}"
+    # As stored (trimmed), not upper-cased: SQLite's UPPER() knows ASCII only, and the evidence
+    # filter must find the same text the figure grouped.
+    return f"{country}-{region.strip() if region and region.strip() else UNKNOWN}"
 
 
 # ---------------------------------------------------------------- the figures
@@ -341,7 +343,8 @@ def parse_figure(value: str | None) -> Figure:
 def parse_filters(country: str | None, region: str | None, size_class: str | None) -> Filters:
     if country is not None and not re.fullmatch(r"[A-Za-z]{2}|unknown", country.strip()):
         raise InvalidPeriod(f"country must be a two-letter code or 'unknown', not {country[:20]!r}")
-    if region is not None and not re.fullmatch(r"([A-Za-z]{2}-[A-Za-z0-9 .'-]{1,100})|unknown", region.strip()):
+    # a province or canton is free text on the company (Graubünden, Monza e Brianza): any printable text
+    if region is not None and not re.fullmatch(r"([A-Za-z]{2}-[^\x00-\x1f\x7f]{1,100})|unknown", region.strip()):
         raise InvalidPeriod(f"region must look like IT-LC, CH-TI or IT-unknown, not {region[:20]!r}")
     if size_class is not None and size_class.strip() not in (*SIZE_CLASSES, UNKNOWN):
         raise InvalidPeriod(f"size_class must be one of {', '.join((*SIZE_CLASSES, UNKNOWN))}, not {size_class[:20]!r}")
@@ -369,8 +372,8 @@ def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
         if region == UNKNOWN:
             conditions.append("(c.region IS NULL OR TRIM(c.region) = '')")
         else:
-            conditions.append("UPPER(TRIM(c.region)) = {}")
-            args.append(region.upper())
+            conditions.append("TRIM(c.region) = {}")
+            args.append(region)
     if filters.size_class == UNKNOWN:
         conditions.append("c.size_class IS NULL")
     elif filters.size_class:

@@ -159,3 +159,20 @@ async def test_hostile_query_parameters_are_4xx(client: httpx.AsyncClient, organ
     assert (await client.get("/api/reports/indicators", params=PERIOD)).status_code == 401
     assert (await client.get("/api/reports/indicators/evidence", params={**PERIOD, "figure": "participations"})).status_code == 401
     assert (await client.get("/api/reports/indicators.xlsx", params=PERIOD)).status_code == 401
+
+
+def test_a_breakdown_group_of_any_region_text_opens_its_evidence() -> None:
+    from events_service.reports.indicators import InvalidPeriod, parse_filters, region_key
+
+    key = region_key("CH", "Graubünden")
+    assert key == "CH-Graubünden"
+    assert parse_filters(None, key, None).region == key
+    assert parse_filters(None, region_key("IT", "Monza e Brianza"), None).region == "IT-Monza e Brianza"
+    assert region_key("IT", None) == "IT-unknown"
+    assert region_key(None, "LC") == "unknown"
+    for bad in ("Graubünden", "C-GR", "CH-" + "x" * 101, "CH-\x00"):
+        try:
+            parse_filters(None, bad, None)
+        except InvalidPeriod:
+            continue
+        raise AssertionError(bad)
