@@ -37,6 +37,7 @@ from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.service import cancel_in_transaction
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
+from events_service.surveys.tables import SurveyResponse
 
 
 class PrivacyError(DomainError):
@@ -162,7 +163,7 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
             Registration.attendance_mode, Registration.language, Registration.created_at,
             Registration.confirmed_at, Registration.cancelled_at, Registration.cancelled_by,
             Registration.attended, Registration.minutes_attended, Registration.checked_in_at, Registration.walk_in,
-            Registration.attendance_source,
+            Registration.attendance_source, Registration.answers,
             Registration.company.name.as_alias("company"),
             Registration.event.id.as_alias("event_id"), Registration.event.title.as_alias("event_title"),
             Registration.event.kind.as_alias("event_kind"), Registration.event.starts_at.as_alias("event_starts_at"),
@@ -313,7 +314,12 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
         # The names typed with each registration go too.
         for registration_id in registration_ids:
             await Registration.update(
-                {Registration.updated_at: now_utc(), Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: ""}
+                {Registration.updated_at: now_utc(), Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: "",
+                 # Answers to an event's questions (dietary or accessibility needs) are the person's too.
+                 Registration.answers: None}
             ).where(Registration.id == registration_id)
+        if registration_ids:
+            # Their survey answers stay in the event's results, no longer linked to them.
+            await SurveyResponse.update({SurveyResponse.registration: None}).where(SurveyResponse.registration.is_in(list(registration_ids)))
         erased.speakers_erased = await _erase_speakers(address)
         return erased

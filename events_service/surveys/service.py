@@ -14,6 +14,7 @@ from events_service.questions.schemas import QuestionKind, QuestionStage, as_ans
 from events_service.questions.service import check_answers, event_questions
 from events_service.registrations.errors import RegistrationNotFound
 from events_service.registrations.links import registration_by_token
+from events_service.registrations.records import RegistrationRecord
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.surveys.errors import SurveyConflict, SurveyNotFound
@@ -28,21 +29,21 @@ from events_service.surveys.schemas import (
 from events_service.surveys.tables import SurveyResponse
 
 
-async def _respondent(settings: Settings, token: str) -> dict[str, Any]:
+async def _respondent(settings: Settings, token: str) -> RegistrationRecord:
     """The registration a survey token names: it must have attended and not be cancelled."""
     try:
         registration = await registration_by_token(settings, token, purpose="survey")
     except RegistrationNotFound:
         raise SurveyNotFound("no survey for this link; it may have been mistyped or replaced") from None
-    if not registration["attended"] or registration["status"] == "cancelled":
+    if not registration.attended or registration.status == "cancelled":
         raise SurveyConflict("the survey is for those who attended the event", code="not_attended")
     return registration
 
 
 async def survey_form(settings: Settings, token: str) -> SurveyForm:
     registration = await _respondent(settings, token)
-    event = await event_row(registration["event"])
-    answered = await SurveyResponse.exists().where(SurveyResponse.registration == registration["id"])
+    event = await event_row(registration.event)
+    answered = await SurveyResponse.exists().where(SurveyResponse.registration == registration.id)
     return SurveyForm(
         event_title=event.title,
         event_starts_at=event.starts_at,
@@ -54,13 +55,13 @@ async def survey_form(settings: Settings, token: str) -> SurveyForm:
 async def answer_survey(settings: Settings, token: str, data: SurveyAnswer) -> SurveyReceived:
     """201 once per registration; 409 after (the unique index on registration decides)."""
     registration = await _respondent(settings, token)
-    answers = check_answers(await event_questions(registration["event"], QuestionStage.SURVEY), data.answers)
+    answers = check_answers(await event_questions(registration.event, QuestionStage.SURVEY), data.answers)
     try:
         async with write_transaction():
-            if await SurveyResponse.exists().where(SurveyResponse.registration == registration["id"]):
+            if await SurveyResponse.exists().where(SurveyResponse.registration == registration.id):
                 raise SurveyConflict("this registration has answered the survey already", code="already_answered")
             rows = await SurveyResponse.insert(
-                SurveyResponse(registration=registration["id"], event=registration["event"], company=registration["company"],
+                SurveyResponse(registration=registration.id, event=registration.event, company=registration.company,
                                rating=data.rating, answers=answers)
             ).returning(SurveyResponse.id)
     except Exception as error:

@@ -144,3 +144,26 @@ async def test_two_answers_sent_at_the_same_moment_make_one(client: httpx.AsyncC
     answers = await asyncio.gather(*[client.post(f"/api/public/surveys/{anna}", json=body) for _ in range(8)])
     assert sorted(answer.status_code for answer in answers) == [201] + [409] * 7
     assert await SurveyResponse.count() == 1
+
+
+async def test_erasing_a_person_removes_their_answers_and_unlinks_their_survey(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings) -> None:
+    from events_service.privacy.service import erase_contact, export_contact
+    from events_service.questions.schemas import as_answers
+
+    event, q, links = await _finalised_talk(client, organiser)
+    diet = await client.post(f"/api/events/{event['id']}/questions", headers=organiser,
+                             json={"label": {"it": "Dieta", "en": "Diet"}, "kind": "text"})
+    anna = "anna.keller@keller-praezision.ch"
+    await Registration.update({Registration.answers: {str(diet.json()["id"]): "no gluten"}}).where(Registration.contact.email == anna)
+    answered = await client.post(f"/api/public/surveys/{links[anna]}", json={"rating": 5, "answers": {str(q["useful"]): True}})
+    assert answered.status_code == 201
+    exported = await export_contact(anna)
+    assert as_answers(exported["registrations"][0]["answers"]) == {str(diet.json()["id"]): "no gluten"}
+
+    await erase_contact(anna, settings)
+    rows = await Registration.select(Registration.answers).where(Registration.id == exported["registrations"][0]["id"])
+    assert rows == [{"answers": None}]
+    responses = await SurveyResponse.select(SurveyResponse.registration, SurveyResponse.rating)
+    assert responses == [{"registration": None, "rating": 5}]
+    results = (await client.get(f"/api/events/{event['id']}/survey", headers=organiser)).json()
+    assert results["responses"] == 1
