@@ -393,6 +393,8 @@ class Settings:
     graph_login_url: str = GRAPH_LOGIN_URL
     platform_timeout_s: int = 20
     platform_max_retry_wait_s: int = 30
+    # Replies to invites (replies/): the mailbox invites name as ORGANIZER (None: mail_from).
+    reply_address: str | None = None
 
     @property
     def zoom_api(self) -> PlatformApi | None:
@@ -413,6 +415,11 @@ class Settings:
             api_url=self.graph_api_url.rstrip("/"), token_url=f"{self.graph_login_url.rstrip('/')}/{self.graph_tenant_id}/oauth2/v2.0/token",
             timeout_seconds=self.platform_timeout_s, max_retry_wait_seconds=self.platform_max_retry_wait_s,
         )
+
+    @property
+    def organizer_address(self) -> str:
+        """Where Accept/Decline answers to our invites go: the mailbox replies/ reads."""
+        return self.reply_address or self.mail_from
 
     @property
     def mail_dir(self) -> Path:
@@ -498,6 +505,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_GRAPH_LOGIN_URL", "graph_login_url", api_url, GRAPH_LOGIN_URL, GRAPH_LOGIN_URL),
     Setting("EVENTS_PLATFORM_TIMEOUT", "platform_timeout_s", positive_int, "20", "20"),
     Setting("EVENTS_PLATFORM_MAX_RETRY_WAIT", "platform_max_retry_wait_s", positive_int, "30", "30"),
+    Setting("EVENTS_REPLY_ADDRESS", "reply_address", mail_address, None, "rsvp@programme.example"),
 )
 
 

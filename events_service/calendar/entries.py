@@ -10,8 +10,9 @@ the link or None.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -67,6 +68,26 @@ def invite_uid(event_id: int, registration_id: int, nonce: str, host: str) -> st
     """Stable for the life of one registration; a person who registers again gets a new one,
     because the old entry was cancelled in their calendar."""
     return f"event-{event_id}-registration-{registration_id}-{nonce[:8]}@{host}"
+
+
+@dataclass(frozen=True)
+class InviteRef:
+    """What an invite's UID names: the registration and the start of its token nonce."""
+
+    event_id: int
+    registration_id: int
+    nonce_start: str
+
+
+_INVITE_UID_RE = re.compile(r"event-(\d{1,18})-registration-(\d{1,18})-([A-Za-z0-9_-]{1,8})@(.+)")
+
+
+def parse_invite_uid(uid: str, host: str) -> InviteRef | None:
+    """The inverse of invite_uid for UIDs of this service (`host`); None for anybody else's."""
+    found = _INVITE_UID_RE.fullmatch(uid.strip())
+    if found is None or found.group(4).lower() != host.lower():
+        return None
+    return InviteRef(int(found.group(1)), int(found.group(2)), found.group(3))
 
 
 def event_uid(event_id: int, base_url: str) -> str:

@@ -100,14 +100,16 @@ def build_invite(
         raise ValueError("alarm_minutes must not be negative")
 
     organizer = _address(organizer_email, organizer_name)
+    is_request = method == "REQUEST"
+    # A request asks for a reply (RFC 5546 3.2.2): the attendee's Accept/Decline comes back
+    # to ORGANIZER as METHOD:REPLY, which replies/ reads. A cancellation asks for none.
     attendee = _address(
         attendee_email,
         attendee_name,
         role="REQ-PARTICIPANT",
-        partstat="ACCEPTED",
-        rsvp=False,
+        partstat="NEEDS-ACTION",
+        rsvp=is_request,
     )
-    is_request = method == "REQUEST"
     alarms = (
         [_display_alarm(entry.summary, alarm_minutes)]
         if is_request and alarm_minutes is not None

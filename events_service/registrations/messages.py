@@ -116,7 +116,7 @@ def compose_registration_email(
     if invite_method:
         calendar = build_invite(
             entry,
-            organizer_email=settings.mail_from,
+            organizer_email=settings.organizer_address,
             organizer_name=settings.programme_name,
             attendee_email=contact.email,
             attendee_name=f"{registration.first_name} {registration.last_name}",

@@ -151,7 +151,15 @@ def test_request_organizer_and_attendee_parameters() -> None:
     assert str(attendee) == f"mailto:{ATTENDEE}"
     assert attendee.params["CN"] == "Anna Rossi"
     assert attendee.params["ROLE"] == "REQ-PARTICIPANT"
-    assert attendee.params["PARTSTAT"] == "ACCEPTED"
+    # The invite asks for an answer: Outlook/Gmail show Accept/Decline and send a REPLY back.
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    assert attendee.params["RSVP"] == "TRUE"
+
+
+def test_cancel_asks_for_no_reply() -> None:
+    _, event = parse(invite(make_entry(sequence=1, status="CANCELLED"), "CANCEL"))
+
+    (attendee,) = event.attendees
     assert attendee.params["RSVP"] == "FALSE"
 
 
@@ -456,7 +464,9 @@ def test_attendee_name_injection_cannot_add_a_property(name: str) -> None:
         assert '"' not in cn
         assert "\n" not in cn
         assert "\r" not in cn
-    assert attendee.params["RSVP"] == "FALSE"
+    # Ours, not the name's: the injected `RSVP=TRUE` stays inside the quoted CN.
+    assert (attendee.params["RSVP"], attendee.params["PARTSTAT"]) == ("TRUE", "NEEDS-ACTION")
+    assert set(attendee.params) == {"CN", "ROLE", "PARTSTAT", "RSVP"}
     # Clients without RFC 6868 would show ^' and ^n literally.
     assert b"^'" not in raw
     assert b"^n" not in raw

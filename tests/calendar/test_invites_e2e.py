@@ -102,8 +102,9 @@ def check_itip(mail: Mail, method: str, *, email: str, name: str, sequence: int)
     assert str(attendee) == f"mailto:{email}"
     assert attendee.params["CN"] == name
     assert attendee.params["ROLE"] == "REQ-PARTICIPANT"
-    assert attendee.params["PARTSTAT"] == "ACCEPTED"
-    assert attendee.params["RSVP"] == "FALSE"
+    # A REQUEST asks for Accept/Decline (replies/ reads the answers); a CANCEL asks for nothing.
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    assert attendee.params["RSVP"] == ("TRUE" if method == "REQUEST" else "FALSE")
     for required in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE"):
         assert required in event, required
     for name_ in ("DTSTAMP", "DTSTART", "DTEND"):

@@ -1,0 +1,125 @@
+"""Reading calendar answers out of the emails Outlook, Gmail, Apple Calendar and Thunderbird send
+(calendar/replies.py), and recognising our own invite UIDs (calendar/entries.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from events_service.calendar.entries import InviteRef, invite_uid, parse_invite_uid
+from events_service.calendar.replies import (
+    MAX_MESSAGE_BYTES,
+    AuthVerdict,
+    auth_verdict,
+    read_reply_message,
+)
+from events_service.settings import Settings
+from tests.replies.shapes import CLIENTS, reply_calendar, reply_email
+
+ANNA = "anna@company.example"
+UID = "event-7-registration-42-AbC_-x9z@events.programme.example"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("partstat", ["DECLINED", "ACCEPTED", "TENTATIVE"])
+def test_each_client_shape_gives_one_answer(client: str, partstat: str) -> None:
+    calendar = reply_calendar(uid=UID, attendee="Anna@Company.example", partstat=partstat, sequence=3, client=client)
+    raw = reply_email(client, calendar, sender=ANNA, message_id="<r1@client.example>")
+
+    message = read_reply_message(raw)
+
+    assert message.problem == ""
+    assert message.message_id == "<r1@client.example>"
+    assert message.sender == ANNA
+    # Gmail and Thunderbird carry the calendar twice (inline and invite.ics): one answer.
+    (answer,) = message.answers
+    assert (answer.method, answer.uid, answer.sequence, answer.attendee, answer.partstat) == ("REPLY", UID, 3, ANNA, partstat)
+    assert answer.dtstamp == datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+
+
+def test_counter_proposal_is_read_as_counter() -> None:
+    raw = reply_email("outlook", reply_calendar(uid=UID, attendee=ANNA, method="COUNTER"), sender=ANNA)
+
+    (answer,) = read_reply_message(raw).answers
+
+    assert answer.method == "COUNTER"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"From: anna@company.example\r\nSubject: hello\r\n\r\njust text",
+        b"Content-Type: text/calendar; method=REPLY\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n",
+        b"Content-Type: text/calendar\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!",
+        b"\xff\xfe\x00garbage\r\n\r\n\x00",
+        b"From: a@b.c, d@e.f\r\nContent-Type: text/calendar\r\n\r\n" + reply_calendar(uid=UID, attendee=ANNA).encode(),
+    ],
+)
+def test_hostile_messages_give_no_answers_and_do_not_raise(raw: bytes) -> None:
+    message = read_reply_message(raw)
+
+    if message.answers:
+        # The last one parses, but a From naming two people is nobody's: the decision refuses it.
+        assert message.sender == ""
+    else:
+        assert message.problem
+
+
+def test_oversized_message_is_not_parsed() -> None:
+    message = read_reply_message(b"x" * (MAX_MESSAGE_BYTES + 1))
+
+    assert message.answers == ()
+    assert message.problem == "message too large"
+
+
+@pytest.mark.parametrize(
+    ("headers", "verdict"),
+    [
+        ([], AuthVerdict.ABSENT),
+        (["mx.programme.example; dkim=pass header.d=company.example; spf=fail"], AuthVerdict.PASSED),
+        (["mx.programme.example; dkim=none; spf=pass smtp.mailfrom=company.example"], AuthVerdict.PASSED),
+        (["mx.programme.example; dkim=fail; spf=softfail"], AuthVerdict.FAILED),
+        (["mx.programme.example; dmarc=none"], AuthVerdict.ABSENT),
+        # Only the topmost header is our server's; one further down came with the message.
+        (["mx.programme.example; dkim=fail; spf=fail", "mx.programme.example; dkim=pass; spf=pass"], AuthVerdict.FAILED),
+    ],
+)
+def test_auth_verdict_reads_the_topmost_header(headers: list[str], verdict: AuthVerdict) -> None:
+    assert auth_verdict(headers) == verdict
+
+
+def test_auth_results_header_reaches_the_verdict() -> None:
+    raw = reply_email(
+        "gmail", reply_calendar(uid=UID, attendee=ANNA), sender=ANNA, auth_results="mx.programme.example; dkim=fail; spf=fail"
+    )
+
+    assert read_reply_message(raw).auth == AuthVerdict.FAILED
+
+
+def test_invite_uid_round_trips() -> None:
+    uid = invite_uid(7, 42, "AbC_-x9zLONGERNONCE", "events.programme.example")
+
+    assert parse_invite_uid(uid, "events.programme.example") == InviteRef(7, 42, "AbC_-x9z")
+    assert parse_invite_uid(uid.upper().replace("EVENT-", "event-").replace("-REGISTRATION-", "-registration-"), "events.programme.example") is not None
+
+
+@pytest.mark.parametrize(
+    "uid",
+    [
+        "event-7-registration-42-AbC_-x9z@elsewhere.example",  # somebody else's host
+        "event-7@events.programme.example",  # a public entry, never an invite
+        "event-x-registration-42-AbC@events.programme.example",
+        "event-7-registration-42-toolongnonce@events.programme.example",
+        "",
+    ],
+)
+def test_foreign_uids_are_not_ours(uid: str) -> None:
+    assert parse_invite_uid(uid, "events.programme.example") is None
+
+
+def test_invites_name_the_reply_mailbox_as_organiser() -> None:
+    assert Settings(mail_from="events@programme.example").organizer_address == "events@programme.example"
+    both = Settings.from_env({"EVENTS_MAIL_FROM": "events@programme.example", "EVENTS_REPLY_ADDRESS": "rsvp@programme.example"})
+    assert both.organizer_address == "rsvp@programme.example"
