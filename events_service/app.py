@@ -19,6 +19,7 @@ from events_service.certificates.service import check_template
 from events_service.companies.routes import CompanyController
 from events_service.errors import DomainError, domain_error_response, validation_error_response
 from events_service.events.routes import EventController, PublicEventController
+from events_service.experts.routes import ExpertController, PublicExpertController
 from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
 from events_service.operations.logs import add_request_id, litestar_formatters
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RegistrationImportController,
             PublicCertificateController,
             CertificateController,
+            ExpertController,
+            PublicExpertController,
         ],
         middleware=[jwt_auth.middleware],
     )

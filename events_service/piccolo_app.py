@@ -8,6 +8,14 @@ from events_service.attendance.tables import AttendanceInterval, AttendancePull
 from events_service.broadcasts.tables import EventMessage
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
+from events_service.experts.tables import (
+    Expert,
+    ExpertBooker,
+    ExpertCompanyDay,
+    ExpertDayRules,
+    ExpertMeeting,
+    ExpertSlot,
+)
 from events_service.mail.tables import OutboxMessage
 from events_service.operations.tables import WorkerHeartbeat
 from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
@@ -43,6 +51,12 @@ APP_CONFIG = AppConfig(
         Question,
         SurveyResponse,
         WorkerHeartbeat,
+        Expert,
+        ExpertSlot,
+        ExpertMeeting,
+        ExpertBooker,
+        ExpertCompanyDay,
+        ExpertDayRules,
     ],
     migration_dependencies=[],
     commands=[],

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from events_service.attendance import background as attendance
 from events_service.broadcasts import background as broadcasts
 from events_service.clock import now_utc
+from events_service.experts import background as experts
 from events_service.jobs import PeriodicJob
 from events_service.mail import retention as mail_retention
 from events_service.mail.dispatcher import Clock, Dispatcher, DispatchStats
@@ -27,6 +28,7 @@ from events_service.operations import heartbeat
 from events_service.organisers import background as organisers
 from events_service.privacy import retention as privacy_retention
 from events_service.registrations import background as registrations
+from events_service.registrations.cancel_hooks import add_cancel_hook
 from events_service.reminders import background as reminders
 from events_service.settings import Settings
 from events_service.web import background as web
@@ -42,6 +44,11 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.M
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
                                    *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS]
+
+# A cancelled registration takes its expert meetings with it, whoever cancelled it (the hook
+# runs in registrations.service.cancel_in_transaction; this module is imported by every entry point).
+for _hook in experts.CANCEL_HOOKS:
+    add_cancel_hook(_hook)
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:

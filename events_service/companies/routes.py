@@ -13,6 +13,7 @@ from events_service.companies.schemas import (
     CompanyOut,
     CompanyPatch,
 )
+from events_service.experts import service as experts
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -47,4 +48,5 @@ class CompanyController(Controller):
     async def engagement(self, company_id: RowId) -> CompanyEngagement:
         engagement = await service.company_engagement(company_id)
         engagement.survey_responses, engagement.survey_mean_rating = await surveys.company_summary(company_id)
+        engagement.expert_meetings = await experts.held_count(company_id)
         return engagement

@@ -64,3 +64,5 @@ class CompanyEngagement(msgspec.Struct):
     #: Survey answers its people gave after events, and their mean rating (surveys/).
     survey_responses: int = 0
     survey_mean_rating: float | None = None
+    #: One-to-one meetings its people held with Innovation Experts at Tech Days (experts/).
+    expert_meetings: int = 0

@@ -26,6 +26,7 @@ from events_service.mail.outbox import cancel_pending
 from events_service.questions.schemas import QuestionStage
 from events_service.questions.service import check_answers, event_questions
 from events_service.registrations import mail_quota, messages, seats
+from events_service.registrations.cancel_hooks import run_cancel_hooks
 from events_service.registrations.errors import (
     InvalidRegistration,
     RegistrationConflict,
@@ -372,6 +373,8 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
         return RegistrationStatus.CANCELLED  # a concurrent cancellation won; it did the rest
     # What was not sent yet would only be contradicted by the cancellation notice.
     await cancel_pending(registration_id, WITHDRAWN_ON_CANCEL)
+    # Domains above this one (the experts' meetings) go with the registration (cancel_hooks.py).
+    await run_cancel_hooks(registration_id, settings)
     await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == RegistrationStatus.CONFIRMED, settings=settings)
     if row["status"] == RegistrationStatus.CONFIRMED:
         await seats.release_event_seat(event, row["attendance_mode"])

@@ -1,0 +1,109 @@
+"""The meeting's calendar invites: the registrant and the expert each get one, through the outbox,
+in the transaction that books, moves or cancels the meeting.
+
+Each meeting has its own UID (not the event's): a calendar shows the event and the meeting side
+by side. SEQUENCE is the meeting's: raised on a move or a cancellation, so a client replaces the
+entry it holds. The idempotency key names the meeting, the side, the SEQUENCE and the method, so
+a retried transaction never queues the same invite twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from markupsafe import escape
+
+from events_service.calendar.ics import CalendarEntry, build_invite
+from events_service.clock import as_utc
+from events_service.events.records import venue_text
+from events_service.experts.tables import ExpertMeeting
+from events_service.i18n import translator
+from events_service.languages import DEFAULT_LANGUAGE
+from events_service.mail.formatting import format_time_range
+from events_service.mail.mime import RenderedMessage, build_email
+from events_service.mail.outbox import enqueue
+from events_service.settings import Settings
+
+#: The outbox kind of a meeting's invite or cancellation.
+MEETING_INVITE = "expert_meeting_invite"
+
+Method = Literal["REQUEST", "CANCEL"]
+Side = Literal["registrant", "expert"]
+
+
+async def _meeting_facts(meeting_id: int) -> dict[str, Any]:
+    m = ExpertMeeting
+    row = await m.select(
+        m.id, m.uid, m.sequence, m.topic, m.event, m.registration,
+        m.slot.starts_at.as_alias("starts_at"), m.slot.ends_at.as_alias("ends_at"),
+        m.expert.name.as_alias("expert_name"), m.expert.email.as_alias("expert_email"),
+        m.event.title.as_alias("event_title"), m.event.timezone.as_alias("timezone"),
+        m.event.venue_name.as_alias("venue_name"), m.event.venue_address.as_alias("venue_address"),
+        m.event.venue_city.as_alias("venue_city"),
+        m.registration.first_name.as_alias("first_name"), m.registration.last_name.as_alias("last_name"),
+        m.registration.language.as_alias("language"), m.registration.contact.email.as_alias("email"),
+        m.company.as_alias("company_id"),
+    ).where(m.id == meeting_id).first()
+    if row is None:
+        raise LookupError(f"no meeting {meeting_id}")
+    return row
+
+
+def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str) -> RenderedMessage:
+    _ = translator(language)
+    other = facts["expert_name"] if side == "registrant" else f"{facts['first_name']} {facts['last_name']}".strip()
+    when = format_time_range(as_utc(facts["starts_at"]), as_utc(facts["ends_at"]), facts["timezone"], language)
+    if method == "REQUEST":
+        subject = _("Meeting with {name} at {event}").format(name=other, event=facts["event_title"])
+        lead = _("Your one-to-one meeting is booked: {when}.").format(when=when)
+    else:
+        subject = _("Cancelled: meeting with {name} at {event}").format(name=other, event=facts["event_title"])
+        lead = _("This meeting has been cancelled: {when}.").format(when=when)
+    lines = [lead]
+    if facts["topic"]:
+        lines.append(_("Topic: {topic}").format(topic=facts["topic"]))
+    text = "\n\n".join(lines) + "\n"
+    html = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return RenderedMessage(subject=subject, text=text, html=f"<!doctype html><html><body>{html}</body></html>")
+
+
+def _entry(facts: dict[str, Any], method: Method, language: str) -> CalendarEntry:
+    _ = translator(language)
+    return CalendarEntry(
+        uid=facts["uid"],
+        sequence=facts["sequence"],
+        summary=_("Meeting with {name}").format(name=facts["expert_name"]),
+        description=facts["topic"] or "",
+        starts_at=as_utc(facts["starts_at"]),
+        ends_at=as_utc(facts["ends_at"]),
+        location=venue_text(facts["venue_name"], facts["venue_address"], facts["venue_city"]),
+        url=None,
+        status="CONFIRMED" if method == "REQUEST" else "CANCELLED",
+    )
+
+
+async def queue_invites(meeting_id: int, settings: Settings, *, method: Method) -> int:
+    """Queue the REQUEST (or CANCEL) for both sides, in the caller's write transaction.
+    Returns how many were queued (0 for a replay)."""
+    facts = await _meeting_facts(meeting_id)
+    sides: list[tuple[Side, str, str, str]] = [
+        ("registrant", facts["email"] or "", f"{facts['first_name']} {facts['last_name']}".strip(), facts["language"] or DEFAULT_LANGUAGE),
+        ("expert", facts["expert_email"], facts["expert_name"], DEFAULT_LANGUAGE),
+    ]
+    queued = 0
+    for side, address, name, language in sides:
+        if not address:
+            continue  # an erased registration has no address left
+        calendar = build_invite(
+            _entry(facts, method, language), organizer_email=settings.mail_from, organizer_name=settings.programme_name,
+            attendee_email=address, attendee_name=name or address, method=method,
+        )
+        message = build_email(
+            sender=settings.mail_from, sender_name=settings.programme_name, to=address,
+            rendered=_rendered(facts, side, method, language), calendar=calendar, message_id_domain=settings.host,
+        )
+        queued += await enqueue(
+            message, kind=MEETING_INVITE, idempotency_key=f"{MEETING_INVITE}:{meeting_id}:{side}:{facts['sequence']}:{method}",
+            event_id=facts["event"], registration_id=facts["registration"],
+        )
+    return queued

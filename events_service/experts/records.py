@@ -1,0 +1,21 @@
+"""The experts domain's statuses (used by the tables' `choices=`, the schemas and the service)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SlotStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # closed by an organiser: not bookable, its meeting (if any) cancelled
+
+
+class MeetingStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    MISSED = "missed"
+
+
+#: A meeting in these statuses occupies its slot and its person's time.
+ACTIVE = (MeetingStatus.BOOKED, MeetingStatus.HELD)

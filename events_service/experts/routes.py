@@ -1,0 +1,86 @@
+"""HTTP for the Innovation Experts: experts and slots (editors), meetings marked held or missed
+(door staff too), and the public side (free slots; booking and cancelling by signed tokens)."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from events_service.experts import service
+from events_service.experts.schemas import (
+    ExpertCreate,
+    ExpertOut,
+    MeetingBooked,
+    MeetingCreate,
+    MeetingOut,
+    MeetingStatusUpdate,
+    PublicSlot,
+    RulesOut,
+    RulesUpdate,
+    SlotOut,
+    SlotsCreate,
+)
+from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
+from events_service.params import RowId
+from events_service.settings import Settings
+
+
+class ExpertController(Controller):
+    path = "/api"
+    tags = ["experts"]
+
+    @post("/experts", status_code=201, guards=[EDITORS], summary="Add an Innovation Expert")
+    async def create(self, data: JSONBody[ExpertCreate]) -> ExpertOut:
+        return await service.create_expert(data)
+
+    @get("/experts", guards=[EDITORS], summary="The Innovation Experts")
+    async def list(self) -> list[ExpertOut]:
+        return await service.list_experts()
+
+    @post("/events/{event_id:int}/expert-slots", status_code=201, guards=[EDITORS],
+          summary="Open an expert's window inside a Tech Day, cut into slots of `minutes`")
+    async def open_slots(self, event_id: RowId, data: JSONBody[SlotsCreate]) -> list[SlotOut]:
+        return await service.open_slots(event_id, data)
+
+    @get("/events/{event_id:int}/expert-slots", guards=[EDITORS], summary="Every slot of a Tech Day, booked or not")
+    async def slots(self, event_id: RowId) -> list[SlotOut]:
+        return await service.event_slots(event_id)
+
+    @post("/events/{event_id:int}/expert-slots/{slot_id:int}/close", status_code=200, guards=[EDITORS],
+          summary="Close a slot (its meeting, if any, is cancelled)")
+    async def close_slot(self, event_id: RowId, slot_id: RowId, settings: NamedDependency[Settings]) -> SlotOut:
+        return await service.close_slot(event_id, slot_id, settings)
+
+    @get("/events/{event_id:int}/expert-rules", guards=[EDITORS], summary="When meeting bookings close; meetings per company and expert")
+    async def rules(self, event_id: RowId) -> RulesOut:
+        return await service.event_rules(event_id)
+
+    @put("/events/{event_id:int}/expert-rules", guards=[EDITORS], summary="Set when bookings close and the per-company cap")
+    async def set_rules(self, event_id: RowId, data: JSONBody[RulesUpdate]) -> RulesOut:
+        return await service.set_rules(event_id, data)
+
+    @patch("/meetings/{meeting_id:int}", guards=[CHECKIN_STAFF], summary="Mark a meeting held or missed")
+    async def set_status(self, meeting_id: RowId, data: JSONBody[MeetingStatusUpdate]) -> MeetingOut:
+        return await service.set_status(meeting_id, data.status)
+
+
+class PublicExpertController(Controller):
+    path = "/api/public"
+    tags = ["public"]
+
+    @get("/events/{event_id:int}/expert-slots", summary="Free expert slots of a Tech Day (never the expert's email)")
+    async def free_slots(self, event_id: RowId) -> list[PublicSlot]:
+        return await service.public_slots(event_id)
+
+    @post("/registrations/{token:str}/meetings", status_code=201, summary="Book a meeting with an expert")
+    async def book(self, token: FromPath[str], data: JSONBody[MeetingCreate], settings: NamedDependency[Settings]) -> MeetingBooked:
+        return await service.book(settings, token, data)
+
+    @get("/registrations/{token:str}/meetings", summary="The registrant's meetings")
+    async def meetings(self, token: FromPath[str], settings: NamedDependency[Settings]) -> list[MeetingBooked]:
+        return await service.meetings_by_registration_token(settings, token)
+
+    @post("/meetings/{token:str}/cancel", status_code=200, summary="Cancel a meeting by its token")
+    async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> MeetingOut:
+        return await service.cancel_by_token(settings, token)

@@ -1,0 +1,118 @@
+"""The shapes of the experts API (API.md "Innovation Experts at Tech Days")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from events_service.events.schemas import AwareDatetime
+from events_service.experts.records import MeetingStatus, SlotStatus
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+EmailText = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+$")]
+Word = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+LanguageCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}$")]
+
+#: Limits on what one request may ask for (sizes and counts).
+MAX_TOPICS = 20
+MAX_SLOTS_PER_REQUEST = 48
+MIN_SLOT_MINUTES = 5
+MAX_SLOT_MINUTES = 240
+
+
+class ExpertCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    email: EmailText
+    bio: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    topics: Annotated[list[Word], msgspec.Meta(max_length=MAX_TOPICS)] = msgspec.field(default_factory=list)
+    languages: Annotated[list[LanguageCode], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+
+
+class ExpertOut(msgspec.Struct):
+    id: int
+    name: str
+    email: str
+    bio: str
+    topics: list[str]
+    languages: list[str]
+
+
+class SlotsCreate(msgspec.Struct, forbid_unknown_fields=True):
+    expert_id: Annotated[int, msgspec.Meta(gt=0, le=2**31 - 1)]
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    minutes: Annotated[int, msgspec.Meta(ge=MIN_SLOT_MINUTES, le=MAX_SLOT_MINUTES)]
+
+
+class SlotOut(msgspec.Struct):
+    id: int
+    event_id: int
+    expert_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: SlotStatus
+    booked: bool = False
+
+
+class PublicExpert(msgspec.Struct):
+    """What the public sees of an expert: never the email."""
+
+    name: str
+    topics: list[str]
+
+
+class PublicSlot(msgspec.Struct):
+    id: int
+    expert: PublicExpert
+    starts_at: datetime
+    ends_at: datetime
+
+
+class RulesUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    bookings_close_at: AwareDatetime | None = None
+    meetings_per_company_expert: Annotated[int, msgspec.Meta(ge=1, le=10)] = 1
+
+
+class RulesOut(msgspec.Struct):
+    event_id: int
+    bookings_close_at: datetime | None
+    meetings_per_company_expert: int
+
+
+class MeetingCreate(msgspec.Struct, forbid_unknown_fields=True):
+    slot_id: Annotated[int, msgspec.Meta(gt=0, le=2**31 - 1)]
+    topic: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class MeetingSlot(msgspec.Struct):
+    id: int
+    expert: PublicExpert
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MeetingBooked(msgspec.Struct):
+    id: int
+    slot: MeetingSlot
+    manage_token: str
+    status: MeetingStatus = MeetingStatus.BOOKED
+    topic: str = ""
+
+
+class MeetingStatusUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    status: MeetingStatus
+
+
+class MeetingOut(msgspec.Struct):
+    id: int
+    event_id: int
+    slot_id: int
+    expert_id: int
+    registration_id: int | None
+    company_id: int | None
+    topic: str
+    status: MeetingStatus
+    starts_at: datetime
+    ends_at: datetime

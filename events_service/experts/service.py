@@ -1,0 +1,478 @@
+"""The experts domain's rules: experts, their slots inside a Tech Day, and one-to-one meetings.
+
+Booking rules (each holds under concurrency on SQLite and PostgreSQL; `book`):
+- A slot has one active meeting: the unique `expert_meeting.active_slot` column decides.
+- A person (a registration) never holds two meetings at overlapping times: their bookings take
+  turns on their `expert_booker` row (a conditional UPDATE takes its row lock on PostgreSQL;
+  SQLite runs one write transaction at a time), and the overlap check runs after it.
+- A company holds at most `meetings_per_company_expert` meetings with one expert per day:
+  one conditional UPDATE on its `expert_company_day` counter (taken < cap).
+- Bookings close at the event's `bookings_close_at`, or else at the slot's start.
+- The slot row is updated conditionally (still open) in the booking's transaction, so an
+  organiser closing it meanwhile either comes first (the booking is refused) or waits and then
+  cancels the meeting.
+A refused rule rolls the whole transaction back: nothing is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from events_service.clock import as_utc, now_utc
+from events_service.companies.tables import Company
+from events_service.db import is_unique_violation, with_retry, write_transaction
+from events_service.events.queries import event_row
+from events_service.events.records import EventKind, EventRecord, EventStatus
+from events_service.experts import invites
+from events_service.experts.errors import ExpertConflict, ExpertInvalid, ExpertNotFound
+from events_service.experts.records import ACTIVE, MeetingStatus, SlotStatus
+from events_service.experts.schemas import (
+    MAX_SLOTS_PER_REQUEST,
+    ExpertCreate,
+    ExpertOut,
+    MeetingBooked,
+    MeetingCreate,
+    MeetingOut,
+    MeetingSlot,
+    PublicExpert,
+    PublicSlot,
+    RulesOut,
+    RulesUpdate,
+    SlotOut,
+    SlotsCreate,
+)
+from events_service.experts.tables import (
+    Expert,
+    ExpertBooker,
+    ExpertCompanyDay,
+    ExpertDayRules,
+    ExpertMeeting,
+    ExpertSlot,
+)
+from events_service.registrations.links import (
+    new_nonce,
+    nonce_matches,
+    read_token,
+    registration_by_token,
+    token_for,
+)
+from events_service.registrations.records import RegistrationRecord, RegistrationStatus
+from events_service.settings import Settings
+
+#: Slots one Tech Day may hold in all (every expert together): a bound on what organisers' requests can make.
+MAX_SLOTS_PER_EVENT = 2000
+#: Experts the programme may hold: a bound on the table an API token can fill.
+MAX_EXPERTS = 1000
+
+# ---------------------------------------------------------------- experts
+
+
+def _expert_out(row: dict[str, Any]) -> ExpertOut:
+    return ExpertOut(id=row["id"], name=row["name"], email=row["email"], bio=row["bio"], topics=row["topics"] or [],
+                     languages=row["languages"] or [])
+
+
+async def create_expert(data: ExpertCreate) -> ExpertOut:
+    if await Expert.count() >= MAX_EXPERTS:
+        raise ExpertConflict(f"the programme holds {MAX_EXPERTS} experts already", code="too_many_experts")
+    rows = await Expert.insert(
+        Expert(name=data.name.strip(), email=data.email.strip().lower(), bio=data.bio, topics=data.topics, languages=data.languages)
+    ).returning(*Expert.all_columns())
+    row = rows[0]
+    row["topics"], row["languages"] = data.topics, data.languages
+    return _expert_out(row)
+
+
+async def list_experts() -> list[ExpertOut]:
+    rows = await Expert.select().order_by(Expert.name).output(load_json=True)
+    return [_expert_out(row) for row in rows]
+
+
+async def _expert_row(expert_id: int) -> dict[str, Any]:
+    row = await Expert.select().where(Expert.id == expert_id).output(load_json=True).first()
+    if row is None:
+        raise ExpertNotFound(f"no expert with id {expert_id}")
+    return row
+
+
+# ---------------------------------------------------------------- slots
+
+
+def _tech_day(event: EventRecord) -> EventRecord:
+    if event.kind != EventKind.TECH_DAY:
+        raise ExpertConflict("experts meet companies at Tech Days only", code="not_tech_day")
+    if event.status == EventStatus.CANCELLED:
+        raise ExpertConflict("the event is cancelled", code="event_cancelled")
+    return event
+
+
+def cut_slots(starts_at: datetime, ends_at: datetime, minutes: int) -> list[tuple[datetime, datetime]]:
+    """The window cut into whole slots of `minutes`; a remainder shorter than a slot is left out."""
+    length = timedelta(minutes=minutes)
+    count = int((ends_at - starts_at) / length)
+    return [(starts_at + i * length, starts_at + (i + 1) * length) for i in range(count)]
+
+
+def _slot_out(row: dict[str, Any], booked: bool = False) -> SlotOut:
+    return SlotOut(id=row["id"], event_id=row["event"], expert_id=row["expert"], starts_at=as_utc(row["starts_at"]),
+                   ends_at=as_utc(row["ends_at"]), status=SlotStatus(row["status"]), booked=booked)
+
+
+async def open_slots(event_id: int, data: SlotsCreate) -> list[SlotOut]:
+    """Cut the expert's window into slots inside the Tech Day (201 with the new slots)."""
+    event = _tech_day(await event_row(event_id))
+    await _expert_row(data.expert_id)
+    start, end = as_utc(data.starts_at), as_utc(data.ends_at)
+    if end <= start:
+        raise ExpertInvalid("ends_at must be after starts_at", code="window_empty")
+    if start < event.starts_at or end > event.ends_at:
+        raise ExpertInvalid("the window must lie inside the Tech Day", code="window_outside_event")
+    cut = cut_slots(start, end, data.minutes)
+    if not cut:
+        raise ExpertInvalid("the window is shorter than one slot", code="window_too_short")
+    if len(cut) > MAX_SLOTS_PER_REQUEST:
+        raise ExpertInvalid(f"at most {MAX_SLOTS_PER_REQUEST} slots per request", code="too_many_slots")
+
+    async def attempt() -> list[dict[str, Any]]:
+        async with write_transaction():
+            if await ExpertSlot.count().where(ExpertSlot.event == event_id) + len(cut) > MAX_SLOTS_PER_EVENT:
+                raise ExpertConflict(f"a Tech Day holds at most {MAX_SLOTS_PER_EVENT} slots", code="too_many_slots")
+            overlapping = await ExpertSlot.exists().where(
+                (ExpertSlot.expert == data.expert_id) & (ExpertSlot.status == SlotStatus.OPEN)
+                & (ExpertSlot.starts_at < end) & (ExpertSlot.ends_at > start)
+            )
+            if overlapping:
+                raise ExpertConflict("the expert has open slots in this window already", code="slots_overlap")
+            return await ExpertSlot.insert(
+                *[ExpertSlot(event=event_id, expert=data.expert_id, starts_at=s, ends_at=e, status=SlotStatus.OPEN) for s, e in cut]
+            ).returning(*ExpertSlot.all_columns())
+
+    return [_slot_out(row) for row in await with_retry(attempt)]
+
+
+async def event_slots(event_id: int) -> list[SlotOut]:
+    await event_row(event_id)
+    rows = await ExpertSlot.select().where(ExpertSlot.event == event_id).order_by(ExpertSlot.starts_at).order_by(ExpertSlot.id)
+    taken = {row["active_slot"] for row in await ExpertMeeting.select(ExpertMeeting.active_slot).where(
+        (ExpertMeeting.event == event_id) & ExpertMeeting.active_slot.is_not_null())}
+    return [_slot_out(row, booked=row["id"] in taken) for row in rows]
+
+
+async def close_slot(event_id: int, slot_id: int, settings: Settings) -> SlotOut:
+    """Close a slot: nobody can book it; a meeting on it is cancelled (with a CANCEL invite)."""
+
+    async def attempt() -> dict[str, Any]:
+        async with write_transaction():
+            rows = await ExpertSlot.update({ExpertSlot.status: SlotStatus.CLOSED}).where(
+                (ExpertSlot.id == slot_id) & (ExpertSlot.event == event_id)
+            ).returning(*ExpertSlot.all_columns())
+            if not rows:
+                raise ExpertNotFound(f"no slot {slot_id} at event {event_id}")
+            for meeting in await ExpertMeeting.select(ExpertMeeting.id).where(
+                (ExpertMeeting.slot == slot_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)
+            ):
+                await _cancel_in_transaction(meeting["id"], settings)
+            return rows[0]
+
+    return _slot_out(await with_retry(attempt))
+
+
+async def _rules(event_id: int) -> RulesOut:
+    row = await ExpertDayRules.select().where(ExpertDayRules.event == event_id).first()
+    if row is None:
+        return RulesOut(event_id=event_id, bookings_close_at=None, meetings_per_company_expert=1)
+    closes = as_utc(row["bookings_close_at"]) if row["bookings_close_at"] else None
+    return RulesOut(event_id=event_id, bookings_close_at=closes, meetings_per_company_expert=row["meetings_per_company_expert"])
+
+
+async def event_rules(event_id: int) -> RulesOut:
+    _tech_day(await event_row(event_id))
+    return await _rules(event_id)
+
+
+async def set_rules(event_id: int, data: RulesUpdate) -> RulesOut:
+    _tech_day(await event_row(event_id))
+    closes = as_utc(data.bookings_close_at) if data.bookings_close_at else None
+
+    async def attempt() -> None:
+        async with write_transaction():
+            await ExpertDayRules.insert(ExpertDayRules(event=event_id)).on_conflict(action="DO NOTHING")
+            await ExpertDayRules.update(
+                {ExpertDayRules.bookings_close_at: closes, ExpertDayRules.meetings_per_company_expert: data.meetings_per_company_expert}
+            ).where(ExpertDayRules.event == event_id)
+
+    await with_retry(attempt)
+    return await _rules(event_id)
+
+
+async def public_slots(event_id: int) -> list[PublicSlot]:
+    """Free slots of a published Tech Day still to come: expert name and topics, never the email."""
+    event = await event_row(event_id)
+    if event.status != EventStatus.PUBLISHED or event.kind != EventKind.TECH_DAY:
+        raise ExpertNotFound(f"no published Tech Day with id {event_id}")
+    rows = await ExpertSlot.select(
+        ExpertSlot.id, ExpertSlot.starts_at, ExpertSlot.ends_at,
+        ExpertSlot.expert.name.as_alias("expert_name"), ExpertSlot.expert.topics.as_alias("expert_topics"),
+    ).where(
+        (ExpertSlot.event == event_id) & (ExpertSlot.status == SlotStatus.OPEN) & (ExpertSlot.starts_at > now_utc())
+    ).order_by(ExpertSlot.starts_at).order_by(ExpertSlot.id).output(load_json=True)
+    taken = {row["active_slot"] for row in await ExpertMeeting.select(ExpertMeeting.active_slot).where(
+        (ExpertMeeting.event == event_id) & ExpertMeeting.active_slot.is_not_null())}
+    return [
+        PublicSlot(id=row["id"], expert=PublicExpert(name=row["expert_name"], topics=_json_list(row["expert_topics"])),
+                   starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]))
+        for row in rows if row["id"] not in taken
+    ]
+
+
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):  # a joined JSON column is not always decoded by load_json
+        import json
+
+        value = json.loads(value)
+    return list(value or [])
+
+
+# ---------------------------------------------------------------- booking
+
+
+def meeting_token(settings: Settings, meeting_id: int, nonce: str) -> str:
+    return token_for(settings, "meeting", meeting_id, nonce)
+
+
+def company_day_key(expert_id: int, company_id: int, starts_at: datetime, timezone: str) -> str:
+    """The counter of one company's meetings with one expert on one day (the event's local date)."""
+    return f"{expert_id}:{company_id}:{starts_at.astimezone(ZoneInfo(timezone)).date().isoformat()}"
+
+
+async def _slot_for(registration: RegistrationRecord, slot_id: int) -> dict[str, Any]:
+    """The slot, if it belongs to the registration's event: a slot of another event is unknown here."""
+    row = await ExpertSlot.select().where((ExpertSlot.id == slot_id) & (ExpertSlot.event == registration.event)).first()
+    if row is None:
+        raise ExpertNotFound(f"no slot {slot_id} at this event")
+    return row
+
+
+def _check_bookable(registration: RegistrationRecord, event: EventRecord, slot: dict[str, Any], rules: RulesOut) -> None:
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise ExpertConflict("only a confirmed registrant may book a meeting", code="not_confirmed")
+    if event.kind != EventKind.TECH_DAY or event.status != EventStatus.PUBLISHED:
+        raise ExpertConflict("meetings are booked at published Tech Days only", code="not_tech_day")
+    if slot["status"] != SlotStatus.OPEN:
+        raise ExpertConflict("this slot is closed", code="slot_closed")
+    now, starts = now_utc(), as_utc(slot["starts_at"])
+    if starts <= now:
+        raise ExpertConflict("this slot has begun or passed", code="slot_past")
+    if now >= (rules.bookings_close_at or starts):
+        raise ExpertConflict("bookings for this Tech Day are closed", code="bookings_closed")
+
+
+async def book(settings: Settings, token: str, data: MeetingCreate) -> MeetingBooked:
+    """201 with the meeting; 409 for a slot taken meanwhile, a meeting at the same time, the
+    company's cap, or closed bookings (see the module's rules)."""
+    registration = await registration_by_token(settings, token)
+    slot = await _slot_for(registration, data.slot_id)
+    event = await event_row(registration.event)
+    rules = await _rules(event.id)
+    _check_bookable(registration, event, slot, rules)
+    expert = await _expert_row(slot["expert"])
+    topic = data.topic.strip()
+
+    async def attempt() -> tuple[int, str]:
+        async with write_transaction():
+            return await _book_in_transaction(registration, event, slot, expert, rules, topic, settings)
+
+    try:
+        meeting_id, nonce = await with_retry(attempt)
+    except Exception as error:
+        if is_unique_violation(error):  # another booking holds the slot (committed first)
+            raise ExpertConflict("this slot was booked meanwhile", code="slot_taken") from None
+        raise
+    return MeetingBooked(
+        id=meeting_id, slot=_meeting_slot(slot, expert), manage_token=meeting_token(settings, meeting_id, nonce), topic=topic
+    )
+
+
+def _meeting_slot(slot: dict[str, Any], expert: dict[str, Any]) -> MeetingSlot:
+    return MeetingSlot(id=slot["id"], expert=PublicExpert(name=expert["name"], topics=_json_list(expert["topics"])),
+                       starts_at=as_utc(slot["starts_at"]), ends_at=as_utc(slot["ends_at"]))
+
+
+async def _take_person_turn(registration_id: int, change: int) -> None:
+    """Update the person's booker row first: on PostgreSQL its row lock makes one person's
+    bookings and cancellations take turns, so the overlap check sees every earlier one."""
+    await ExpertBooker.insert(ExpertBooker(registration=registration_id, meetings=0)).on_conflict(action="DO NOTHING")
+    await ExpertBooker.update({ExpertBooker.meetings: ExpertBooker.meetings + change}).where(ExpertBooker.registration == registration_id)
+
+
+async def _book_in_transaction(
+    registration: RegistrationRecord, event: EventRecord, slot: dict[str, Any], expert: dict[str, Any], rules: RulesOut, topic: str,
+    settings: Settings,
+) -> tuple[int, str]:
+    await _take_person_turn(registration.id, +1)
+    # Still open (and locked against a concurrent close until this commits).
+    if not await ExpertSlot.update({ExpertSlot.status: SlotStatus.OPEN}).where(
+        (ExpertSlot.id == slot["id"]) & (ExpertSlot.status == SlotStatus.OPEN)
+    ).returning(ExpertSlot.id):
+        raise ExpertConflict("this slot is closed", code="slot_closed")
+    starts, ends = as_utc(slot["starts_at"]), as_utc(slot["ends_at"])
+    if await ExpertMeeting.exists().where(
+        (ExpertMeeting.registration == registration.id) & ExpertMeeting.status.is_in(list(ACTIVE))
+        & (ExpertMeeting.slot.starts_at < ends) & (ExpertMeeting.slot.ends_at > starts)
+    ):
+        raise ExpertConflict("you hold a meeting at this time already", code="overlapping_meeting")
+    if registration.company is not None:
+        key = company_day_key(expert["id"], registration.company, starts, event.timezone)
+        await ExpertCompanyDay.insert(ExpertCompanyDay(key=key, taken=0)).on_conflict(action="DO NOTHING")
+        if not await ExpertCompanyDay.update({ExpertCompanyDay.taken: ExpertCompanyDay.taken + 1}).where(
+            (ExpertCompanyDay.key == key) & (ExpertCompanyDay.taken < rules.meetings_per_company_expert)
+        ).returning(ExpertCompanyDay.id):
+            raise ExpertConflict("your company holds its meetings with this expert for the day", code="company_limit")
+    nonce = new_nonce()
+    rows = await ExpertMeeting.insert(
+        ExpertMeeting(slot=slot["id"], event=event.id, expert=expert["id"], registration=registration.id, company=registration.company,
+                      topic=topic, status=MeetingStatus.BOOKED, active_slot=slot["id"], token_nonce=nonce,
+                      uid=f"meeting-{secrets.token_hex(12)}@events_service", sequence=0)
+    ).returning(ExpertMeeting.id)
+    await invites.queue_invites(rows[0]["id"], settings, method="REQUEST")
+    return rows[0]["id"], nonce
+
+
+# ---------------------------------------------------------------- cancelling
+
+
+async def _cancel_in_transaction(meeting_id: int, settings: Settings) -> bool:
+    """Cancel a booked meeting in the caller's write transaction: the slot is free at once, the
+    person's and company's counts go down, both sides get a CANCEL. False when not booked."""
+    meeting = await ExpertMeeting.select().where(ExpertMeeting.id == meeting_id).first()
+    if meeting is None or meeting["status"] != MeetingStatus.BOOKED:
+        return False
+    if meeting["registration"] is not None:
+        await _take_person_turn(meeting["registration"], 0)
+    changed = await ExpertMeeting.update(
+        {ExpertMeeting.status: MeetingStatus.CANCELLED, ExpertMeeting.active_slot: None, ExpertMeeting.cancelled_at: now_utc(),
+         ExpertMeeting.sequence: ExpertMeeting.sequence + 1}
+    ).where((ExpertMeeting.id == meeting_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)).returning(ExpertMeeting.id)
+    if not changed:
+        return False
+    if meeting["registration"] is not None:
+        await ExpertBooker.update({ExpertBooker.meetings: ExpertBooker.meetings - 1}).where(
+            ExpertBooker.registration == meeting["registration"])
+    if meeting["company"] is not None:
+        slot = await ExpertSlot.select(ExpertSlot.starts_at, ExpertSlot.event.timezone.as_alias("tz")).where(
+            ExpertSlot.id == meeting["slot"]).first()
+        key = company_day_key(meeting["expert"], meeting["company"], as_utc(slot["starts_at"]), slot["tz"])
+        await ExpertCompanyDay.update({ExpertCompanyDay.taken: ExpertCompanyDay.taken - 1}).where(
+            (ExpertCompanyDay.key == key) & (ExpertCompanyDay.taken > 0))
+    await invites.queue_invites(meeting_id, settings, method="CANCEL")
+    return True
+
+
+async def _meeting_by_token(settings: Settings, token: str) -> dict[str, Any]:
+    parsed = read_token(settings.verification_keys, "meeting", token)
+    row = None
+    if parsed is not None:
+        row = await ExpertMeeting.select().where(ExpertMeeting.id == parsed[0]).first()
+    if row is None or parsed is None or not nonce_matches(row["token_nonce"], parsed[1]):
+        raise ExpertNotFound("no meeting for this link; it may have been mistyped or replaced")
+    return row
+
+
+async def cancel_by_token(settings: Settings, token: str) -> MeetingOut:
+    """Cancel by the meeting's own token (idempotent: cancelling again changes nothing)."""
+    meeting = await _meeting_by_token(settings, token)
+    if meeting["status"] in (MeetingStatus.HELD, MeetingStatus.MISSED):
+        raise ExpertConflict("this meeting has taken place", code="meeting_over")
+
+    async def attempt() -> None:
+        async with write_transaction():
+            await _cancel_in_transaction(meeting["id"], settings)
+
+    await with_retry(attempt)
+    return await meeting_out(meeting["id"])
+
+
+async def cancel_meetings_of_registration(registration_id: int, settings: Settings) -> int:
+    """The registration was cancelled (by its person, an organiser, the event or an erasure):
+    its booked meetings go too, in the same transaction (registrations/cancel_hooks.py)."""
+    rows = await ExpertMeeting.select(ExpertMeeting.id).where(
+        (ExpertMeeting.registration == registration_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)
+    ).order_by(ExpertMeeting.id)
+    cancelled = 0
+    for row in rows:
+        cancelled += await _cancel_in_transaction(row["id"], settings)
+    return cancelled
+
+
+# ---------------------------------------------------------------- held or missed
+
+
+async def meeting_out(meeting_id: int) -> MeetingOut:
+    row = await ExpertMeeting.select(
+        *ExpertMeeting.all_columns(), ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at")
+    ).where(ExpertMeeting.id == meeting_id).first()
+    if row is None:
+        raise ExpertNotFound(f"no meeting with id {meeting_id}")
+    return MeetingOut(id=row["id"], event_id=row["event"], slot_id=row["slot"], expert_id=row["expert"],
+                      registration_id=row["registration"], company_id=row["company"], topic=row["topic"],
+                      status=MeetingStatus(row["status"]), starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]))
+
+
+async def set_status(meeting_id: int, status: MeetingStatus) -> MeetingOut:
+    """Mark a meeting held or missed (at the door or afterwards); a cancelled one stays cancelled."""
+    if status not in (MeetingStatus.HELD, MeetingStatus.MISSED):
+        raise ExpertInvalid("a meeting is marked held or missed here; cancel it by its link", code="status_not_allowed")
+    changed = await ExpertMeeting.update({ExpertMeeting.status: status}).where(
+        (ExpertMeeting.id == meeting_id) & ExpertMeeting.status.is_in([MeetingStatus.BOOKED, MeetingStatus.HELD, MeetingStatus.MISSED])
+    ).returning(ExpertMeeting.id)
+    if not changed:
+        await meeting_out(meeting_id)  # 404 for an unknown one
+        raise ExpertConflict("a cancelled meeting cannot be marked held or missed", code="meeting_cancelled")
+    return await meeting_out(meeting_id)
+
+
+async def held_count(company_id: int) -> int:
+    """Held meetings of the company's people (the company's engagement)."""
+    return await ExpertMeeting.count().where((ExpertMeeting.company == company_id) & (ExpertMeeting.status == MeetingStatus.HELD))
+
+
+async def held_meetings(start: datetime | None, end: datetime | None) -> list[dict[str, Any]]:
+    """Held meetings whose slot starts in [start, end), with their company (reports/experts.py)."""
+    condition = (ExpertMeeting.status == MeetingStatus.HELD) & ExpertMeeting.company.is_not_null()
+    if start is not None:
+        condition &= ExpertMeeting.slot.starts_at >= as_utc(start)
+    if end is not None:
+        condition &= ExpertMeeting.slot.starts_at < as_utc(end)
+    meetings = await ExpertMeeting.select(
+        ExpertMeeting.id, ExpertMeeting.event, ExpertMeeting.company, ExpertMeeting.slot.starts_at.as_alias("starts_at")
+    ).where(condition).order_by(ExpertMeeting.id)
+    companies = {row["id"]: row for row in await Company.select(
+        Company.id, Company.name, Company.vat_id, Company.country, Company.region, Company.size_class
+    ).where(Company.id.is_in([m["company"] for m in meetings] or [0]))}
+    return [{**m, "starts_at": as_utc(m["starts_at"]), "company_row": companies[m["company"]]} for m in meetings if m["company"] in companies]
+
+
+async def meetings_for_registration(settings: Settings, registration_id: int) -> list[MeetingBooked]:
+    """The registrant's active meetings, for their manage page (each with its own cancel token)."""
+    rows = await ExpertMeeting.select(
+        ExpertMeeting.id, ExpertMeeting.slot, ExpertMeeting.topic, ExpertMeeting.status, ExpertMeeting.token_nonce,
+        ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at"),
+        ExpertMeeting.expert.name.as_alias("expert_name"), ExpertMeeting.expert.topics.as_alias("expert_topics"),
+    ).where((ExpertMeeting.registration == registration_id) & ExpertMeeting.status.is_in(list(ACTIVE))).order_by(ExpertMeeting.id)
+    return [
+        MeetingBooked(
+            id=row["id"],
+            slot=MeetingSlot(id=row["slot"], expert=PublicExpert(name=row["expert_name"], topics=_json_list(row["expert_topics"])),
+                             starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"])),
+            manage_token=meeting_token(settings, row["id"], row["token_nonce"]), status=MeetingStatus(row["status"]), topic=row["topic"],
+        )
+        for row in rows
+    ]
+
+
+async def meetings_by_registration_token(settings: Settings, token: str) -> list[MeetingBooked]:
+    registration = await registration_by_token(settings, token)
+    return await meetings_for_registration(settings, registration.id)
