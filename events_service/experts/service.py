@@ -335,7 +335,7 @@ async def _book_in_transaction(
     rows = await ExpertMeeting.insert(
         ExpertMeeting(slot=slot["id"], event=event.id, expert=expert["id"], registration=registration.id, company=registration.company,
                       topic=topic, status=MeetingStatus.BOOKED, active_slot=slot["id"], token_nonce=nonce,
-                      uid=f"meeting-{secrets.token_hex(12)}@events_service", sequence=0)
+                      uid=f"meeting-{secrets.token_hex(12)}@{settings.host}", sequence=0)
     ).returning(ExpertMeeting.id)
     await invites.queue_invites(rows[0]["id"], settings, method="REQUEST")
     return rows[0]["id"], nonce

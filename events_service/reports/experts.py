@@ -1,10 +1,9 @@
 """What the funder's indicators need from the Innovation Experts at Tech Days (API.md): the
 expert meetings held in a period, each with the company it supported.
 
-That domain does not exist yet. Until it does, this is the one place the indicators ask, and
-it answers that no meeting was held: `expert_meetings` is 0 and no enterprise counts as
-supported through a meeting. Nothing is made up here; when the experts domain lands, this
-function reads its held meetings (status "held", slot start within the period) instead.
+The experts domain (experts/) keeps the meetings; this is the one place the indicators ask.
+A meeting counts when it is marked held (`PATCH /api/meetings/{id}` or at the door) and its
+slot starts within the period; a meeting without a company (none was given) supports none.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
+
+from events_service.experts.service import held_meetings
 
 
 class ExpertMeetingHeld(msgspec.Struct, frozen=True):
@@ -28,6 +29,12 @@ class ExpertMeetingHeld(msgspec.Struct, frozen=True):
 
 
 async def expert_meetings_held(start: datetime | None, end: datetime | None) -> list[ExpertMeetingHeld]:
-    """Expert meetings held at events starting in [start, end): none until the Innovation
-    Experts domain exists (see the module's note)."""
-    return []
+    """Expert meetings held whose slot starts in [start, end), oldest booking first."""
+    return [
+        ExpertMeetingHeld(
+            meeting_id=row["id"], event_id=row["event"], starts_at=row["starts_at"], company=row["company_row"]["name"],
+            vat_id=row["company_row"]["vat_id"], company_country=row["company_row"]["country"],
+            region=row["company_row"]["region"], size_class=row["company_row"]["size_class"],
+        )
+        for row in await held_meetings(start, end)
+    ]
