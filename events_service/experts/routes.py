@@ -18,6 +18,7 @@ from events_service.experts.schemas import (
     PublicSlot,
     RulesOut,
     RulesUpdate,
+    SlotMove,
     SlotOut,
     SlotsCreate,
 )
@@ -51,6 +52,11 @@ class ExpertController(Controller):
           summary="Close a slot (its meeting, if any, is cancelled)")
     async def close_slot(self, event_id: RowId, slot_id: RowId, settings: NamedDependency[Settings]) -> SlotOut:
         return await service.close_slot(event_id, slot_id, settings)
+
+    @post("/events/{event_id:int}/expert-slots/{slot_id:int}/move", status_code=200, guards=[EDITORS],
+          summary="Move a slot (same length); whoever booked it gets the invite again (SEQUENCE raised)")
+    async def move_slot(self, event_id: RowId, slot_id: RowId, data: JSONBody[SlotMove], settings: NamedDependency[Settings]) -> SlotOut:
+        return await service.move_slot(event_id, slot_id, data, settings)
 
     @get("/events/{event_id:int}/expert-rules", guards=[EDITORS], summary="When meeting bookings close; meetings per company and expert")
     async def rules(self, event_id: RowId) -> RulesOut:

@@ -46,6 +46,12 @@ class SlotsCreate(msgspec.Struct, forbid_unknown_fields=True):
     minutes: Annotated[int, msgspec.Meta(ge=MIN_SLOT_MINUTES, le=MAX_SLOT_MINUTES)]
 
 
+class SlotMove(msgspec.Struct, forbid_unknown_fields=True):
+    """A slot's new start; its length stays."""
+
+    starts_at: AwareDatetime
+
+
 class SlotOut(msgspec.Struct):
     id: int
     event_id: int

@@ -41,6 +41,7 @@ from events_service.experts.schemas import (
     PublicSlot,
     RulesOut,
     RulesUpdate,
+    SlotMove,
     SlotOut,
     SlotsCreate,
 )
@@ -175,6 +176,47 @@ async def close_slot(event_id: int, slot_id: int, settings: Settings) -> SlotOut
                 (ExpertMeeting.slot == slot_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)
             ):
                 await _cancel_in_transaction(meeting["id"], settings)
+            return rows[0]
+
+    return _slot_out(await with_retry(attempt))
+
+
+async def move_slot(event_id: int, slot_id: int, data: SlotMove, settings: Settings) -> SlotOut:
+    """Move a slot (same length) inside the Tech Day. Whoever booked it keeps it and gets the
+    invite again with a higher SEQUENCE (same UID), so their calendar moves the entry; a move
+    onto another open slot of the expert, or onto another meeting of the booker, is refused."""
+    event = _tech_day(await event_row(event_id))
+
+    async def attempt() -> dict[str, Any]:
+        async with write_transaction():
+            slot = await ExpertSlot.select().where((ExpertSlot.id == slot_id) & (ExpertSlot.event == event_id)).first()
+            if slot is None:
+                raise ExpertNotFound(f"no slot {slot_id} at event {event_id}")
+            start = as_utc(data.starts_at)
+            end = start + (as_utc(slot["ends_at"]) - as_utc(slot["starts_at"]))
+            if start < event.starts_at or end > event.ends_at:
+                raise ExpertInvalid("the slot must lie inside the Tech Day", code="window_outside_event")
+            if start <= now_utc():
+                raise ExpertInvalid("a slot moves to a time still to come", code="slot_past")
+            if await ExpertSlot.exists().where(
+                (ExpertSlot.expert == slot["expert"]) & (ExpertSlot.id != slot_id) & (ExpertSlot.status == SlotStatus.OPEN)
+                & (ExpertSlot.starts_at < end) & (ExpertSlot.ends_at > start)
+            ):
+                raise ExpertConflict("the expert has another open slot at that time", code="slots_overlap")
+            meeting = await ExpertMeeting.select(ExpertMeeting.id, ExpertMeeting.registration).where(
+                (ExpertMeeting.slot == slot_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)).first()
+            if meeting is not None and meeting["registration"] is not None:
+                await _take_person_turn(meeting["registration"], 0)
+                if await ExpertMeeting.exists().where(
+                    (ExpertMeeting.registration == meeting["registration"]) & (ExpertMeeting.id != meeting["id"])
+                    & ExpertMeeting.status.is_in(list(ACTIVE)) & (ExpertMeeting.slot.starts_at < end) & (ExpertMeeting.slot.ends_at > start)
+                ):
+                    raise ExpertConflict("the person who booked it has another meeting then", code="overlapping_meeting")
+            rows = await ExpertSlot.update({ExpertSlot.starts_at: start, ExpertSlot.ends_at: end}).where(
+                ExpertSlot.id == slot_id).returning(*ExpertSlot.all_columns())
+            if meeting is not None:
+                await ExpertMeeting.update({ExpertMeeting.sequence: ExpertMeeting.sequence + 1}).where(ExpertMeeting.id == meeting["id"])
+                await invites.queue_invites(meeting["id"], settings, method="REQUEST")
             return rows[0]
 
     return _slot_out(await with_retry(attempt))

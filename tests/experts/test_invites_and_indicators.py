@@ -1,7 +1,9 @@
 """The meeting's invites arrive at a real SMTP server and parse back (own UID, stable; SEQUENCE
-rising; CANCEL on cancel); held meetings count in the funder's indicators."""
+rising on a move; CANCEL on cancel); held meetings count in the funder's indicators."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -42,12 +44,20 @@ async def test_both_sides_get_a_request_then_a_cancel_with_the_same_uid(
     cut = await slots(client, organiser, day, elena["id"])
     token = await registrant(client, day["id"], "luca.verdi@verdi-meccanica.example", 1)
     meeting = (await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": "cobots"})).json()
+    later = datetime.fromisoformat(cut[2]["ends_at"]) + timedelta(minutes=30)
+    moved = await client.post(f"/api/events/{day['id']}/expert-slots/{cut[0]['id']}/move", headers=organiser,
+                              json={"starts_at": later.isoformat()})
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["starts_at"]) == later
+    onto_another = await client.post(f"/api/events/{day['id']}/expert-slots/{cut[0]['id']}/move", headers=organiser,
+                                     json={"starts_at": cut[1]["starts_at"]})
+    assert onto_another.status_code == 409 and onto_another.json()["code"] == "slots_overlap"
     assert (await client.post(f"/api/public/meetings/{meeting['manage_token']}/cancel")).status_code == 200
     await _deliver(settings, sink)
     for address in ("luca.verdi@verdi-meccanica.example", "elena.conti@experts.example"):
         invites = _invites(sink, address)
         assert [(method, sequence, status) for method, _, sequence, status in invites] == [
-            ("REQUEST", 0, "CONFIRMED"), ("CANCEL", 1, "CANCELLED")], invites
+            ("REQUEST", 0, "CONFIRMED"), ("REQUEST", 1, "CONFIRMED"), ("CANCEL", 2, "CANCELLED")], invites
         assert len({uid for _, uid, _, _ in invites}) == 1
         assert invites[0][1].endswith("@events.test")
     # The two sides' invites share the meeting's UID; it is not the event's.
