@@ -26,7 +26,7 @@ from events_service.operations.logs import add_request_id, litestar_formatters
 from events_service.operations.routes import operations_handlers, operations_middleware
 from events_service.organisers.auth import build_jwt_auth
 from events_service.organisers.routes import ApiTokenController, AuthController
-from events_service.params import refuse_control_characters
+from events_service.params import BoundedJsonRequest, refuse_control_characters
 from events_service.privacy.routes import PrivacyController
 from events_service.questions.routes import PublicQuestionController, QuestionController
 from events_service.registration_import.routes import RegistrationImportController
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Security headers and no-store on every answer that is not plainly public (web/headers.py).
         before_send=[forget_feed_etags_after_writes, security_headers(settings), add_request_id],
         before_request=refuse_control_characters,
+        # A JSON body nested past the decoder's depth is a 400, not a RecursionError (params.py).
+        request_class=BoundedJsonRequest,
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },

@@ -25,3 +25,14 @@ async def refuse_control_characters(request: Request[Any, Any, Any]) -> None:
     values = [request.url.path, *(value for _, value in request.query_params.multi_items())]
     if any(has_control_characters(value) for value in values):
         raise ClientException("the address holds a control character (NUL, line break or the like)")
+
+
+class BoundedJsonRequest(Request[Any, Any, Any]):
+    """A request whose JSON body may not nest deeper than the decoder can recurse: msgspec
+    raises RecursionError on `[[[[…` (a few kilobytes), which Litestar would answer with a 500."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise ClientException("the JSON body nests too deeply") from None

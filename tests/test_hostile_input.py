@@ -10,10 +10,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from events_service.broadcasts.tables import EventMessage
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
+from events_service.organisers.tables import ApiToken
+from events_service.questions.tables import Question
 from events_service.registrations.tables import Registration
+from events_service.surveys.tables import SurveyResponse
+from tests.conftest import token_headers
 from tests.factories import event_payload, partita_iva, published_event, registration_payload
 
 #: Just past PostgreSQL's integer, just past 64 bits, and far past both.
@@ -137,3 +142,89 @@ async def test_an_address_whose_mail_cannot_be_built_is_refused_at_registration(
     idna = await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload("ada@bücher.example"))
     assert idna.status_code == 201, idna.text
     assert idna.json()["email"] == "ada@xn--bcher-kva.example"
+
+
+#: JSON nested deeper than msgspec's decoder recurses (it raised RecursionError: a 500).
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
+
+async def test_deeply_nested_json_is_a_400_on_every_json_endpoint(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    admin = await token_headers(client, "admin")
+    before = await _rows(), await Question.count(), await ApiToken.count(), await SurveyResponse.count()
+    requests = [
+        ("/api/public/surveys/1.x.y", {}),
+        (f"/api/public/events/{event['id']}/registrations", {}),
+        (f"/api/events/{event['id']}/messages/preview", organiser),
+        (f"/api/events/{event['id']}/messages", organiser),
+        (f"/api/events/{event['id']}/questions", organiser),
+        ("/api/tokens", admin),
+        ("/api/events", organiser),
+        ("/api/auth/token", {}),
+    ]
+    for url, headers in requests:
+        answer = await client.post(url, content=DEEP_JSON, headers={**headers, "Content-Type": "application/json"})
+        assert answer.status_code == 400, (url, answer.status_code, answer.text[:200])
+        assert "nests too deeply" in answer.json()["detail"]
+    assert (await _rows(), await Question.count(), await ApiToken.count(), await SurveyResponse.count()) == before
+
+
+async def _api_token(client: httpx.AsyncClient, admin: dict[str, str], role: str) -> tuple[int, dict[str, str]]:
+    made = await client.post("/api/tokens", json={"name": f"{role} robot", "role": role}, headers=admin)
+    assert made.status_code == 201, made.text
+    return made.json()["id"], {"Authorization": f"Bearer {made.json()['token']}"}
+
+
+async def test_the_endpoints_added_in_round_two_refuse_callers_without_the_role(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    """No bearer, a JWT or API token of the check-in role, a revoked API token, an unknown one:
+    401/403 everywhere, no registrant's address in the answer, and nothing written."""
+    event = await published_event(client, organiser)
+    registered = await client.post(f"/api/public/events/{event['id']}/registrations", json=registration_payload("mara.neri@x.example"))
+    assert registered.status_code == 201, registered.text
+    question = await client.post(f"/api/events/{event['id']}/questions", headers=organiser,
+                                 json={"label": {"it": "Note", "en": "Notes"}, "kind": "text", "stage": "survey"})
+    assert question.status_code == 201, question.text
+    admin = await token_headers(client, "admin")
+    _, api_checkin = await _api_token(client, admin, "checkin")
+    revoked_id, revoked = await _api_token(client, admin, "organiser")
+    assert (await client.delete(f"/api/tokens/{revoked_id}", headers=admin)).status_code == 204
+    callers = {
+        "nobody": {},
+        "check-in JWT": await token_headers(client, "checkin"),
+        "check-in API token": api_checkin,
+        "revoked API token": revoked,
+        "unknown API token": {"Authorization": "Bearer evt_" + "A" * 43},
+        "organiser JWT as API token": {"Authorization": "Bearer evt_" + organiser["Authorization"].split()[1]},
+    }
+    eid, qid = event["id"], question.json()["id"]
+    message = {"subject": "Aula cambiata", "body": "Ci vediamo in aula 2.", "audience": "confirmed"}
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        *(("GET", f"/api/reports/{report}", {"params": {"from": "2026-01-01", "to": "2027-12-31"}}) for report in (
+            "companies.csv", "companies.xlsx", "summary", "summary.csv", "summary.xlsx", "indicators", "indicators.csv",
+            "indicators.xlsx", "indicators/evidence", "indicators/evidence.csv", "indicators/evidence.xlsx")),
+        ("GET", f"/api/events/{eid}/certificates.zip", {}),
+        ("GET", f"/api/events/{eid}/registrations.xlsx", {}),
+        ("GET", f"/api/events/{eid}/registrations", {}),
+        ("GET", f"/api/events/{eid}/messages", {}),
+        ("GET", f"/api/events/{eid}/messages/recipients", {"params": {"audience": "confirmed"}}),
+        ("POST", f"/api/events/{eid}/messages", {"json": message}),
+        ("POST", f"/api/events/{eid}/messages/preview", {"json": message}),
+        ("GET", f"/api/events/{eid}/questions", {}),
+        ("POST", f"/api/events/{eid}/questions", {"json": {"label": {"it": "x"}, "kind": "text", "stage": "survey"}}),
+        ("PATCH", f"/api/events/{eid}/questions/{qid}", {"json": {"required": True}}),
+        ("DELETE", f"/api/events/{eid}/questions/{qid}", {}),
+        ("GET", f"/api/events/{eid}/survey", {}),
+        ("POST", f"/api/events/{eid}/registrations-import", {"files": {"file": ("r.csv", b"email\nx@y.example\n", "text/csv")}}),
+        ("POST", f"/api/events/{eid}/attendance-pull", {}),
+        ("GET", "/api/tokens", {}),
+        ("POST", "/api/tokens", {"json": {"name": "escalate", "role": "admin"}}),
+        ("DELETE", f"/api/tokens/{revoked_id}", {}),
+        ("GET", "/api/companies", {"params": {"updated_since": "2026-01-01T00:00:00Z"}}),
+    ]
+    before = await _rows(), await Question.count(), await ApiToken.count(), await EventMessage.count()
+    for name, headers in callers.items():
+        for method, url, options in requests:
+            answer = await client.request(method, url, headers=headers, **options)
+            assert answer.status_code in (401, 403), (name, method, url, answer.status_code, answer.text[:200])
+            assert "mara" not in answer.text.lower(), (name, url)
+    assert (await _rows(), await Question.count(), await ApiToken.count(), await EventMessage.count()) == before
