@@ -21,6 +21,7 @@ from events_service.operations.tables import WorkerHeartbeat
 from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
 from events_service.questions.tables import Question
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
+from events_service.replies.tables import InviteReply
 from events_service.surveys.tables import SurveyResponse
 
 # Inside the package so the wheel ships it. Piccolo lists this folder, puts it on sys.path and
@@ -57,6 +58,7 @@ APP_CONFIG = AppConfig(
         ExpertBooker,
         ExpertCompanyDay,
         ExpertDayRules,
+        InviteReply,
     ],
     migration_dependencies=[],
     commands=[],

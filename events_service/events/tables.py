@@ -1,5 +1,6 @@
 from piccolo.columns import (
     JSON,
+    Boolean,
     ForeignKey,
     Integer,
     OnDelete,
@@ -75,6 +76,8 @@ class Event(Table, tablename="event"):
     meeting_platform = Varchar(length=20, null=True, default=None, choices=MeetingPlatform)
     meeting_id = Varchar(length=500, null=True, default=None)
     meeting_organizer_id = Varchar(length=200, null=True, default=None)
+    # Act on Accept/Decline answers to the invites (replies/); False: only record them.
+    acts_on_replies = Boolean(default=True)
 
 
 class EventSpeaker(Table, tablename="event_speaker"):

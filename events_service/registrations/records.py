@@ -27,6 +27,15 @@ class CancelledBy(StrEnum):
     ORGANISER = "organiser"
     EVENT = "event"  # the event itself was cancelled
     ERASURE = "erasure"  # the person asked to be erased
+    REPLY = "reply"  # the person declined the invite in their calendar (replies/)
+
+
+class Rsvp(StrEnum):
+    """A person's answer to the invite, read from the reply mailbox (replies/)."""
+
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
 
 
 class AttendanceSource(StrEnum):

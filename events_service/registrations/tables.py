@@ -10,6 +10,7 @@ from events_service.registrations.records import (
     AttendanceSource,
     CancelledBy,
     RegistrationStatus,
+    Rsvp,
 )
 
 
@@ -52,6 +53,8 @@ class Registration(Table, tablename="registration"):
     attendance_source = Varchar(length=40, null=True, default=None, choices=AttendanceSource)
     # Answers to the event's registration questions (questions/), {"<question id>": value}.
     answers = JSON(null=True, default=None)
+    # The person's answer to the invite read from the reply mailbox (replies/): accepted or tentative.
+    rsvp = Varchar(length=20, null=True, default=None, choices=Rsvp)
 
 
 class CompanySeats(Table, tablename="company_seats"):

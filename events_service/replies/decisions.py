@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from events_service.calendar.replies import AuthVerdict, CalendarAnswer
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationStatus, Rsvp
 
 
 class ReplyAction(StrEnum):
@@ -37,12 +37,6 @@ class IgnoreReason(StrEnum):
     NOT_CONFIRMED = "not_confirmed"  # already cancelled, or waiting: nothing to free
     UNSUPPORTED_PARTSTAT = "unsupported_partstat"  # DELEGATED, NEEDS-ACTION, ...
     UNREADABLE = "unreadable"  # no calendar answer in the message
-
-
-class Rsvp(StrEnum):
-    ACCEPTED = "accepted"
-    TENTATIVE = "tentative"
-    DECLINED = "declined"
 
 
 @dataclass(frozen=True)
