@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-BENCHMARKS = ["registration_rush", "questions", "calendar_feed", "mail_dispatch", "attendance_import", "certificates", "reports", "operations_overhead"]
+BENCHMARKS = ["registration_rush", "questions", "calendar_feed", "mail_dispatch", "attendance_import", "certificates", "reports", "operations_overhead", "webhooks"]
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 
 from events_service import db, log_redaction
 from events_service.attendance.routes import AttendanceController
+from events_service.audit.routes import AuditController
 from events_service.broadcasts.routes import EventMessageController
 from events_service.certificates.routes import CertificateController, PublicCertificateController
 from events_service.certificates.service import check_template
@@ -46,6 +47,7 @@ from events_service.web.headers import security_headers
 from events_service.web.pages import static_files_router, template_config
 from events_service.web.routes import web_router
 from events_service.web.session import SESSION_STORE, session_store
+from events_service.webhooks.routes import WebhookController
 from events_service.worker import running_worker
 
 
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CertificateController,
             ExpertController,
             PublicExpertController,
+            WebhookController,
+            AuditController,
         ],
         middleware=[jwt_auth.middleware],
     )

@@ -5,6 +5,7 @@ from importlib.resources import files
 from piccolo.conf.apps import AppConfig
 
 from events_service.attendance.tables import AttendanceInterval, AttendancePull
+from events_service.audit.tables import AuditEntry
 from events_service.broadcasts.tables import EventMessage
 from events_service.companies.tables import Company, Contact
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
@@ -23,6 +24,7 @@ from events_service.questions.tables import Question
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 from events_service.replies.tables import InviteReply
 from events_service.surveys.tables import SurveyResponse
+from events_service.webhooks.tables import WebhookDelivery, WebhookSubscription
 
 # Inside the package so the wheel ships it. Piccolo lists this folder, puts it on sys.path and
 # imports each migration by its bare file name; its __init__.py (Piccolo's own layout) is skipped.
@@ -59,6 +61,9 @@ APP_CONFIG = AppConfig(
         ExpertCompanyDay,
         ExpertDayRules,
         InviteReply,
+        WebhookSubscription,
+        WebhookDelivery,
+        AuditEntry,
     ],
     migration_dependencies=[],
     commands=[],

@@ -415,6 +415,9 @@ class Settings:
             api_url=self.graph_api_url.rstrip("/"), token_url=f"{self.graph_login_url.rstrip('/')}/{self.graph_tenant_id}/oauth2/v2.0/token",
             timeout_seconds=self.platform_timeout_s, max_retry_wait_seconds=self.platform_max_retry_wait_s,
         )
+    # Webhooks (issue 16): may a subscription's URL name a loopback, private or link-local
+    # address? Off: a webhook must not become a way to reach the service's own network.
+    webhook_private_addresses: bool = False
 
     @property
     def organizer_address(self) -> str:
@@ -506,6 +509,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_PLATFORM_TIMEOUT", "platform_timeout_s", positive_int, "20", "20"),
     Setting("EVENTS_PLATFORM_MAX_RETRY_WAIT", "platform_max_retry_wait_s", positive_int, "30", "30"),
     Setting("EVENTS_REPLY_ADDRESS", "reply_address", mail_address, None, "rsvp@programme.example"),
+    Setting("EVENTS_WEBHOOK_PRIVATE_ADDRESSES", "webhook_private_addresses", flag, "0", "1"),
 )
 
 

@@ -32,6 +32,7 @@ from events_service.registrations.cancel_hooks import add_cancel_hook
 from events_service.reminders import background as reminders
 from events_service.settings import Settings
 from events_service.web import background as web
+from events_service.webhooks import background as webhooks
 
 __all__ = ["MESSAGE_RENDERERS", "PERIODIC_JOBS", "Worker", "new_dispatcher", "running_worker"]
 
@@ -43,7 +44,7 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.M
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
-                                   *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS]
+                                   *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS, *webhooks.JOBS]
 
 # A cancelled registration takes its expert meetings with it, whoever cancelled it (the hook
 # runs in registrations.service.cancel_in_transaction; this module is imported by every entry point).

@@ -45,6 +45,8 @@ from events_service.attendance.schemas import (
     WalkInResult,
 )
 from events_service.attendance.tables import AttendanceInterval
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.clock import now_utc
 from events_service.db import is_unique_violation, with_retry, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
@@ -62,6 +64,8 @@ from events_service.registrations.records import (
 )
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
+from events_service.webhooks import outbox as webhooks
+from events_service.webhooks.schemas import EventType
 
 #: The largest report accepted; real exports of a 1,000-person webinar are well under 1 MB.
 MAX_REPORT_BYTES = 10 * 1024 * 1024
@@ -146,8 +150,24 @@ async def _checkin_result(registration_id: int, already: bool) -> CheckinResult:
 
 async def _mark_present(registration_id: int, organiser_id: int | None, now: datetime) -> CheckinResult:
     """One conditional UPDATE: of two scans of the same code at the same moment exactly one
-    checks the person in; the other finds them checked in, at the first scan's time."""
-    updated = await (
+    checks the person in; the other finds them checked in, at the first scan's time. The
+    check-in's webhook is written in the same transaction."""
+    async with write_transaction():
+        updated = await _set_present(registration_id, organiser_id, now)
+        if updated:
+            await audit.record(Entity.REGISTRATION, registration_id, Action.CHECKED_IN, {"checked_in_at": now.isoformat()})
+            await webhooks.emit(
+                EventType.CHECKIN_CREATED,
+                {"registration_id": registration_id, "event_id": updated[0]["event"], "checked_in_at": now.isoformat()},
+            )
+    result = await _checkin_result(registration_id, already=not updated)
+    if not updated and result.checked_in_at is None:
+        raise AttendanceConflict("this registration is no longer confirmed (it was cancelled a moment ago)")
+    return result
+
+
+async def _set_present(registration_id: int, organiser_id: int | None, now: datetime) -> list[dict[str, Any]]:
+    return await (
         Registration.update(
             {
                 Registration.updated_at: now_utc(),
@@ -162,12 +182,8 @@ async def _mark_present(registration_id: int, organiser_id: int | None, now: dat
             & Registration.checked_in_at.is_null()
             & (Registration.status == RegistrationStatus.CONFIRMED)
         )
-        .returning(Registration.id)
+        .returning(Registration.id, Registration.event)
     )
-    result = await _checkin_result(registration_id, already=not updated)
-    if not updated and result.checked_in_at is None:
-        raise AttendanceConflict("this registration is no longer confirmed (it was cancelled a moment ago)")
-    return result
 
 
 def _refuse_unseated(registration: RegistrationRecord) -> None:
@@ -646,7 +662,14 @@ async def _finalise(event_id: int, settings: Settings, now: datetime, *, manual:
 
         for kind, count in (await with_retry(write)).items():
             queued[kind] += count
-    await Event.update({Event.follow_up_sent_at: now}).where((Event.id == event_id) & Event.follow_up_sent_at.is_null())
+    async with write_transaction():
+        first_time = await Event.update({Event.follow_up_sent_at: now}).where(
+            (Event.id == event_id) & Event.follow_up_sent_at.is_null()
+        ).returning(Event.id)
+        if first_time:  # once per event, however often it is finalised again
+            await webhooks.emit(
+                EventType.ATTENDANCE_FINALISED, {"event_id": event_id, "attended": attended, "no_show": no_show}
+            )
     sent_at = (await Event.select(Event.follow_up_sent_at).where(Event.id == event_id).first())["follow_up_sent_at"]
     return FinaliseResult(
         event_id=event_id,

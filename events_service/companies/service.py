@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.clock import now_utc
 from events_service.companies.schemas import (
     CompanyCreate,
@@ -16,7 +18,7 @@ from events_service.companies.schemas import (
 )
 from events_service.companies.tables import Company
 from events_service.companies.vat import InvalidVatId, VatId, normalise_vat_id
-from events_service.db import contains_text, is_unique_violation
+from events_service.db import contains_text, is_unique_violation, write_transaction
 from events_service.errors import Conflict, DomainError, Invalid, NotFound
 from events_service.paging import Page
 
@@ -80,7 +82,9 @@ async def create_company(data: CompanyCreate) -> CompanyOut:
         size_class=data.size_class,
     )
     try:
-        await row.save()
+        async with write_transaction():
+            await row.save()
+            await audit.record(Entity.COMPANY, row.id, Action.CREATED, audit.values(row.to_dict()))
     except Exception as error:
         if is_unique_violation(error):
             await _refuse_duplicate(vat.normalised)
@@ -143,7 +147,11 @@ async def update_company(company_id: int, patch: CompanyPatch) -> CompanyOut:
         changes[Company.country] = vat.country
     if changes:
         changes[Company.updated_at] = now_utc()
-        await Company.update(changes).where(Company.id == company_id)
+        async with write_transaction():
+            await Company.update(changes).where(Company.id == company_id)
+            await audit.record(
+                Entity.COMPANY, company_id, Action.UPDATED, audit.diff(current, {column._meta.name: value for column, value in changes.items()})
+            )
     return await get_company(company_id)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.clock import now_utc
 from events_service.db import write_transaction
 from events_service.events.errors import EventStateConflict, InvalidEvent
@@ -43,6 +45,8 @@ from events_service.events.schemas import (
 from events_service.events.tables import AgendaSession, Event, EventCreation, EventSpeaker, Speaker
 from events_service.settings import PROGRAMME_COUNTRY
 from events_service.validation import normalise_email, zone
+from events_service.webhooks import outbox as webhooks
+from events_service.webhooks.schemas import EventType
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,7 @@ async def create_event(data: EventCreate, *, once_key: str | None = None) -> Eve
             return await get_event(earlier)
         values["slug"] = await _unique_slug(values["title"], values["starts_at"], values["timezone"])
         rows = await Event.insert(Event(**values, status=EventStatus.DRAFT, sequence=0)).returning(Event.id)
+        await audit.record(Entity.EVENT, rows[0]["id"], Action.CREATED, audit.values(values))
         event_id = rows[0]["id"]
         speaker_ids = await _save_speakers(event_id, speakers)
         await _save_agenda(event_id, data.agenda, speaker_ids)
@@ -286,6 +291,11 @@ async def apply_patch(current: EventRecord, after: EventRecord, patch: EventPatc
     if patch.speakers is not msgspec.UNSET or patch.agenda is not msgspec.UNSET:
         speaker_ids = await _save_speakers(current.id, speakers)
         await _save_agenda(current.id, agenda, speaker_ids)
+    await audit.record(Entity.EVENT, current.id, Action.UPDATED, audit.diff(before_values, after_values))
+    await webhooks.emit(
+        EventType.EVENT_UPDATED,
+        _event_data(after, sequence=sequence, changed=[name for name in after_values if after_values[name] != before_values[name]]),
+    )
     return EventChange(before=current, after=msgspec.structs.replace(after, sequence=sequence, updated_at=updated_at), changed=changed)
 
 
@@ -319,6 +329,8 @@ async def publish_event(event_id: int) -> EventOut:
             await Event.update({Event.status: EventStatus.PUBLISHED, Event.published_at: now, Event.updated_at: now}).where(
                 Event.id == event_id
             )
+            await webhooks.emit(EventType.EVENT_PUBLISHED, _event_data(event, status="published"))
+            await audit.record(Entity.EVENT, event_id, Action.PUBLISHED, {"status": ["draft", "published"]})
     return await get_event(event_id)
 
 
@@ -332,4 +344,20 @@ async def mark_cancelled(event: EventRecord) -> bool:
     await Event.update(
         {Event.status: EventStatus.CANCELLED, Event.cancelled_at: now, Event.updated_at: now, Event.sequence: event.sequence + 1}
     ).where(Event.id == event.id)
+    await webhooks.emit(EventType.EVENT_CANCELLED, _event_data(event, status="cancelled", sequence=event.sequence + 1))
+    await audit.record(Entity.EVENT, event.id, Action.CANCELLED, {"status": [event.status, "cancelled"]})
     return True
+
+
+def _event_data(event: EventRecord, **more: Any) -> dict[str, Any]:
+    """What an event's webhook tells: which event, what it is now (`more` overrides)."""
+    data = {
+        "event_id": event.id,
+        "title": event.title,
+        "kind": event.kind,
+        "status": event.status,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "sequence": event.sequence,
+    }
+    return {**data, **more}

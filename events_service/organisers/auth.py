@@ -18,6 +18,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
+from events_service.audit import actor
+from events_service.audit.actor import set_actor
 from events_service.clock import now_utc
 from events_service.organisers.records import Role
 from events_service.organisers.schemas import ApiClient, CurrentOrganiser
@@ -34,7 +36,10 @@ async def _retrieve_organiser(token: Token, _: ASGIConnection[Any, Any, Any, Any
         organiser_id = int(token.sub)
     except ValueError:
         return None
-    return await get_organiser(organiser_id)
+    organiser = await get_organiser(organiser_id)
+    if organiser is not None:
+        set_actor(actor.organiser(organiser.id))  # the audit log's "by whom" for this request
+    return organiser
 
 
 def _token_class(settings: Settings) -> type[Token]:
@@ -68,6 +73,7 @@ class BearerAuthenticationMiddleware(JWTAuthenticationMiddleware):
         client = await client_for(encoded_token)
         if client is None:
             raise NotAuthorizedException("this API token is unknown or has been revoked")
+        set_actor(actor.api_token(client.token_id))
         return AuthenticationResult(user=client, auth=None)
 
 

@@ -6,6 +6,9 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
+from events_service.db import write_transaction
 from events_service.errors import Conflict, DomainError, Invalid
 from events_service.organisers import sign_in
 from events_service.organisers.records import Role
@@ -42,7 +45,9 @@ async def create_organiser(email: str, name: str, password: str, role: str = Rol
     if await Organiser.exists().where(Organiser.email == address):
         raise Conflict(f"an organiser with email {address} exists already")
     row = Organiser(email=address, name=name.strip(), password_hash=_hasher.hash(password), role=role)
-    await row.save()
+    async with write_transaction():
+        await row.save()
+        await audit.record(Entity.ORGANISER, row.id, Action.CREATED, {"email": address, "name": row.name, "role": role})
     return CurrentOrganiser(id=row.id, email=address, name=row.name, role=Role(role))
 
 

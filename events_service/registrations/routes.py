@@ -6,6 +6,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from events_service.audit.actor import REGISTRANT, set_actor
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -23,6 +24,10 @@ from events_service.settings import Settings
 from events_service.xlsx_export import XLSX_MEDIA_TYPE
 
 
+async def _as_registrant(_: Request[Any, Any, Any]) -> None:
+    set_actor(REGISTRANT)
+
+
 def public_registration_controller(settings: Settings) -> type[Controller]:
     """The public controller; registering is rate limited per client address (429 with Retry-After)."""
     rate_limit = public_registration_limit(settings)
@@ -30,6 +35,8 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
     class PublicRegistrationController(Controller):
         path = "/api/public"
         tags = ["public"]
+        # Changes made here are the registrant's own (through their link): so says the audit log.
+        before_request = _as_registrant
 
         @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
         async def register(

@@ -12,6 +12,8 @@ from typing import Any
 
 from piccolo.utils.encoding import dump_json
 
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.clock import now_utc
 from events_service.companies.service import checked_vat_id
 from events_service.companies.tables import Company
@@ -50,6 +52,8 @@ from events_service.registrations.seats import RegisteringEvent
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 from events_service.validation import normalise_email
+from events_service.webhooks import outbox as webhooks
+from events_service.webhooks.schemas import EventType
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ async def _company_id(company: CompanyRef, vat: VatId, known: int | None) -> int
         Company(name=_new_company_name(company, vat), vat_id=vat.normalised, country=vat.country, region=company.region)
     ).on_conflict(target=Company.vat_id, action="DO NOTHING").returning(Company.id)
     if created:
+        await audit.record(Entity.COMPANY, created[0]["id"], Action.CREATED, {"vat_id": vat.normalised, "by_registration": True})
         return created[0]["id"]
     return (await Company.select(Company.id).where(Company.vat_id == vat.normalised).first())["id"]
 
@@ -326,9 +331,34 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             created = await _take_place(event, first, company_id, settings)
             for colleague in colleagues:
                 created.colleagues.append(await _take_place(event, colleague, company_id, settings))
+            for each in (created, *created.colleagues):
+                await _report_created(each, event_id, company_id)
             return created
 
     return await with_retry(attempt)
+
+
+async def _report_created(created: RegistrationCreated, event_id: int, company_id: int) -> None:
+    """The audit entry and the webhook of a new registration, in its transaction."""
+    await audit.record(
+        Entity.REGISTRATION, created.id, Action.CREATED,
+        {"event_id": event_id, "company_id": company_id, "status": created.status, "attendance_mode": created.attendance_mode},
+    )
+    await webhooks.emit(
+        EventType.REGISTRATION_CREATED,
+        {
+            "registration_id": created.id,
+            "event_id": event_id,
+            "company_id": company_id,
+            "email": created.email,
+            "status": created.status,
+            "attendance_mode": created.attendance_mode,
+        },
+    )
+
+
+def _registration_data(registration_id: int, event_id: int, status: str, **more: Any) -> dict[str, Any]:
+    return {"registration_id": registration_id, "event_id": event_id, "status": status, **more}
 
 
 # ---------------------------------------------------------------- cancelling and promoting
@@ -376,6 +406,12 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
     # Domains above this one (the experts' meetings) go with the registration (cancel_hooks.py).
     await run_cancel_hooks(registration_id, settings)
     await messages.queue_cancellation(registration_id, was_confirmed=row["status"] == RegistrationStatus.CONFIRMED, settings=settings)
+    await webhooks.emit(
+        EventType.REGISTRATION_CANCELLED, _registration_data(registration_id, row["event"], "cancelled", cancelled_by=cancelled_by)
+    )
+    await audit.record(
+        Entity.REGISTRATION, registration_id, Action.CANCELLED, {"status": [row["status"], "cancelled"], "cancelled_by": cancelled_by}
+    )
     if row["status"] == RegistrationStatus.CONFIRMED:
         await seats.release_event_seat(event, row["attendance_mode"])
         if row["holds_company_seat"]:
@@ -422,6 +458,8 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
             continue
         promoted.append(person["id"])
         await messages.queue_registration_message(person["id"], "promoted", settings)
+        await webhooks.emit(EventType.REGISTRATION_PROMOTED, _registration_data(person["id"], event_id, "confirmed"))
+        await audit.record(Entity.REGISTRATION, person["id"], Action.PROMOTED, {"status": ["waitlisted", "confirmed"]})
     return promoted
 
 
@@ -440,6 +478,8 @@ async def cancel_all_for_event(event_id: int, settings: Settings) -> int:
         ).where(Registration.id == row["id"])
         await cancel_pending(row["id"], WITHDRAWN_ON_CANCEL)
         await messages.queue_event_cancelled(row["id"], was_confirmed=row["status"] == RegistrationStatus.CONFIRMED, settings=settings)
+        await webhooks.emit(EventType.REGISTRATION_CANCELLED, _registration_data(row["id"], event_id, "cancelled", cancelled_by="event"))
+        await audit.record(Entity.REGISTRATION, row["id"], Action.CANCELLED, {"status": [row["status"], "cancelled"], "cancelled_by": "event"})
     await seats.release_every_seat(event_id)
     return len(rows)
 
@@ -553,6 +593,7 @@ async def register_walk_in(
                 Registration.holds_company_seat: False,
             }
         ).where(Registration.id == existing["id"])
+        await audit.record(Entity.REGISTRATION, existing["id"], Action.UPDATED, {"status": [None, "confirmed"], "walk_in": True})
         return existing["id"], "admitted"
     rows = await Registration.insert(
         Registration(
@@ -572,4 +613,5 @@ async def register_walk_in(
             confirmed_at=now,
         )
     ).returning(Registration.id)
+    await audit.record(Entity.REGISTRATION, rows[0]["id"], Action.CREATED, {"event_id": event_id, "status": "confirmed", "walk_in": True})
     return rows[0]["id"], "created"

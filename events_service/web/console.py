@@ -17,6 +17,8 @@ from events_service.attendance import pull
 from events_service.attendance import service as attendance
 from events_service.attendance.platforms import Platform
 from events_service.attendance.report_errors import report_error_message
+from events_service.audit import log as audit
+from events_service.audit.schemas import Entity
 from events_service.broadcasts import service as broadcasts
 from events_service.errors import DomainError
 from events_service.events import queries as event_queries
@@ -136,7 +138,8 @@ class Console(Controller):
         event = await event_queries.get_event(event_id)
         follow_up = await attendance.get_follow_up(event_id)
         return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
-                      follow_up=follow_up, notice="saved" if saved else None, sent=await broadcasts.list_messages(event_id))
+                      follow_up=follow_up, notice="saved" if saved else None, sent=await broadcasts.list_messages(event_id),
+                      history=await audit.history(Entity.EVENT, [event_id]))
 
     @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:
@@ -180,8 +183,9 @@ class Console(Controller):
         rows = await registration_queries.list_registrations(event_id, status=status)
         stats = await registration_queries.event_stats(event_id)
         asked = await question_service.event_questions(event_id, QuestionStage.REGISTRATION)
+        history = await audit.history(Entity.REGISTRATION, [row.id for row in rows])
         return render(request, "console/registrations.html", event=event, rows=rows, stats=stats, status=status or "", questions=asked,
-                      answer_text=question_service.answer_text)
+                      answer_text=question_service.answer_text, history=history)
 
     @get("/events/{event_id:int}/registrations.csv", guards=[EDITORS])
     async def registrations_csv(

@@ -59,6 +59,20 @@ LABELS: dict[str, dict[str, str]] = {
         "staff": N_("host and panelists of the webinar"),
         "outside_event": N_("outside the event's hours (other days of a recurring meeting)"),
     },
+    # what an entry of the audit log (audit/schemas.py Action) says was done
+    "audit_action": {
+        "created": N_("created"),
+        "updated": N_("changed"),
+        "published": N_("published"),
+        "cancelled": N_("cancelled"),
+        "promoted": N_("seat from the waiting list"),
+        "checked_in": N_("checked in"),
+        "disabled": N_("disabled"),
+        "enabled": N_("enabled again"),
+        "role_changed": N_("role changed"),
+        "password_changed": N_("password changed"),
+        "password_reset": N_("password reset"),
+    },
     # the event's fields a refusal names (missing_for_publication), as the event form labels them
     "event_field": {
         "venue.name": N_("Venue name"),

@@ -38,6 +38,8 @@ from litestar.stores.base import NamespacedStore, StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.types import Empty, Message, ScopeSession
 
+from events_service.audit.actor import organiser as organiser_actor
+from events_service.audit.actor import set_actor
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import get_organiser
 from events_service.settings import Settings
@@ -134,7 +136,10 @@ async def signed_in_organiser(session: dict[str, Any], connection: ASGIConnectio
     ended = await _ended(connection.app.stores.get(SESSION_STORE)).get(str(organiser_id))
     if ended is not None and signed_in_at <= float(ended):
         return None
-    return await get_organiser(organiser_id)
+    organiser = await get_organiser(organiser_id)
+    if organiser is not None:
+        set_actor(organiser_actor(organiser.id))  # the audit log's "by whom" for this request
+    return organiser
 
 
 class ConsoleSessionBackend(ServerSideSessionBackend):
