@@ -19,7 +19,7 @@ from events_service.experts.tables import (
 )
 from events_service.mail.tables import OutboxMessage
 from events_service.operations.tables import WorkerHeartbeat
-from events_service.organisers.tables import ApiToken, Organiser, SignInFailure
+from events_service.organisers.tables import ApiToken, Organiser, PasswordReset, SignInFailure
 from events_service.questions.tables import Question
 from events_service.registrations.tables import CompanySeats, MailQuota, Registration
 from events_service.replies.tables import InviteReply
@@ -50,6 +50,7 @@ APP_CONFIG = AppConfig(
         MailQuota,
         SignInFailure,
         ApiToken,
+        PasswordReset,
         EventMessage,
         Question,
         SurveyResponse,

@@ -54,3 +54,13 @@ class ApiTokenCreated(msgspec.Struct):
     name: str
     role: Role
     token: str
+
+
+class OrganiserRow(msgspec.Struct):
+    """An account as the console's list shows it."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    disabled_at: datetime | None = None

@@ -39,8 +39,7 @@ def _current(row: dict) -> CurrentOrganiser:
 async def create_organiser(email: str, name: str, password: str, role: str = Role.ORGANISER) -> CurrentOrganiser:
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise Invalid("the password must have at least 8 characters")
+    check_new_password(password)
     address = normalise_email(email)
     if await Organiser.exists().where(Organiser.email == address):
         raise Conflict(f"an organiser with email {address} exists already")
@@ -51,12 +50,32 @@ async def create_organiser(email: str, name: str, password: str, role: str = Rol
     return CurrentOrganiser(id=row.id, email=address, name=row.name, role=Role(role))
 
 
+#: A password's length: long enough not to be guessed, short enough that argon2 stays quick.
+MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH = 8, 1024
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", code="password_too_short")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(f"the password may have at most {MAX_PASSWORD_LENGTH} characters", code="password_too_long")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def password_matches(password_hash: str, password: str) -> bool:
+    """argon2 in a thread: ~100 ms of CPU on purpose, and the process serves others meanwhile."""
+    return await anyio.to_thread.run_sync(_password_matches, password_hash, password)
+
+
 async def authenticate(email: str, password: str) -> CurrentOrganiser:
     """The organiser with this email and password. Every attempt counts until it succeeds,
     and an address that failed too often backs off (sign_in.py: 429, also for an address
     without an account)."""
     await sign_in.count_attempt(email)
-    row = await Organiser.select().where(Organiser.email == email.strip().lower()).first()
+    row = await Organiser.select().where((Organiser.email == email.strip().lower()) & Organiser.disabled_at.is_null()).first()
     # argon2 takes ~100 ms of CPU on purpose: in a thread, so the process serves others meanwhile.
     right = await anyio.to_thread.run_sync(_password_matches, row["password_hash"] if row else _UNKNOWN_USER_HASH, password)
     if not right or row is None:
@@ -73,7 +92,9 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 
 async def get_organiser(organiser_id: int) -> CurrentOrganiser | None:
-    row = await Organiser.select().where(Organiser.id == organiser_id).first()
+    """The organiser, or None for an unknown or disabled account (its bearer tokens and
+    console sessions stop at their next request)."""
+    row = await Organiser.select().where((Organiser.id == organiser_id) & Organiser.disabled_at.is_null()).first()
     return _current(row) if row else None
 
 

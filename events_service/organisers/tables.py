@@ -13,6 +13,8 @@ class Organiser(Table, tablename="organiser"):
     password_hash = Varchar(length=255)
     role = Varchar(length=20, default=Role.ORGANISER, choices=Role)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Set by an admin (organisers/accounts.py): no sign-in, and open sessions and tokens stop.
+    disabled_at = Timestamptz(null=True, default=None)
 
 
 class SignInFailure(Table, tablename="sign_in_failure"):
@@ -37,3 +39,14 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    """A forgotten-password link (organisers/accounts.py): only its SHA-256 is kept; it works
+    once (`used_at`) and until `expires_at`."""
+
+    organiser = Integer()
+    token_hash = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -50,7 +50,7 @@ SESSION_MAX_AGE = 12 * 3600
 #: The name the store is registered under in the app (Litestar(stores=...)).
 SESSION_STORE = "console_sessions"
 #: The paths that need no session: the sign-in form, and signing out (which ends whatever is there).
-OPEN_PATHS = ["^/console/login$", "^/console/logout$"]
+OPEN_PATHS = ["^/console/login$", "^/console/logout$", "^/console/password-reset(/[^/]*)?$"]
 
 _ORGANISER, _SIGNED_IN_AT, _EXPIRES_AT, _STARTING = "organiser", "signed_in_at", "expires_at", "starting"
 
