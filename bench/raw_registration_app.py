@@ -89,7 +89,8 @@ async def register_with(run: Run, event_id: int, data: RegistrationIn, wait_for_
         queue = await run(queries._WAITLIST_POSITION, event_id, registration_id)
         payload["waitlist_position"] = queue[0]["position"]
     await run(
-        outbox._INSERT_QUEUED, f"{guess}:{registration_id}", guess, email, "", "", json.dumps(payload), now, None, event_id, registration_id, now
+        outbox._INSERT_QUEUED, f"{guess}:{registration_id}", guess, email, "", "", json.dumps(payload), now, None, event_id, registration_id,
+        now, now,  # created_at, updated_at
     )
     await wait_for_seats()
     took_seat = bool(await run(seats._TAKE_SEAT, event_id))
