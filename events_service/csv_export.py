@@ -51,10 +51,11 @@ DELIMITER = ";"
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Every data field quoted, so a separator inside a value stays inside it for any reader
-    that honours quotes; the header is ours and stays as it was (plain names)."""
+    that honours quotes. The header is neutralised too: a question's label becomes a column
+    title, and an organiser (or an organiser's API token) types it."""
     buffer = io.StringIO()
     buffer.write(BOM)
-    csv.writer(buffer, delimiter=DELIMITER).writerow(header)
+    csv.writer(buffer, delimiter=DELIMITER).writerow([neutralised(str(title)) for title in header])
     csv.writer(buffer, delimiter=DELIMITER, quoting=csv.QUOTE_ALL).writerows([[_cell(value) for value in row] for row in rows])
     return buffer.getvalue()
 

@@ -76,7 +76,8 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def _write_sheet(worksheet: Any, sheet: Sheet, formats: dict[str, Any]) -> None:
-    worksheet.write_row(0, 0, [str(title) for title in sheet.header], formats["header"])
+    # Neutralised like the CSV header: a question's label, typed by an organiser, is a column title.
+    worksheet.write_row(0, 0, [neutralised(str(title)) for title in sheet.header], formats["header"])
     worksheet.freeze_panes(1, 0)  # the header stays in view while scrolling
     widths = [len(str(title)) for title in sheet.header]
     for number, row in enumerate(sheet.rows, start=1):

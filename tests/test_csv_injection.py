@@ -81,3 +81,47 @@ def test_every_piece_after_a_separator_is_neutralised() -> None:
     assert neutralised("Rossi-Bianchi, Srl") == "Rossi-Bianchi, Srl"  # a dash inside a name stays
     for payload in PAYLOADS:
         assert _formulas(neutralised(payload)) == [], payload
+
+
+def _xlsx_formulas(content: bytes) -> list[str]:
+    """Every cell of a workbook that is a formula, or text a spreadsheet could take for one."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return [f"{sheet.title}!{cell.coordinate}={cell.value!r}" for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] in FORMULA_STARTS)]
+
+
+async def test_a_typed_formula_starts_no_cell_of_the_round_two_exports(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    """Question labels became column titles (typed by an organiser or an organiser's API token)
+    and were written as they came, in the CSV's and the XLSX's header; answers, names and
+    regions go into the XLSX exports and the indicators' evidence too."""
+    event = await published_event(client, organiser)
+    question = await client.post(f"/api/events/{event['id']}/questions", headers=organiser,
+                                 json={"label": {"it": "=HYPERLINK(\"http://evil.example\")", "en": "@SUM(1+1)"}, "kind": "text"})
+    assert question.status_code == 201, question.text
+    for n, payload in enumerate(PAYLOADS):
+        typed = payload.replace("\n", " ")
+        answer = await client.post(f"/api/public/events/{event['id']}/registrations", json={
+            **registration_payload(f"attacker{n}@evil.example", first_name=typed, last_name=typed,
+                                   company={"vat_id": partita_iva(100 + n), "name": typed, "country": "IT", "region": typed[:100]}),
+            "answers": {str(question.json()["id"]): typed}})
+        assert answer.status_code == 201, answer.text
+    period = {"from": "2026-01-01", "to": "2027-12-31"}
+    csv_exports = [f"/api/events/{event['id']}/registrations.csv", "/api/reports/indicators.csv",
+                   "/api/reports/indicators/evidence.csv?figure=participations"]
+    xlsx_exports = [f"/api/events/{event['id']}/registrations.xlsx", "/api/reports/companies.xlsx", "/api/reports/summary.xlsx",
+                    "/api/reports/indicators.xlsx", "/api/reports/indicators/evidence.xlsx?figure=participations",
+                    "/api/reports/indicators/evidence.xlsx?figure=enterprises_supported"]
+    for url in csv_exports:
+        path, _, figure = url.partition("?figure=")
+        answer = await client.get(path, params={**period, **({"figure": figure} if figure else {})}, headers=organiser)
+        assert answer.status_code == 200, (url, answer.text[:200])
+        assert _formulas(answer.text) == [], url
+    for url in xlsx_exports:
+        path, _, figure = url.partition("?figure=")
+        answer = await client.get(path, params={**period, **({"figure": figure} if figure else {})}, headers=organiser)
+        assert answer.status_code == 200, (url, answer.text[:200])
+        assert _xlsx_formulas(answer.content) == [], url
+    header = (await client.get(csv_exports[0], headers=organiser)).text.splitlines()[0]
+    assert header.endswith(";'@SUM(1+1)"), header  # kept for its reader, unable to start a formula
