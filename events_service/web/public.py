@@ -27,6 +27,7 @@ from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from events_service.web import forms, question_form
+from events_service.web.expert_meetings import event_page_experts, manage_page_meetings
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_language, render
 
@@ -103,7 +104,8 @@ class PublicPages(Controller):
     async def event_page(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
         event = await event_queries.public_event(slug, settings.base_url)
         stats = await registration_queries.event_stats(event.id)
-        return render(request, "event.html", event=event, stats=stats)
+        experts = await event_page_experts(event.id, event.kind)  # a Tech Day's Innovation Experts
+        return render(request, "event.html", event=event, stats=stats, experts=experts)
 
     @get("/e/{slug:str}/register")
     async def register_form(self, request: Request[Any, Any, Any], slug: FromPath[str], settings: NamedDependency[Settings]) -> Template:
@@ -115,11 +117,16 @@ class PublicPages(Controller):
     async def manage(
         self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings],
         welcome: FromQuery[str | None] = None, cancelled: FromQuery[str | None] = None,
+        meeting: FromQuery[str | None] = None, meeting_error: FromQuery[str | None] = None,
     ) -> Template:
         registration = await registration_queries.public_registration(token, settings)
         qr = qr_svg(registration.checkin_code) if registration.checkin_code else None
+        # Meetings with Innovation Experts (web/expert_meetings.py): what they hold, what they may book.
+        meetings = await manage_page_meetings(settings, token, registration.event.id, registration.event.kind, registration.status)
         return render(request, "manage.html", registration=registration, token=token, qr=qr,
-                      welcome=bool(welcome), just_cancelled=bool(cancelled))
+                      welcome=bool(welcome), just_cancelled=bool(cancelled),
+                      meeting_notice=meeting if meeting in ("booked", "cancelled") else None,
+                      meeting_error=bool(meeting_error), **meetings)
 
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:

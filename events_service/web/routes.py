@@ -15,6 +15,7 @@ from events_service.web.console_organisers import ConsoleOrganisers
 from events_service.web.console_questions import ConsoleQuestions
 from events_service.web.console_reports import ConsoleReports
 from events_service.web.csrf import csrf_middleware
+from events_service.web.expert_meetings import ExpertMeetingPages
 from events_service.web.pages import WEB_EXCEPTION_HANDLERS
 from events_service.web.public import PublicPages, registration_form_controller
 from events_service.web.session import console_auth
@@ -23,5 +24,5 @@ from events_service.web.survey_page import SurveyPage
 
 def web_router(settings: Settings) -> Router:
     console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleCertificates, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport, ConsoleOrganisers], middleware=[console_auth(settings).middleware])
-    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, console],
+    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, ExpertMeetingPages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
