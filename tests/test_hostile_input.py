@@ -4,6 +4,8 @@ characters, an address whose mail could never be built)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 from urllib.parse import quote
 
@@ -228,3 +230,34 @@ async def test_the_endpoints_added_in_round_two_refuse_callers_without_the_role(
             assert answer.status_code in (401, 403), (name, method, url, answer.status_code, answer.text[:200])
             assert "mara" not in answer.text.lower(), (name, url)
     assert (await _rows(), await Question.count(), await ApiToken.count(), await EventMessage.count()) == before
+
+
+def _xlsx_bomb() -> bytes:
+    """A 100 kB workbook whose sheet unpacks to 100 MB (an XML comment of one letter)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c t="inlineStr"><is><t>email</t></is></c></row>' + "<!-- " + "A" * 100_000_000 + " --></sheetData></worksheet>")
+    return buf.getvalue()
+
+
+async def test_upload_tricks_on_the_registration_import_are_4xx_and_write_nothing(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    event = await published_event(client, organiser)
+    url = f"/api/events/{event['id']}/registrations-import"
+    header = b"email;nome;cognome;partita iva\r\n"
+    cases: dict[str, dict[str, Any]] = {
+        "zip bomb": {"files": {"file": ("list.xlsx", _xlsx_bomb())}, "data": {"consent_confirmed": "true"}},
+        "two files": {"files": [("file", ("a.csv", header)), ("file", ("b.csv", header))], "data": {"consent_confirmed": "true"}},
+        "consent twice": {"files": {"file": ("a.csv", header)}, "data": {"consent_confirmed": ["true", "false"]}},
+        "path in the name": {"files": {"file": ("../../etc/passwd", b"email\r\n")}, "data": {"consent_confirmed": "true"}},
+        "no file": {"data": {"consent_confirmed": "true"}},
+        "NUL as dry_run": {"files": {"file": ("a.csv", header)}, "data": {"consent_confirmed": "true", "dry_run": "\x00"}},
+        "JSON instead of a form": {"json": {"file": "email\nx@y.example", "consent_confirmed": True}},
+    }
+    before = await _rows()
+    for name, options in cases.items():
+        _clear_4xx(await client.post(url, headers=organiser, **options), name)
+    assert await _rows() == before
