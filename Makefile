@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser translations translations-compile
+.PHONY: run test lint bench clean browser imap translations translations-compile
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ lint: $(INSTALLED)
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium) || echo "Chromium unavailable: browser tests will skip"
 
-test: $(INSTALLED) lint browser
+# Debian's Dovecot for the reply-mailbox tests (tests/support/imap.py starts its own instance on
+# a free port); they skip, saying why, when it cannot be installed.
+imap:
+	@test -x /usr/sbin/dovecot || (apt-get update && apt-get install -y dovecot-imapd) || echo "Dovecot unavailable: IMAP tests will skip"
+
+test: $(INSTALLED) lint browser imap
 	$(BIN)/python -m pytest -W error::DeprecationWarning:events_service -q $(PYTEST_ARGS)
 
 # The words of the pages and emails are gettext catalogs (events_service/locale/<lang>/LC_MESSAGES).

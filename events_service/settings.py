@@ -249,6 +249,15 @@ def redis_url(text: str) -> str | None:
     return text
 
 
+def imap_url(text: str) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+        raise ValueError("must be imaps://user:password@host[:port]/FOLDER (imap://… without TLS)")
+    return text
+
+
 def log_format(text: str) -> str:
     if text not in ("text", "json"):
         raise ValueError("must be text or json")
@@ -395,6 +404,8 @@ class Settings:
     platform_max_retry_wait_s: int = 30
     # Replies to invites (replies/): the mailbox invites name as ORGANIZER (None: mail_from).
     reply_address: str | None = None
+    # The reply mailbox the worker reads (replies/mailbox.py); None: answers are not read.
+    imap_url: str | None = field(default=None, repr=False)
 
     @property
     def zoom_api(self) -> PlatformApi | None:
@@ -510,6 +521,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_PLATFORM_MAX_RETRY_WAIT", "platform_max_retry_wait_s", positive_int, "30", "30"),
     Setting("EVENTS_REPLY_ADDRESS", "reply_address", mail_address, None, "rsvp@programme.example"),
     Setting("EVENTS_WEBHOOK_PRIVATE_ADDRESSES", "webhook_private_addresses", flag, "0", "1"),
+    Setting("EVENTS_IMAP_URL", "imap_url", imap_url, None, "imaps://rsvp:secret@imap.programme.example:993/INBOX"),
 )
 
 

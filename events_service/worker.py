@@ -30,6 +30,7 @@ from events_service.privacy import retention as privacy_retention
 from events_service.registrations import background as registrations
 from events_service.registrations.cancel_hooks import add_cancel_hook
 from events_service.reminders import background as reminders
+from events_service.replies import background as replies
 from events_service.settings import Settings
 from events_service.web import background as web
 from events_service.webhooks import background as webhooks
@@ -44,7 +45,8 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.M
 #: The periodic jobs every worker runs, besides dispatching mail. Each is idempotent (outbox
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
-                                   *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS, *webhooks.JOBS]
+                                   *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS, *webhooks.JOBS,
+                                   *replies.JOBS]
 
 # A cancelled registration takes its expert meetings with it, whoever cancelled it (the hook
 # runs in registrations.service.cancel_in_transaction; this module is imported by every entry point).

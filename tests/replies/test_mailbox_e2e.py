@@ -1,0 +1,129 @@
+"""The whole loop with real parts, both engines: register over HTTP → the invite arrives at the
+SMTP sink (aiosmtpd) → the person's Decline is APPENDed into a real Dovecot mailbox → the
+worker's job reads it with aioimaplib → the seat is freed, the first waiting person promoted
+and invited, the message moved to Processed. Read twice or by two workers at once: acted once."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+
+import aioimaplib
+import httpx
+import pytest
+
+from events_service.replies import mailbox as reply_mailbox
+from events_service.replies.background import JOBS
+from events_service.replies.mailbox import PROCESSED_FOLDER, imap_target, read_replies
+from events_service.replies.tables import InviteReply
+from events_service.settings import Settings
+from tests.calendar.conftest import Mailbox
+from tests.factories import published_event
+from tests.replies.shapes import reply_calendar, reply_email
+from tests.replies.test_processing import ANNA, BRUNO, _register, _statuses
+from tests.support.imap import DovecotServer, dovecot_missing, start_dovecot
+from tests.support.smtp import SmtpSink
+
+
+@pytest.fixture
+def dovecot() -> Iterator[DovecotServer]:
+    missing = dovecot_missing()
+    if missing:
+        pytest.skip(missing)
+    server = start_dovecot()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def reading(settings: Settings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    # A short IDLE keeps each round quick; IDLE itself is still used (Dovecot offers it).
+    monkeypatch.setattr(reply_mailbox, "IDLE_SECONDS", 0.3)
+    return dataclasses.replace(settings, imap_url=dovecot.url())
+
+
+async def _deliver(dovecot: DovecotServer, raw: bytes, times: int = 1) -> None:
+    target = imap_target(dovecot.url())
+    client = aioimaplib.IMAP4(host=target.host, port=target.port, timeout=10)
+    await client.wait_hello_from_server()
+    assert (await client.login(target.user, target.password)).result == "OK"
+    for _ in range(times):
+        assert (await client.append(raw, mailbox="INBOX")).result == "OK"
+    await client.logout()
+
+
+async def _count(dovecot: DovecotServer, folder: str) -> int:
+    target = imap_target(dovecot.url())
+    client = aioimaplib.IMAP4(host=target.host, port=target.port, timeout=10)
+    await client.wait_hello_from_server()
+    await client.login(target.user, target.password)
+    answer = await client.select(folder)
+    await client.logout()
+    if answer.result != "OK":
+        return 0
+    return next(int(bytes(line).split()[0]) for line in answer.lines if bytes(line).endswith(b"EXISTS"))
+
+
+async def _invited_uid(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink) -> tuple[int, str, Mailbox]:
+    event = await published_event(client, organiser, capacity=1)
+    await _register(client, event["id"], ANNA, 1)
+    await _register(client, event["id"], BRUNO, 2)
+    mailbox = Mailbox(settings, sink)
+    invites = {mail.to: mail for mail in await mailbox.dispatch()}
+    assert invites[ANNA].method == "REQUEST"
+    assert invites[BRUNO].calendar_bytes is None  # waiting: no invite yet
+    vevent = invites[ANNA].vevent
+    assert vevent["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert str(vevent["ORGANIZER"]) == f"mailto:{settings.organizer_address}"
+    return event["id"], str(vevent["UID"]), mailbox
+
+
+async def test_decline_in_the_mailbox_frees_the_seat_and_invites_the_next(
+    client: httpx.AsyncClient, organiser: dict[str, str], reading: Settings, sink: SmtpSink, dovecot: DovecotServer
+) -> None:
+    event_id, uid, mailbox = await _invited_uid(client, organiser, reading, sink)
+    await _deliver(dovecot, reply_email("outlook", reply_calendar(uid=uid, attendee=ANNA), sender=ANNA))
+
+    assert await read_replies(reading) == 1
+
+    assert await _statuses(event_id) == {ANNA: ("cancelled", "declined"), BRUNO: ("confirmed", None)}
+    sent = {mail.to: mail for mail in await mailbox.dispatch()}
+    assert sent[BRUNO].method == "REQUEST"  # promoted and invited
+    assert sent[ANNA].method == "CANCEL"
+    assert (await _count(dovecot, "INBOX"), await _count(dovecot, PROCESSED_FOLDER)) == (0, 1)
+    # The next round finds nothing new.
+    assert await read_replies(reading) == 0
+
+
+async def test_same_reply_delivered_twice_and_two_workers_act_once(
+    client: httpx.AsyncClient, organiser: dict[str, str], reading: Settings, sink: SmtpSink, dovecot: DovecotServer
+) -> None:
+    event_id, uid, mailbox = await _invited_uid(client, organiser, reading, sink)
+    raw = reply_email("gmail", reply_calendar(uid=uid, attendee=ANNA, client="gmail"), sender=ANNA, message_id="<twice@client.example>")
+    await _deliver(dovecot, raw, times=2)
+
+    (job,) = JOBS
+    await asyncio.gather(job.run(reading), job.run(reading))
+
+    assert await _statuses(event_id) == {ANNA: ("cancelled", "declined"), BRUNO: ("confirmed", None)}
+    assert await InviteReply.count() == 1
+    sent = await mailbox.dispatch()
+    assert sorted((mail.to, mail.method) for mail in sent) == [(ANNA, "CANCEL"), (BRUNO, "REQUEST")]
+    assert await _count(dovecot, "INBOX") == 0
+
+
+async def test_forged_reply_in_the_mailbox_changes_nothing(
+    client: httpx.AsyncClient, organiser: dict[str, str], reading: Settings, sink: SmtpSink, dovecot: DovecotServer
+) -> None:
+    event_id, uid, mailbox = await _invited_uid(client, organiser, reading, sink)
+    await _deliver(dovecot, reply_email("thunderbird", reply_calendar(uid=uid, attendee=ANNA, client="thunderbird"), sender="mallory@evil.example"))
+
+    assert await read_replies(reading) == 1
+
+    assert await _statuses(event_id) == {ANNA: ("confirmed", None), BRUNO: ("waitlisted", None)}
+    assert await mailbox.dispatch() == []
+    (logged,) = await InviteReply.select(InviteReply.action, InviteReply.reason, InviteReply.sender)
+    assert logged == {"action": "ignore", "reason": "forged_sender", "sender": "mallory@evil.example"}
