@@ -18,10 +18,10 @@ run: $(INSTALLED)
 	$(BIN)/events-service demo --if-empty
 	$(BIN)/events-service serve
 
-# ruff, and the layers (.importlinter): an import only points down, so CI fails on a new upward one.
+# ruff, and the layers ([tool.importlinter] in pyproject.toml): an import only points down, so CI fails on a new upward one.
 lint: $(INSTALLED)
 	$(BIN)/ruff check events_service tests bench
-	$(BIN)/lint-imports --config .importlinter
+	$(BIN)/lint-imports
 
 # Debian's Chromium for the browser tests (tests/web/test_browser.py); they skip, saying why,
 # when it cannot be installed, and `make test` goes on.
