@@ -23,9 +23,10 @@ from events_service.events.routes import EventController, PublicEventController
 from events_service.experts.routes import ExpertController, PublicExpertController
 from events_service.feeds.routes import CalendarController, forget_feed_etags_after_writes
 from events_service.mail.routes import OutboxController
+from events_service.openapi_docs import document_routes, operation_id
 from events_service.operations.logs import add_request_id, litestar_formatters
 from events_service.operations.routes import operations_handlers, operations_middleware
-from events_service.organisers.auth import build_jwt_auth
+from events_service.organisers.auth import UNAUTHENTICATED_PATHS, build_jwt_auth
 from events_service.organisers.routes import ApiTokenController, AuthController
 from events_service.params import BoundedJsonRequest, refuse_control_characters
 from events_service.privacy.routes import PrivacyController
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def lifespan(_: Litestar) -> AbstractAsyncContextManager[None]:
         return running_service(settings)
 
-    return Litestar(
+    app = Litestar(
         # Calendar URLs are subscribed to by calendar clients, which send no bearer token.
         # The HTML pages (web/): public site, registrant's page, organisers' console.
         route_handlers=[api, CalendarController, web_router(settings), static_files_router(),
@@ -139,7 +140,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Tech Talks and Tech Days of an SME-innovation programme.",
             path="/schema",
             components=[jwt_auth.openapi_components],
-            security=[jwt_auth.security_requirement],
+            # No document-wide bearer requirement: document_routes puts it on the routes behind
+            # the bearer middleware only, so the public ones are documented as open.
+            operation_id_creator=operation_id,
         ),
         # A 5xx is a bug: always log its traceback.
         logging_config=LoggingConfig(
@@ -151,3 +154,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    # Each route's errors, bearer requirement and file media type in /schema (openapi_docs.py).
+    document_routes(app, jwt_auth.security_requirement, UNAUTHENTICATED_PATHS)
+    return app

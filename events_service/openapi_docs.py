@@ -1,0 +1,146 @@
+"""What the OpenAPI document (/schema) says about each route, derived from how the route is built.
+
+The errors a route can answer follow from its construction, so they are read from it rather than
+written by hand on ~100 handlers (where they would drift from the truth):
+- a guard (requires_role) answers 401 without a bearer and 403 with the wrong role;
+- a path parameter names a row that may not exist: 404;
+- a writing method may collide with the current state (a full event, a taken slot): 409;
+- a route with parameters or a body may refuse them: 422 (errors.validation_error_response);
+- a rate-limit middleware answers 429 with Retry-After.
+Every error has one shape, errors.domain_error_response's `{status_code, detail, code, extra}`.
+Routes outside the bearer middleware's reach (public API, sign-in, calendar, pages) carry no
+bearer requirement. File routes (.csv, .xlsx, .pdf, .ics, .zip) are documented with their media type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitMiddleware
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example, SecurityRequirement
+from litestar.routes import HTTPRoute
+from litestar.types import Method
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The body of every 4xx this service answers (errors.py)."""
+
+    status_code: int
+    #: For people, in English.
+    detail: str
+    #: A stable name for programs, when the error has one.
+    code: str | None = None
+    #: The details: for 422, every broken rule.
+    extra: Any = None
+
+
+_DESCRIPTIONS = {
+    401: "No bearer token, or an unknown, expired or revoked one",
+    403: "The bearer's role may not do this",
+    404: "Nothing of that id (or token)",
+    409: "Refused by the current state (full, closed, already done, taken)",
+    422: "A parameter or the body breaks a rule; `extra` lists every broken rule",
+    429: "Too many requests from this client for now; Retry-After says when to try again",
+}
+
+_EXAMPLES = {
+    401: {"status_code": 401, "detail": "sign in first: POST /api/auth/token"},
+    403: {"status_code": 403, "detail": "the role 'checkin' may not do this; it needs: admin, organiser"},
+    404: {"status_code": 404, "detail": "event 7 not found"},
+    409: {"status_code": 409, "detail": "the event is full", "code": "event_full"},
+    422: {"status_code": 422, "detail": "Expected `str` of length <= 200 - at `$.name`",
+          "extra": [{"message": "Expected `str` of length <= 200", "key": "name", "source": "body"}]},
+    429: {"status_code": 429, "detail": "Too many requests"},
+}
+
+#: What the file routes answer, by the suffix of their path.
+FILE_MEDIA_TYPES = {
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pdf": "application/pdf",
+    ".ics": "text/calendar",
+    ".zip": "application/zip",
+}
+
+_WRITING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def error_responses(*status_codes: int) -> dict[int, ResponseSpec]:
+    """The shared response spec of the errors `status_codes`, for a handler's `responses=`."""
+    return {
+        code: ResponseSpec(
+            data_container=ErrorBody,
+            description=_DESCRIPTIONS[code],
+            examples=[Example(summary=_DESCRIPTIONS[code], value=_EXAMPLES[code])],
+        )
+        for code in status_codes
+    }
+
+
+def operation_id(route_handler: HTTPRouteHandler, http_method: Method, path_components: list[Any]) -> str:
+    """`get_api_events_event_id_registrations`: the method and the path, so it is readable,
+    unique (one handler per method and path) and changes only when the route does."""
+    parts = [getattr(component, "name", component) for component in path_components]
+    words = re.sub(r"[^0-9a-zA-Z]+", "_", "_".join(str(part) for part in parts if part)).strip("_")
+    return f"{http_method.lower()}_{words}" if words else http_method.lower()
+
+
+def _rate_limited(handler: HTTPRouteHandler) -> bool:
+    return any(
+        isinstance(layer, DefineMiddleware) and isinstance(layer.middleware, type)
+        and issubclass(layer.middleware, RateLimitMiddleware)
+        for layer in handler.resolve_middleware()
+    )
+
+
+def errors_of(handler: HTTPRouteHandler, path: str, public: bool) -> list[int]:
+    """The error statuses this route can answer, from how it is built (module docstring)."""
+    codes: list[int] = []
+    if handler.resolve_guards() or not public:
+        codes += [401, 403]
+    if "{" in path:
+        codes.append(404)
+    if set(handler.http_methods) & _WRITING:
+        codes.append(409)
+    if "{" in path or handler.parsed_fn_signature.parameters:
+        codes.append(422)
+    if _rate_limited(handler):
+        codes.append(429)
+    return codes
+
+
+def document_routes(app: Litestar, bearer: SecurityRequirement, public_paths: Sequence[str]) -> None:
+    """Fill in each route's errors, bearer requirement and file media type before /schema is
+    first built (Litestar builds it lazily from the handlers' attributes). Must be called once,
+    right after the app is built; what a handler declares itself is kept."""
+    open_paths = [re.compile(pattern) for pattern in public_paths]
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in _unique(route.route_handlers):
+            if not handler.include_in_schema:
+                continue
+            public = not route.path.startswith("/api") or any(p.search(route.path) for p in open_paths)
+            declared = dict(handler.responses or {})
+            handler.responses = {**error_responses(*errors_of(handler, route.path, public)), **declared}
+            if not public and bearer not in (handler.security or []):
+                handler.security = [*(handler.security or []), bearer]
+            for suffix, media_type in FILE_MEDIA_TYPES.items():
+                if route.path.endswith(suffix):
+                    # The handler answers a Response with its own media type (and charset): this
+                    # default only changes what the document says.
+                    handler.media_type = media_type
+
+
+def _unique(handlers: Iterable[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
+    seen: dict[int, HTTPRouteHandler] = {}
+    for handler in handlers:
+        seen.setdefault(id(handler), handler)
+    return list(seen.values())
