@@ -26,7 +26,7 @@ from events_service.registrations.links import (
     manage_url_of,
     registration_by_token,
 )
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationStatus, Rsvp
 from events_service.registrations.schemas import (
     CompanyBrief,
     CompanyPerson,
@@ -102,6 +102,7 @@ def _registration_select() -> Any:
         Registration.attended,
         Registration.minutes_attended,
         Registration.answers,
+        Registration.rsvp,
     )
 
 
@@ -147,6 +148,7 @@ async def page_of_registrations(
                 minutes_attended=row["minutes_attended"],
                 waitlist_position=position,
                 answers=as_answers(row["answers"]),
+                rsvp=row["rsvp"],
             )
         )
     return result, total
@@ -201,7 +203,10 @@ _STATS = f"""
         SUM(CASE WHEN status = '{RegistrationStatus.CANCELLED}' THEN 1 ELSE 0 END) AS cancelled,
         SUM(CASE WHEN attended THEN 1 ELSE 0 END) AS attended,
         SUM(CASE WHEN status = '{RegistrationStatus.CONFIRMED}' AND NOT attended THEN 1 ELSE 0 END) AS absent,
-        COUNT(DISTINCT CASE WHEN status <> '{RegistrationStatus.CANCELLED}' THEN company END) AS companies
+        COUNT(DISTINCT CASE WHEN status <> '{RegistrationStatus.CANCELLED}' THEN company END) AS companies,
+        SUM(CASE WHEN status = '{RegistrationStatus.CONFIRMED}' AND rsvp = '{Rsvp.ACCEPTED}' THEN 1 ELSE 0 END) AS rsvp_accepted,
+        SUM(CASE WHEN status = '{RegistrationStatus.CONFIRMED}' AND rsvp = '{Rsvp.TENTATIVE}' THEN 1 ELSE 0 END) AS rsvp_tentative,
+        SUM(CASE WHEN rsvp = '{Rsvp.DECLINED}' THEN 1 ELSE 0 END) AS rsvp_declined
     FROM registration WHERE event IN ({{ids}}) GROUP BY event"""
 
 
@@ -235,6 +240,9 @@ def _stats(event: EventRecord, counts: dict[str, Any], *, ended: bool) -> EventS
         companies=count("companies"),
         seats_left=max(event.capacity - event.seats_taken, 0),
         online_seats_left=online_left,
+        rsvp_accepted=count("rsvp_accepted"),
+        rsvp_tentative=count("rsvp_tentative"),
+        rsvp_declined=count("rsvp_declined"),
     )
 
 

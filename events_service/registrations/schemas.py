@@ -7,7 +7,7 @@ from events_service.events.records import AttendanceMode
 from events_service.events.schemas import PublicEventOut
 from events_service.languages import Language
 from events_service.questions.schemas import Answers
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationStatus, Rsvp
 from events_service.validation import SINGLE_LINE
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320), SINGLE_LINE]
@@ -80,6 +80,8 @@ class RegistrationRow(msgspec.Struct):
     waitlist_position: int | None = None
     #: Answers to the event's registration questions, {"<question id>": value}.
     answers: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: The person's answer to the calendar invite (replies/), None until they answer.
+    rsvp: Rsvp | None = None
 
 
 class PublicRegistration(msgspec.Struct):
@@ -112,6 +114,10 @@ class EventStats(msgspec.Struct):
     companies: int
     seats_left: int
     online_seats_left: int | None
+    #: Answers to the invite (replies/): accepted/tentative among the confirmed; declined of any status.
+    rsvp_accepted: int = 0
+    rsvp_tentative: int = 0
+    rsvp_declined: int = 0
 
 
 class CompanyPerson(msgspec.Struct, frozen=True, kw_only=True):

@@ -99,7 +99,8 @@ class Console(Controller):
                          "timezone": event.timezone, "status": event.status, "confirmed": stats.confirmed,
                          "waitlisted": stats.waitlisted, "attended": stats.attended,
                          "capacity": stats.capacity + (stats.online_capacity or 0),
-                         "rate": rate})
+                         "rate": rate, "rsvp_accepted": stats.rsvp_accepted,
+                         "rsvp_tentative": stats.rsvp_tentative, "rsvp_declined": stats.rsvp_declined})
         chart = registrations_chart([row for row in rows if row["status"] == EventStatus.PUBLISHED][:12])
         return render(request, "console/dashboard.html", summary=summary, rows=rows, chart=chart)
 

@@ -10,7 +10,7 @@ from events_service.events.records import EventKind, EventMode, EventStatus
 from events_service.i18n import N_, Translate
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.records import Role
-from events_service.registrations.records import RegistrationStatus
+from events_service.registrations.records import RegistrationStatus, Rsvp
 
 LABELS: dict[str, dict[str, str]] = {
     "kind": {EventKind.TECH_TALK: N_("Tech Talk"), EventKind.TECH_DAY: N_("Tech Day")},
@@ -20,6 +20,7 @@ LABELS: dict[str, dict[str, str]] = {
         RegistrationStatus.WAITLISTED: N_("Waiting list"),
         RegistrationStatus.CANCELLED: N_("Cancelled"),
     },
+    "rsvp": {Rsvp.ACCEPTED: N_("Accepted"), Rsvp.TENTATIVE: N_("Tentative"), Rsvp.DECLINED: N_("Declined")},
     "event_status": {EventStatus.DRAFT: N_("draft"), EventStatus.PUBLISHED: N_("published"), EventStatus.CANCELLED: N_("cancelled")},
     "outbox_status": {
         OutboxStatus.QUEUED: N_("queued"),

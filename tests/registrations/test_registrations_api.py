@@ -291,7 +291,8 @@ async def test_organiser_views_list_csv_stats_and_cancel(client: httpx.AsyncClie
     assert cancelled.status_code == 200
     stats = (await client.get(f"/api/events/{event['id']}/stats", headers=organiser)).json()
     assert stats == {"capacity": 2, "online_capacity": None, "confirmed": 2, "waitlisted": 0, "cancelled": 1,
-                     "attended": 0, "no_show": 0, "companies": 2, "seats_left": 0, "online_seats_left": None}
+                     "attended": 0, "no_show": 0, "companies": 2, "seats_left": 0, "online_seats_left": None,
+                     "rsvp_accepted": 0, "rsvp_tentative": 0, "rsvp_declined": 0}
     assert (await client.post("/api/registrations/99999/cancel", headers=organiser)).status_code == 404
     assert (await client.get(f"/api/events/{event['id']}/registrations")).status_code == 401
 
