@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from events_service.attendance import background as attendance
+from events_service.attendance.door_codes import add_door_code_reader
 from events_service.broadcasts import background as broadcasts
 from events_service.clock import now_utc
 from events_service.experts import background as experts
@@ -52,6 +53,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *atten
 # runs in registrations.service.cancel_in_transaction; this module is imported by every entry point).
 for _hook in experts.CANCEL_HOOKS:
     add_cancel_hook(_hook)
+# A meeting's QR at the door's check-in marks the meeting held (attendance/door_codes.py).
+for _reader in experts.DOOR_CODE_READERS:
+    add_door_code_reader(_reader)
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:

@@ -29,6 +29,9 @@ class CheckinResult(msgspec.Struct):
     company: str | None
     attendance_mode: str
     walk_in: bool
+    #: Set when the code was an expert meeting's: the meeting is marked held (not the person
+    #: checked in); already_checked_in/checked_in_at then tell of the meeting.
+    meeting_id: int | None = None
 
 
 class WalkInCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from piccolo.querystring import QueryString
 
-from events_service.attendance import messages
+from events_service.attendance import door_codes, messages
 from events_service.attendance.parsers import (
     Interval,
     LeftOut,
@@ -148,6 +148,12 @@ async def _checkin_result(registration_id: int, already: bool) -> CheckinResult:
     )
 
 
+async def _meeting_result(meeting: door_codes.HeldAtDoor) -> CheckinResult:
+    """The person the meeting is with, and the meeting's own held time."""
+    person = await _checkin_result(meeting.registration_id, already=meeting.already_held)
+    return msgspec.structs.replace(person, checked_in_at=meeting.held_at, checked_in_by=None, meeting_id=meeting.meeting_id)
+
+
 async def _mark_present(registration_id: int, organiser_id: int | None, now: datetime) -> CheckinResult:
     """One conditional UPDATE: of two scans of the same code at the same moment exactly one
     checks the person in; the other finds them checked in, at the first scan's time. The
@@ -205,7 +211,13 @@ async def check_in(event_id: int, code: str, organiser_id: int | None, settings:
     """Check in the holder of a check-in (or manage) code at the door of event `event_id`.
     Idempotent: a second scan answers `already_checked_in` with the first scan's time."""
     await event_row(event_id)
-    registration = await _registration_for_code(code, settings)
+    try:
+        registration = await _registration_for_code(code, settings)
+    except AttendanceNotFound:
+        meeting = await door_codes.read_door_code(event_id, code.strip(), settings)
+        if meeting is None:
+            raise
+        return await _meeting_result(meeting)
     if registration.event != event_id:
         other = await Event.select(Event.title, Event.starts_at).where(Event.id == registration.event).first()
         what = f"“{other['title']}” of {other['starts_at']:%Y-%m-%d}" if other else f"event {registration.event}"

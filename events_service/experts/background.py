@@ -1,11 +1,19 @@
-"""What the wiring (worker.py) hands lower layers for the experts domain: the hook that cancels
-a person's meetings when their registration is cancelled (registrations/cancel_hooks.py)."""
+"""What the wiring (worker.py) hands other domains for the experts domain: the hook that cancels
+a person's meetings when their registration is cancelled (registrations/cancel_hooks.py), and the
+reader of meeting codes at the door (attendance/door_codes.py)."""
 
 from __future__ import annotations
 
-from events_service.experts.service import cancel_meetings_of_registration
-from events_service.registrations.cancel_hooks import CancelHook
+from collections.abc import Awaitable, Callable
 
-__all__ = ["CANCEL_HOOKS"]
+from events_service.experts.records import MeetingAtDoor
+from events_service.experts.service import cancel_meetings_of_registration, check_in_meeting
+from events_service.registrations.cancel_hooks import CancelHook
+from events_service.settings import Settings
+
+__all__ = ["CANCEL_HOOKS", "DOOR_CODE_READERS"]
 
 CANCEL_HOOKS: tuple[CancelHook, ...] = (cancel_meetings_of_registration,)
+
+#: A meeting's QR scanned at POST /api/events/{id}/checkins marks the meeting held.
+DOOR_CODE_READERS: tuple[Callable[[int, str, Settings], Awaitable[MeetingAtDoor | None]], ...] = (check_in_meeting,)

@@ -20,8 +20,10 @@ from events_service.experts.tables import ExpertMeeting
 from events_service.i18n import translator
 from events_service.languages import DEFAULT_LANGUAGE
 from events_service.mail.formatting import format_time_range
-from events_service.mail.mime import RenderedMessage, build_email
+from events_service.mail.mime import QR_CONTENT_ID, RenderedMessage, build_email
 from events_service.mail.outbox import enqueue
+from events_service.qr import qr_png
+from events_service.registrations.links import token_for
 from events_service.settings import Settings
 
 #: The outbox kind of a meeting's invite or cancellation.
@@ -31,10 +33,16 @@ Method = Literal["REQUEST", "CANCEL"]
 Side = Literal["registrant", "expert"]
 
 
+def meeting_code(settings: Settings, meeting_id: int, nonce: str) -> str:
+    """What the meeting's QR carries: a token of its own purpose, so neither a registration's
+    code nor the meeting's cancel link marks a meeting held (service.check_in_meeting)."""
+    return token_for(settings, "meeting_checkin", meeting_id, nonce)
+
+
 async def _meeting_facts(meeting_id: int) -> dict[str, Any]:
     m = ExpertMeeting
     row = await m.select(
-        m.id, m.uid, m.sequence, m.topic, m.event, m.registration,
+        m.id, m.uid, m.sequence, m.topic, m.event, m.registration, m.token_nonce,
         m.slot.starts_at.as_alias("starts_at"), m.slot.ends_at.as_alias("ends_at"),
         m.expert.name.as_alias("expert_name"), m.expert.email.as_alias("expert_email"),
         m.event.title.as_alias("event_title"), m.event.timezone.as_alias("timezone"),
@@ -49,7 +57,7 @@ async def _meeting_facts(meeting_id: int) -> dict[str, Any]:
     return row
 
 
-def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str) -> RenderedMessage:
+def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str, *, with_qr: bool = False) -> RenderedMessage:
     _ = translator(language)
     other = facts["expert_name"] if side == "registrant" else f"{facts['first_name']} {facts['last_name']}".strip()
     when = format_time_range(as_utc(facts["starts_at"]), as_utc(facts["ends_at"]), facts["timezone"], language)
@@ -62,8 +70,12 @@ def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str) 
     lines = [lead]
     if facts["topic"]:
         lines.append(_("Topic: {topic}").format(topic=facts["topic"]))
+    if with_qr:
+        lines.append(_("Show this code at the meeting: it marks the meeting as held."))
     text = "\n\n".join(lines) + "\n"
     html = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    if with_qr:  # build_email attaches the PNG under this Content-ID
+        html += f'<p><img src="cid:{QR_CONTENT_ID}" alt="QR" width="180" height="180"></p>'
     return RenderedMessage(subject=subject, text=text, html=f"<!doctype html><html><body>{html}</body></html>")
 
 
@@ -98,9 +110,13 @@ async def queue_invites(meeting_id: int, settings: Settings, *, method: Method) 
             _entry(facts, method, language), organizer_email=settings.mail_from, organizer_name=settings.programme_name,
             attendee_email=address, attendee_name=name or address, method=method,
         )
+        # The registrant's REQUEST carries the meeting's code as a QR, shown at the meeting
+        # (POST /api/events/{id}/checkins marks it held); the expert's copy and a CANCEL do not.
+        with_qr = side == "registrant" and method == "REQUEST"
         message = build_email(
             sender=settings.mail_from, sender_name=settings.programme_name, to=address,
-            rendered=_rendered(facts, side, method, language), calendar=calendar, message_id_domain=settings.host,
+            rendered=_rendered(facts, side, method, language, with_qr=with_qr), calendar=calendar, message_id_domain=settings.host,
+            qr_png=qr_png(meeting_code(settings, meeting_id, facts["token_nonce"])) if with_qr else None,
         )
         queued += await enqueue(
             message, kind=MEETING_INVITE, idempotency_key=f"{MEETING_INVITE}:{meeting_id}:{side}:{facts['sequence']}:{method}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -19,3 +21,13 @@ class MeetingStatus(StrEnum):
 
 #: A meeting in these statuses occupies its slot and its person's time.
 ACTIVE = (MeetingStatus.BOOKED, MeetingStatus.HELD)
+
+
+@dataclass(frozen=True)
+class MeetingAtDoor:
+    """A meeting's code checked at the door (attendance/door_codes.py reads it structurally)."""
+
+    registration_id: int
+    meeting_id: int
+    already_held: bool
+    held_at: datetime

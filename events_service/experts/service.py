@@ -28,7 +28,7 @@ from events_service.events.queries import event_row
 from events_service.events.records import EventKind, EventRecord, EventStatus
 from events_service.experts import invites
 from events_service.experts.errors import ExpertConflict, ExpertInvalid, ExpertNotFound
-from events_service.experts.records import ACTIVE, MeetingStatus, SlotStatus
+from events_service.experts.records import ACTIVE, MeetingAtDoor, MeetingStatus, SlotStatus
 from events_service.experts.schemas import (
     MAX_SLOTS_PER_REQUEST,
     ExpertCreate,
@@ -463,11 +463,51 @@ async def meeting_out(meeting_id: int) -> MeetingOut:
                       status=MeetingStatus(row["status"]), starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]))
 
 
+async def _hold(meeting_id: int, now: datetime) -> bool:
+    """Booked (or marked missed by mistake) becomes held, once: of two scans at the same moment
+    one conditional UPDATE wins, the other finds it held at the first scan's time."""
+
+    async def attempt() -> bool:
+        async with write_transaction():
+            return bool(await ExpertMeeting.update({ExpertMeeting.status: MeetingStatus.HELD, ExpertMeeting.held_at: now}).where(
+                (ExpertMeeting.id == meeting_id) & ExpertMeeting.status.is_in([MeetingStatus.BOOKED, MeetingStatus.MISSED])
+            ).returning(ExpertMeeting.id))
+
+    return await with_retry(attempt)
+
+
+async def check_in_meeting(event_id: int, code: str, settings: Settings) -> MeetingAtDoor | None:
+    """The door's check-in of a meeting code (attendance/door_codes.py): None when the code is
+    no meeting code; 404 for a meeting of another event (nothing about it is told), 409 for a
+    cancelled one; idempotent like a registration's check-in."""
+    parsed = read_token(settings.verification_keys, "meeting_checkin", code)
+    if parsed is None:
+        return None
+    row = await ExpertMeeting.select(ExpertMeeting.id, ExpertMeeting.event, ExpertMeeting.token_nonce).where(
+        ExpertMeeting.id == parsed[0]).first()
+    if row is None or not nonce_matches(row["token_nonce"], parsed[1]) or row["event"] != event_id:
+        raise ExpertNotFound("no meeting with this code at this event")
+    newly = await _hold(row["id"], now_utc())
+    now = await ExpertMeeting.select(ExpertMeeting.status, ExpertMeeting.held_at, ExpertMeeting.registration).where(
+        ExpertMeeting.id == row["id"]).first()
+    if now["status"] != MeetingStatus.HELD:
+        raise ExpertConflict("this meeting was cancelled", code="meeting_cancelled")
+    if now["registration"] is None:
+        raise ExpertNotFound("no meeting with this code at this event")  # its person was erased since
+    return MeetingAtDoor(registration_id=now["registration"], meeting_id=row["id"], already_held=not newly,
+                         held_at=as_utc(now["held_at"]))
+
+
 async def set_status(meeting_id: int, status: MeetingStatus) -> MeetingOut:
     """Mark a meeting held or missed (at the door or afterwards); a cancelled one stays cancelled."""
     if status not in (MeetingStatus.HELD, MeetingStatus.MISSED):
         raise ExpertInvalid("a meeting is marked held or missed here; cancel it by its link", code="status_not_allowed")
-    changed = await ExpertMeeting.update({ExpertMeeting.status: status}).where(
+    if status == MeetingStatus.HELD and await _hold(meeting_id, now_utc()):
+        return await meeting_out(meeting_id)
+    changes: dict[Any, Any] = {ExpertMeeting.status: status}
+    if status == MeetingStatus.MISSED:
+        changes[ExpertMeeting.held_at] = None
+    changed = await ExpertMeeting.update(changes).where(
         (ExpertMeeting.id == meeting_id) & ExpertMeeting.status.is_in([MeetingStatus.BOOKED, MeetingStatus.HELD, MeetingStatus.MISSED])
     ).returning(ExpertMeeting.id)
     if not changed:

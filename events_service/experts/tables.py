@@ -47,6 +47,7 @@ class ExpertMeeting(Table, tablename="expert_meeting"):
     sequence = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    held_at = Timestamptz(null=True, default=None)
 
 
 class ExpertBooker(Table, tablename="expert_booker"):

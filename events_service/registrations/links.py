@@ -23,7 +23,7 @@ from events_service.registrations.records import RegistrationRecord, Registratio
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
-Purpose = Literal["manage", "checkin", "feed", "survey", "meeting"]
+Purpose = Literal["manage", "checkin", "feed", "survey", "meeting", "meeting_checkin"]
 
 
 def new_nonce() -> str:
