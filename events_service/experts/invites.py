@@ -16,6 +16,7 @@ from markupsafe import escape
 from events_service.calendar.ics import CalendarEntry, build_invite
 from events_service.clock import as_utc
 from events_service.events.records import venue_text
+from events_service.experts import meeting_reminders
 from events_service.experts.tables import ExpertMeeting
 from events_service.i18n import translator
 from events_service.languages import DEFAULT_LANGUAGE
@@ -122,4 +123,9 @@ async def queue_invites(meeting_id: int, settings: Settings, *, method: Method) 
             message, kind=MEETING_INVITE, idempotency_key=f"{MEETING_INVITE}:{meeting_id}:{side}:{facts['sequence']}:{method}",
             event_id=facts["event"], registration_id=facts["registration"],
         )
+    # The reminders follow the invite: a move or cancel withdraws the pending ones, a REQUEST
+    # (booked or moved) queues those of its time (meeting_reminders.py).
+    await meeting_reminders.withdraw_reminders(meeting_id)
+    if method == "REQUEST":
+        await meeting_reminders.queue_reminders(facts, settings)
     return queued
