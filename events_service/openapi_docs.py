@@ -132,11 +132,19 @@ def document_routes(app: Litestar, bearer: SecurityRequirement, public_paths: Se
             handler.responses = {**error_responses(*errors_of(handler, route.path, public)), **declared}
             if not public and bearer not in (handler.security or []):
                 handler.security = [*(handler.security or []), bearer]
-            for suffix, media_type in FILE_MEDIA_TYPES.items():
-                if route.path.endswith(suffix):
-                    # The handler answers a Response with its own media type (and charset): this
-                    # default only changes what the document says.
-                    handler.media_type = media_type
+            if file_answer := _file_response(route.path):
+                # Only the document: the handler's own media_type stays JSON, because what a
+                # before_request hook or an error answers instead of the file is JSON.
+                success = handler.status_code or 200
+                handler.responses = {**handler.responses, success: file_answer, **declared}
+
+
+def _file_response(path: str) -> ResponseSpec | None:
+    for suffix, media_type in FILE_MEDIA_TYPES.items():
+        if path.endswith(suffix):
+            return ResponseSpec(data_container=bytes, media_type=media_type, generate_examples=False,
+                                description=f"The {suffix[1:].upper()} file")
+    return None
 
 
 def _unique(handlers: Iterable[HTTPRouteHandler]) -> list[HTTPRouteHandler]:

@@ -19,6 +19,7 @@ from events_service.broadcasts.schemas import (
     MessageQueued,
     RecipientCount,
 )
+from events_service.openapi_docs import error_responses
 from events_service.organisers.auth import EDITORS
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.params import RowId
@@ -47,7 +48,7 @@ class EventMessageController(Controller):
     async def list_sent(self, event_id: RowId) -> list[MessageOut]:
         return await service.list_messages(event_id)
 
-    @get("/recipients", summary="How many registrants an audience holds now")
+    @get("/recipients", responses=error_responses(409), summary="How many registrants an audience holds now")
     async def recipients(
         self, event_id: RowId, audience: FromQuery[Audience], attendance_mode: FromQuery[AttendanceMode | None] = None
     ) -> RecipientCount:

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Stream
 
 from events_service.certificates import service
+from events_service.openapi_docs import error_responses
 from events_service.organisers.auth import EDITORS
 from events_service.params import RowId
 from events_service.settings import Settings
@@ -33,7 +34,7 @@ class CertificateController(Controller):
     tags = ["certificates"]
     guards = [EDITORS]
 
-    @get("/{event_id:int}/certificates.zip", summary="Every certificate of an event, one PDF each, as a ZIP")
+    @get("/{event_id:int}/certificates.zip", responses=error_responses(409), summary="Every certificate of an event, one PDF each, as a ZIP")
     async def certificates_zip(self, event_id: RowId, settings: NamedDependency[Settings]) -> Stream:
         # Checked (404, 409) before the answer starts; then streamed as the PDFs are made.
         certificates = await service.event_certificates(event_id, settings)

@@ -22,6 +22,7 @@ from events_service.experts.schemas import (
     SlotOut,
     SlotsCreate,
 )
+from events_service.openapi_docs import error_responses
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
 from events_service.params import RowId
 from events_service.settings import Settings
@@ -58,7 +59,7 @@ class ExpertController(Controller):
     async def move_slot(self, event_id: RowId, slot_id: RowId, data: JSONBody[SlotMove], settings: NamedDependency[Settings]) -> SlotOut:
         return await service.move_slot(event_id, slot_id, data, settings)
 
-    @get("/events/{event_id:int}/expert-rules", guards=[EDITORS], summary="When meeting bookings close; meetings per company and expert")
+    @get("/events/{event_id:int}/expert-rules", guards=[EDITORS], responses=error_responses(409), summary="When meeting bookings close; meetings per company and expert")
     async def rules(self, event_id: RowId) -> RulesOut:
         return await service.event_rules(event_id)
 

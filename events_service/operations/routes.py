@@ -11,6 +11,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from events_service.operations.health import Readiness, readiness
@@ -35,7 +36,7 @@ class HealthController(Controller):
     async def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/readyz", summary="200 when a request can be served and its mail will go; 503 and why otherwise")
+    @get("/readyz", responses={503: ResponseSpec(Readiness, description="Not ready, and why")}, summary="200 when a request can be served and its mail will go; 503 and why otherwise")
     async def readyz(self, settings: NamedDependency[Settings]) -> Response[Readiness]:
         answer = await readiness(settings)
         return Response(answer, status_code=200 if answer.ready else 503)

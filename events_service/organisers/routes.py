@@ -6,6 +6,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from events_service.openapi_docs import error_responses
 from events_service.organisers import tokens
 from events_service.organisers.auth import ADMINS, issue_token
 from events_service.organisers.schemas import (
@@ -26,7 +27,7 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    @post("/token", status_code=200, middleware=[SIGN_IN_LIMIT], summary="Exchange email and password for a bearer token")
+    @post("/token", status_code=200, middleware=[SIGN_IN_LIMIT], responses=error_responses(401), summary="Exchange email and password for a bearer token")
     async def token(self, data: JSONBody[TokenRequest], settings: NamedDependency[Settings]) -> TokenResponse:
         organiser = await authenticate(data.email, data.password)
         return TokenResponse(access_token=issue_token(settings, organiser), role=organiser.role)
