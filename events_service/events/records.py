@@ -101,10 +101,14 @@ class EventRecord(PublicEvent, frozen=True, kw_only=True):
     meeting_platform: str | None = None
     meeting_id: str | None = None
     meeting_organizer_id: str | None = None
+    #: False: answers to the invites are only recorded, never acted on (replies/decisions.py).
+    acts_on_replies: bool = True
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> EventRecord:
         """A row read with `output(load_json=True)`."""
+        if "acts_on_replies" in row:  # SQLite gives a boolean as 0/1, which the strict convert refuses
+            row = {**row, "acts_on_replies": bool(row["acts_on_replies"])}
         return msgspec.convert(row, cls)
 
     @property

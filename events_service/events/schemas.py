@@ -120,6 +120,8 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     agenda: Agenda | msgspec.UnsetType = msgspec.UNSET
     audience: Audience | msgspec.UnsetType = msgspec.UNSET
     online_meeting: OnlineMeeting | None | msgspec.UnsetType = msgspec.UNSET
+    #: False: replies to the invites are only recorded (a Decline no longer frees the seat).
+    acts_on_replies: bool | msgspec.UnsetType = msgspec.UNSET
 
     def __post_init__(self) -> None:
         moments_in_window(self, ("starts_at", "ends_at", "registration_closes_at"))
@@ -172,6 +174,8 @@ class EventOut(msgspec.Struct):
     audience: Audience = Audience.TARGETED
     # Organisers only: PublicEventOut has no such field.
     online_meeting: OnlineMeeting | None = None
+    #: Organisers only: whether a Decline in the calendar cancels (replies/), or is only recorded.
+    acts_on_replies: bool = True
 
 
 class PublicSpeakerOut(msgspec.Struct):

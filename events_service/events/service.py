@@ -252,6 +252,8 @@ def _patched_values(current: EventRecord, patch: EventPatch) -> dict[str, Any]:
         values["reminder_offsets"] = sorted(set(patch.reminder_offsets_minutes), reverse=True)
     if patch.topics is not msgspec.UNSET:
         values["topics"] = _clean_topics(patch.topics)
+    if patch.acts_on_replies is not msgspec.UNSET:
+        values["acts_on_replies"] = patch.acts_on_replies
     return values
 
 

@@ -226,7 +226,7 @@ def offsets_text(minutes: list[int]) -> str:
 EVENT_FIELDS = ["kind", "title", "description", "language", "starts_at", "ends_at", "timezone", "mode", "capacity",
                 "online_capacity", "max_per_company", "venue_name", "venue_address", "venue_city", "online_url",
                 "registration_closes_at", "topics", "speakers", "agenda", "reminder_offsets", "recording_url", "slides_url",
-                "attendance_threshold_percent", "meeting_platform", "meeting_id", "meeting_organizer_id"]
+                "attendance_threshold_percent", "meeting_platform", "meeting_id", "meeting_organizer_id", "acts_on_replies"]
 #: The event form's fields saved through the attendance service (FollowUpPatch), not with the
 #: event: the links the follow-up emails carry, and the share of the event that counts as attended.
 FOLLOW_UP_FIELDS = ("recording_url", "slides_url", "attendance_threshold_percent")
@@ -249,6 +249,7 @@ def event_values(event: Any, follow_up: Any) -> dict[str, str]:
         "recording_url": follow_up.recording_url or "", "slides_url": follow_up.slides_url or "",
         "attendance_threshold_percent": str(follow_up.attendance_threshold_percent),
         **meeting_values(event.online_meeting),
+        "acts_on_replies": "1" if event.acts_on_replies else "0",
     }
 
 
@@ -352,6 +353,12 @@ def checked_event_form(form: Any, struct: type[Any], _: Translate) -> tuple[dict
         payload.pop("reminder_offsets_minutes", None)
     if "meeting_platform" not in form:  # a form without the fields leaves the meeting as it is
         payload.pop("online_meeting", None)
+    # Only the edit form has the switch (a new event acts on replies); without it, it stays.
+    if struct is not EventCreate and "acts_on_replies" in form:
+        if values["acts_on_replies"] in ("0", "1"):
+            payload["acts_on_replies"] = values["acts_on_replies"] == "1"
+        else:
+            errors.add("acts_on_replies", _("this value is not valid"))
     event = None
     links: dict[str, Any] = {}
     for name in FOLLOW_UP_FIELDS:  # one by one, so that each can be wrong at once
