@@ -47,7 +47,7 @@ MESSAGE_RENDERERS = MessageRenderers([*registrations.MESSAGE_KINDS, *reminders.M
 #: keys, conditional updates), so any number of workers may run them at the same time.
 PERIODIC_JOBS: list[PeriodicJob] = [*reminders.JOBS, *registrations.JOBS, *attendance.JOBS, *heartbeat.JOBS,
                                    *mail_retention.JOBS, *privacy_retention.JOBS, *organisers.JOBS, *web.JOBS, *webhooks.JOBS,
-                                   *replies.JOBS]
+                                   *replies.JOBS, *experts.JOBS]
 
 # A cancelled registration takes its expert meetings with it, whoever cancelled it (the hook
 # runs in registrations.service.cancel_in_transaction; this module is imported by every entry point).

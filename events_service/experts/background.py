@@ -1,17 +1,23 @@
 """What the wiring (worker.py) hands other domains for the experts domain: the hook that cancels
 a person's meetings when their registration is cancelled (registrations/cancel_hooks.py), and the
-reader of meeting codes at the door (attendance/door_codes.py)."""
+reader of meeting codes at the door (attendance/door_codes.py), and the job that sends the experts'
+agendas (agenda.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from events_service.experts.agenda import send_agendas
 from events_service.experts.records import MeetingAtDoor
 from events_service.experts.service import cancel_meetings_of_registration, check_in_meeting
+from events_service.jobs import PeriodicJob
 from events_service.registrations.cancel_hooks import CancelHook
 from events_service.settings import Settings
 
-__all__ = ["CANCEL_HOOKS", "DOOR_CODE_READERS"]
+__all__ = ["CANCEL_HOOKS", "DOOR_CODE_READERS", "JOBS"]
+
+#: The experts' agendas go the evening before (agenda.py); the period is well inside the evening.
+JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("expert-agendas", send_agendas, every_seconds=300),)
 
 CANCEL_HOOKS: tuple[CancelHook, ...] = (cancel_meetings_of_registration,)
 
