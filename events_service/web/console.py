@@ -40,6 +40,7 @@ from events_service.rate_limit import SIGN_IN_LIMIT
 from events_service.registrations import queries as registration_queries
 from events_service.registrations import service as registrations
 from events_service.registrations.records import CancelledBy, RegistrationStatus
+from events_service.replies import queries as reply_queries
 from events_service.reports import service as reports
 from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
@@ -140,7 +141,7 @@ class Console(Controller):
         follow_up = await attendance.get_follow_up(event_id)
         return render(request, "console/event_form.html", event=event, values=event_form.event_values(event, follow_up), errors=FormErrors(),
                       follow_up=follow_up, notice="saved" if saved else None, sent=await broadcasts.list_messages(event_id),
-                      history=await audit.history(Entity.EVENT, [event_id]))
+                      history=await audit.history(Entity.EVENT, [event_id]), unacted_replies=await reply_queries.unacted_replies(event_id))
 
     @post("/events/{event_id:int}", guards=[EDITORS])
     async def update_event(self, request: Request[Any, Any, Any], event_id: RowId, settings: NamedDependency[Settings]) -> Response[Any]:

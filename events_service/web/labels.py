@@ -11,6 +11,7 @@ from events_service.i18n import N_, Translate
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.records import Role
 from events_service.registrations.records import RegistrationStatus, Rsvp
+from events_service.replies.decisions import IgnoreReason, ReplyAction
 
 LABELS: dict[str, dict[str, str]] = {
     "kind": {EventKind.TECH_TALK: N_("Tech Talk"), EventKind.TECH_DAY: N_("Tech Day")},
@@ -21,6 +22,19 @@ LABELS: dict[str, dict[str, str]] = {
         RegistrationStatus.CANCELLED: N_("Cancelled"),
     },
     "rsvp": {Rsvp.ACCEPTED: N_("Accepted"), Rsvp.TENTATIVE: N_("Tentative"), Rsvp.DECLINED: N_("Declined")},
+    "reply_action": {ReplyAction.RECORD_ONLY: N_("only recorded: this event does not act on replies")},
+    "reply_reason": {
+        IgnoreReason.NOT_A_REPLY: N_("not a reply"),
+        IgnoreReason.COUNTER_PROPOSAL: N_("a proposal of another time"),
+        IgnoreReason.UNKNOWN_UID: N_("not one of our invites"),
+        IgnoreReason.ATTENDEE_MISMATCH: N_("the attendee is not the registered address"),
+        IgnoreReason.FORGED_SENDER: N_("the sender is not the attendee"),
+        IgnoreReason.AUTH_FAILED: N_("DKIM and SPF failed"),
+        IgnoreReason.STALE_SEQUENCE: N_("an answer to an older version of the invite"),
+        IgnoreReason.NOT_CONFIRMED: N_("the registration was not confirmed"),
+        IgnoreReason.UNSUPPORTED_PARTSTAT: N_("an answer other than accept, tentative or decline"),
+        IgnoreReason.UNREADABLE: N_("no calendar answer in the message"),
+    },
     "event_status": {EventStatus.DRAFT: N_("draft"), EventStatus.PUBLISHED: N_("published"), EventStatus.CANCELLED: N_("cancelled")},
     "outbox_status": {
         OutboxStatus.QUEUED: N_("queued"),

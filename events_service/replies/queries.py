@@ -1,0 +1,42 @@
+"""What organisers read of the reply mailbox: the answers to an event's invites that were not
+acted on (ignored with a reason, or only recorded because the event's switch is off)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from events_service.replies.decisions import IgnoreReason, ReplyAction
+from events_service.replies.tables import InviteReply
+
+#: The console shows the newest ones; a flood of forged replies cannot grow the page without end.
+UNACTED_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class UnactedReply:
+    received_at: datetime
+    sender: str
+    partstat: str
+    action: ReplyAction
+    reason: IgnoreReason | None
+
+
+async def unacted_replies(event_id: int, limit: int = UNACTED_SHOWN) -> list[UnactedReply]:
+    """The event's answers that changed nothing, newest first."""
+    rows = (
+        await InviteReply.select(InviteReply.created_at, InviteReply.sender, InviteReply.partstat, InviteReply.action, InviteReply.reason)
+        .where((InviteReply.event == event_id) & InviteReply.action.is_in([ReplyAction.IGNORE, ReplyAction.RECORD_ONLY]))
+        .order_by(InviteReply.id, ascending=False)
+        .limit(limit)
+    )
+    return [
+        UnactedReply(
+            received_at=row["created_at"],
+            sender=row["sender"],
+            partstat=row["partstat"],
+            action=ReplyAction(row["action"]),
+            reason=IgnoreReason(row["reason"]) if row["reason"] else None,
+        )
+        for row in rows
+    ]
