@@ -20,11 +20,13 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
+from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, SecurityRequirement
+from litestar.params import Body
 from litestar.routes import HTTPRoute
 from litestar.types import Method
 
@@ -152,3 +154,36 @@ def _unique(handlers: Iterable[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
     for handler in handlers:
         seen.setdefault(id(handler), handler)
     return list(seen.values())
+
+
+# Examples of the main request bodies, shown in /schema; tests/openapi/test_document.py decodes
+# each into its body type, so an example that stops being valid fails a test.
+SIGN_IN_EXAMPLE = {"email": "lucia.verdi@programme.example", "password": "correct horse battery staple"}
+COMPANY_EXAMPLE = {"name": "Meccanica Brianza Srl", "vat_id": "IT00000020016", "country": "IT",
+                   "region": "Lombardia", "city": "Lecco", "sector": "manufacturing"}
+EVENT_EXAMPLE = {
+    "kind": "tech_talk",
+    "title": "Industrial IoT for small manufacturers",
+    "description": "How SMEs connect machines without a big IT team.",
+    "language": "it",
+    "starts_at": "2027-03-04T16:00:00+01:00",
+    "ends_at": "2027-03-04T17:30:00+01:00",
+    "timezone": "Europe/Rome",
+    "mode": "online",
+    "capacity": 100,
+    "online_url": "https://meet.example.org/j/123456",
+    "speakers": [{"name": "Giulia Ferrari", "email": "giulia.ferrari@polimi.example", "bio": "IoT researcher"}],
+    "topics": ["iot", "manufacturing"],
+}
+REGISTRATION_EXAMPLE = {
+    "email": "ada.lovelace@meccanica-brianza.example",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "company": {"vat_id": "IT00000020016", "name": "Meccanica Brianza Srl", "country": "IT"},
+    "consent_privacy": True,
+}
+
+
+def json_body(summary: str, value: dict[str, Any]) -> Body:
+    """A JSON body's parameter with an example: `data: Annotated[EventCreate, json_body(...)]`."""
+    return Body(media_type=RequestEncodingType.JSON, examples=[Example(summary=summary, value=value)])

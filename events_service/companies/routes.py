@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
@@ -14,6 +14,7 @@ from events_service.companies.schemas import (
     CompanyPatch,
 )
 from events_service.experts import service as experts
+from events_service.openapi_docs import COMPANY_EXAMPLE, json_body
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -26,7 +27,7 @@ class CompanyController(Controller):
     guards = [EDITORS]
 
     @post("/", summary="Create a company (VAT id validated and normalised)")
-    async def create(self, data: JSONBody[CompanyCreate]) -> CompanyOut:
+    async def create(self, data: Annotated[CompanyCreate, json_body("An SME", COMPANY_EXAMPLE)]) -> CompanyOut:
         return await service.create_company(data)
 
     @get("/", summary="Find companies by name or VAT id (paged: limit, offset, updated_since)", dependencies=PAGE)

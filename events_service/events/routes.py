@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
@@ -15,6 +15,7 @@ from events_service.events.schemas import (
     EventPatch,
     PublicEventOut,
 )
+from events_service.openapi_docs import EVENT_EXAMPLE, json_body
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -27,7 +28,7 @@ class EventController(Controller):
     guards = [EDITORS]
 
     @post("/", summary="Create a draft event")
-    async def create(self, data: JSONBody[EventCreate]) -> EventOut:
+    async def create(self, data: Annotated[EventCreate, json_body("A Tech Talk", EVENT_EXAMPLE)]) -> EventOut:
         return await service.create_event(data)
 
     @get("/", summary="All events, soonest first (paged: limit, offset, updated_since)", dependencies=PAGE)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from events_service.openapi_docs import error_responses
+from events_service.openapi_docs import SIGN_IN_EXAMPLE, error_responses, json_body
 from events_service.organisers import tokens
 from events_service.organisers.auth import ADMINS, issue_token
 from events_service.organisers.schemas import (
@@ -28,7 +28,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/token", status_code=200, middleware=[SIGN_IN_LIMIT], responses=error_responses(401), summary="Exchange email and password for a bearer token")
-    async def token(self, data: JSONBody[TokenRequest], settings: NamedDependency[Settings]) -> TokenResponse:
+    async def token(self, data: Annotated[TokenRequest, json_body("An organiser signs in", SIGN_IN_EXAMPLE)], settings: NamedDependency[Settings]) -> TokenResponse:
         organiser = await authenticate(data.email, data.password)
         return TokenResponse(access_token=issue_token(settings, organiser), role=organiser.role)
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery
 
 from events_service.audit.actor import REGISTRANT, set_actor
+from events_service.openapi_docs import REGISTRATION_EXAMPLE, json_body
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -40,7 +41,8 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
 
         @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
         async def register(
-            self, request: Request[Any, Any, Any], event_id: RowId, data: JSONBody[RegistrationCreate], settings: NamedDependency[Settings]
+            self, request: Request[Any, Any, Any], event_id: RowId,
+            data: Annotated[RegistrationCreate, json_body("Someone of an SME registers", REGISTRATION_EXAMPLE)], settings: NamedDependency[Settings]
         ) -> RegistrationCreated:
             await count_colleagues(request, settings, len(data.colleagues))
             return await service.register(event_id, data, settings)

@@ -7,9 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from events_service.app import create_app
+from events_service.companies.schemas import CompanyCreate
+from events_service.events.schemas import EventCreate
+from events_service.organisers.schemas import TokenRequest
+from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from tests.conftest import token_headers
 
@@ -103,3 +108,20 @@ async def test_a_guarded_route_answers_what_it_documents(client: httpx.AsyncClie
         assert answer.status_code == status
         assert answer.json()["status_code"] == status
         assert set(answer.json()) <= ERROR_FIELDS and answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body_type"),
+    [
+        ("/api/auth/token", TokenRequest),
+        ("/api/companies", CompanyCreate),
+        ("/api/events", EventCreate),
+        ("/api/public/events/{event_id}/registrations", RegistrationCreate),
+    ],
+)
+def test_main_bodies_carry_a_valid_example(document: dict[str, Any], path: str, body_type: type) -> None:
+    content = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    examples = content["schema"]["examples"]  # Litestar writes a body's examples on its schema
+    assert examples
+    for example in examples:
+        msgspec.convert(example, body_type, strict=False)  # raises if the example stopped being valid
