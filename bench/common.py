@@ -13,7 +13,7 @@ import os
 import secrets
 import statistics
 import tempfile
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -66,6 +66,18 @@ def engines(arguments: argparse.Namespace) -> list[str]:
     if arguments.pg_only and arguments.pg:
         return ["postgres"]
     return ["sqlite"] if arguments.sqlite_only or not arguments.pg else ["sqlite", "postgres"]
+
+
+def rows_per_engine(
+    description: str, run_engine: Callable[[str, str | None], Coroutine[Any, Any, list[list[object]]]]
+) -> list[list[object]]:
+    """A served bench's table rows: its engine flags parsed, then `run_engine(engine, pg_url)` on
+    each chosen engine in turn, each in its own event loop."""
+    arguments = engine_arguments(description)
+    rows: list[list[object]] = []
+    for engine in engines(arguments):
+        rows += asyncio.run(run_engine(engine, arguments.pg))
+    return rows
 
 
 @asynccontextmanager

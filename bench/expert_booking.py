@@ -26,10 +26,9 @@ import httpx
 from bench.bare_app import BenchRow
 from bench.common import (
     Timing,
-    engine_arguments,
-    engines,
     fresh_database,
     print_table,
+    rows_per_engine,
     service_database,
 )
 from bench.registration_rush import CLIENTS, WORKERS, _env, drive, post_json
@@ -125,10 +124,7 @@ async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
 
 
 def main() -> None:
-    arguments = engine_arguments(__doc__ or "")
-    rows: list[list[object]] = []
-    for engine in engines(arguments):
-        rows += asyncio.run(run_engine(engine, arguments.pg))
+    rows = rows_per_engine(__doc__ or "", run_engine)
     print_table(
         f"Expert booking: {BOOKINGS} bookings racing for {EXPERTS * SLOTS_PER_EXPERT} slots, {CLIENTS} concurrent clients, "
         f"{WORKERS} worker processes (ratio: against the bare insert of the same run)",

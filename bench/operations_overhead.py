@@ -25,10 +25,9 @@ import httpx
 
 from bench.common import (
     Timing,
-    engine_arguments,
-    engines,
     fresh_database,
     print_table,
+    rows_per_engine,
     service_database,
 )
 from bench.registration_rush import REQUESTS, WORKERS, _env, drive
@@ -99,10 +98,7 @@ async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
 
 
 def main() -> None:
-    arguments = engine_arguments(__doc__ or "")
-    rows: list[list[object]] = []
-    for engine in engines(arguments):
-        rows += asyncio.run(run_engine(engine, arguments.pg))
+    rows = rows_per_engine(__doc__ or "", run_engine)
     print_table(
         f"Observability overhead: registration rush, {REQUESTS} requests, {WORKERS} worker processes; "
         "on = Prometheus metrics + JSON logs (+ a scrape a second), off = both off (ratio: on/off medians, goal >= 0.95)",

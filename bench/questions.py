@@ -12,14 +12,13 @@ answers, and one UPDATE storing them.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
 
-from bench.common import engine_arguments, engines, fresh_database, print_table, service_database
+from bench.common import fresh_database, print_table, rows_per_engine, service_database
 from bench.registration_rush import REQUESTS, WORKERS, _cpu, _env, drive
 from tests.factories import event_payload, registration_payload
 from tests.serving import served
@@ -73,10 +72,7 @@ async def run_engine(engine: str, pg_url: str | None) -> list[list[object]]:
 
 
 def main() -> None:
-    arguments = engine_arguments(__doc__ or "")
-    rows: list[list[object]] = []
-    for engine in engines(arguments):
-        rows += asyncio.run(run_engine(engine, arguments.pg))
+    rows = rows_per_engine(__doc__ or "", run_engine)
     print_table(
         f"Registration rush with questions: {REQUESTS} requests, 50 concurrent clients, {WORKERS} worker processes "
         "(ratio: against the rush without questions, same engine, same run)",

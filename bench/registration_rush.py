@@ -35,10 +35,9 @@ import httpx
 from bench.bare_app import BenchRow
 from bench.common import (
     Timing,
-    engine_arguments,
-    engines,
     fresh_database,
     print_table,
+    rows_per_engine,
     servers_cpu_seconds,
     service_database,
 )
@@ -212,10 +211,7 @@ def _cpu(timing: Timing) -> str:
 
 
 def main() -> None:
-    arguments = engine_arguments(__doc__ or "")
-    rows: list[list[object]] = []
-    for engine in engines(arguments):
-        rows += asyncio.run(run_engine(engine, arguments.pg))
+    rows = rows_per_engine(__doc__ or "", run_engine)
     print_table(
         f"Registration rush: {REQUESTS} requests, {CLIENTS} concurrent clients, {WORKERS} worker processes "
         "(ratio: against the bare insert; vs raw SQL: against the registration's own statements on the raw driver, goal ≥ 0.5)",
