@@ -52,6 +52,9 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     delay_data: float = 0.0
+    #: How many messages have reached DATA (counted before `delay_data`): a test waits on it to
+    #: act while a message is in the server's hands, not merely claimed by the dispatcher.
+    data_started: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_fault(self, address: str, fault: Fault, *, at: str = "RCPT") -> None:
@@ -82,6 +85,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.lock:
+            self.data_started += 1
         if self.delay_data:
             await asyncio.sleep(self.delay_data)
         fault = self._next_fault(f"DATA:{envelope.rcpt_tos[0]}")
