@@ -9,9 +9,13 @@ Booking rules (each holds under concurrency on SQLite and PostgreSQL; `book`):
   one conditional UPDATE on its `expert_company_day` counter (taken < cap).
 - Bookings close at the event's `bookings_close_at`, or else at the slot's start.
 - The slot row is updated conditionally (still open) in the booking's transaction, so an
-  organiser closing it meanwhile either comes first (the booking is refused) or waits and then
-  cancels the meeting.
+  organiser closing or moving it meanwhile either comes first (the booking is refused, or sees
+  the slot's new time) or waits and then cancels or moves the meeting.
 A refused rule rolls the whole transaction back: nothing is written.
+
+Window rule (`open_slots`, `move_slot`): an expert's open slots never overlap. Both take turns
+on the expert's row first (`_take_expert_turn`), so the overlap check inside sees every window
+opened or moved before it commits, on PostgreSQL too (SQLite has one writer at a time anyway).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from events_service.clock import as_utc, now_utc
 from events_service.companies.tables import Company
-from events_service.db import is_unique_violation, with_retry, write_transaction
+from events_service.db import is_unique_violation, run_sql, with_retry, write_transaction
 from events_service.events.queries import event_row
 from events_service.events.records import EventKind, EventRecord, EventStatus
 from events_service.experts import invites
@@ -139,6 +143,7 @@ async def open_slots(event_id: int, data: SlotsCreate) -> list[SlotOut]:
 
     async def attempt() -> list[dict[str, Any]]:
         async with write_transaction():
+            await _take_expert_turn(data.expert_id)
             if await ExpertSlot.count().where(ExpertSlot.event == event_id) + len(cut) > MAX_SLOTS_PER_EVENT:
                 raise ExpertConflict(f"a Tech Day holds at most {MAX_SLOTS_PER_EVENT} slots", code="too_many_slots")
             overlapping = await ExpertSlot.exists().where(
@@ -186,12 +191,16 @@ async def move_slot(event_id: int, slot_id: int, data: SlotMove, settings: Setti
     invite again with a higher SEQUENCE (same UID), so their calendar moves the entry; a move
     onto another open slot of the expert, or onto another meeting of the booker, is refused."""
     event = _tech_day(await event_row(event_id))
+    owner = await ExpertSlot.select(ExpertSlot.expert).where((ExpertSlot.id == slot_id) & (ExpertSlot.event == event_id)).first()
+    if owner is None:
+        raise ExpertNotFound(f"no slot {slot_id} at event {event_id}")
 
     async def attempt() -> dict[str, Any]:
         async with write_transaction():
-            slot = await ExpertSlot.select().where((ExpertSlot.id == slot_id) & (ExpertSlot.event == event_id)).first()
-            if slot is None:
-                raise ExpertNotFound(f"no slot {slot_id} at event {event_id}")
+            # The expert's turn (against opens and other moves), then the slot's own row lock
+            # (against a booking of it): the meeting read below is then the one that holds it.
+            await _take_expert_turn(owner["expert"])
+            slot = await _take_slot_turn(slot_id, event_id)
             start = as_utc(data.starts_at)
             end = start + (as_utc(slot["ends_at"]) - as_utc(slot["starts_at"]))
             if start < event.starts_at or end > event.ends_at:
@@ -343,6 +352,23 @@ def _meeting_slot(slot: dict[str, Any], expert: dict[str, Any]) -> MeetingSlot:
                        starts_at=as_utc(slot["starts_at"]), ends_at=as_utc(slot["ends_at"]))
 
 
+async def _take_expert_turn(expert_id: int) -> None:
+    """Update the expert's row first (a change to nothing): on PostgreSQL its row lock makes
+    the openings and moves of one expert's slots take turns, so the overlap check of each sees
+    every window committed before it. Without it, two organisers opening overlapping windows
+    at once both found none and both inserted."""
+    if not await run_sql('UPDATE "expert" SET "name" = "name" WHERE "id" = {} RETURNING "id"', expert_id):
+        raise ExpertNotFound(f"no expert with id {expert_id}")
+
+
+async def _take_slot_turn(slot_id: int, event_id: int) -> dict[str, Any]:
+    """The slot as it is now, its row locked until the transaction ends (a change to nothing)."""
+    if not await run_sql('UPDATE "expert_slot" SET "status" = "status" WHERE "id" = {} AND "event" = {} RETURNING "id"',
+                         slot_id, event_id):
+        raise ExpertNotFound(f"no slot {slot_id} at event {event_id}")
+    return await ExpertSlot.select().where(ExpertSlot.id == slot_id).first()
+
+
 async def _take_person_turn(registration_id: int, change: int) -> None:
     """Update the person's booker row first: on PostgreSQL its row lock makes one person's
     bookings and cancellations take turns, so the overlap check sees every earlier one."""
@@ -355,11 +381,14 @@ async def _book_in_transaction(
     settings: Settings,
 ) -> tuple[int, str]:
     await _take_person_turn(registration.id, +1)
-    # Still open (and locked against a concurrent close until this commits).
-    if not await ExpertSlot.update({ExpertSlot.status: SlotStatus.OPEN}).where(
+    # Still open (and locked against a concurrent close or move until this commits); its times
+    # as they are now, should a move have committed since the slot was read.
+    held = await ExpertSlot.update({ExpertSlot.status: SlotStatus.OPEN}).where(
         (ExpertSlot.id == slot["id"]) & (ExpertSlot.status == SlotStatus.OPEN)
-    ).returning(ExpertSlot.id):
+    ).returning(ExpertSlot.starts_at, ExpertSlot.ends_at)
+    if not held:
         raise ExpertConflict("this slot is closed", code="slot_closed")
+    slot.update(held[0])
     starts, ends = as_utc(slot["starts_at"]), as_utc(slot["ends_at"])
     if await ExpertMeeting.exists().where(
         (ExpertMeeting.registration == registration.id) & ExpertMeeting.status.is_in(list(ACTIVE))
