@@ -17,7 +17,7 @@ from events_service.calendar.ics import CalendarEntry, build_invite
 from events_service.clock import as_utc
 from events_service.events.records import venue_text
 from events_service.experts import meeting_reminders
-from events_service.experts.tables import ExpertMeeting
+from events_service.experts.tables import ExpertDay, ExpertMeeting
 from events_service.i18n import translator
 from events_service.languages import DEFAULT_LANGUAGE
 from events_service.mail.formatting import format_time_range
@@ -43,7 +43,7 @@ def meeting_code(settings: Settings, meeting_id: int, nonce: str) -> str:
 async def _meeting_facts(meeting_id: int) -> dict[str, Any]:
     m = ExpertMeeting
     row = await m.select(
-        m.id, m.uid, m.sequence, m.topic, m.event, m.registration, m.token_nonce,
+        m.id, m.uid, m.sequence, m.topic, m.event, m.expert, m.registration, m.token_nonce,
         m.slot.starts_at.as_alias("starts_at"), m.slot.ends_at.as_alias("ends_at"),
         m.expert.name.as_alias("expert_name"), m.expert.email.as_alias("expert_email"),
         m.event.title.as_alias("event_title"), m.event.timezone.as_alias("timezone"),
@@ -55,7 +55,21 @@ async def _meeting_facts(meeting_id: int) -> dict[str, Any]:
     ).where(m.id == meeting_id).first()
     if row is None:
         raise LookupError(f"no meeting {meeting_id}")
+    place = await ExpertDay.select(ExpertDay.room, ExpertDay.video_url).where(
+        (ExpertDay.event == row["event"]) & (ExpertDay.expert == row["expert"])).first()
+    row["room"], row["video_url"] = (place["room"], place["video_url"]) if place else (None, None)
     return row
+
+
+def _where_lines(facts: dict[str, Any], language: str) -> list[str]:
+    """The room and the video link in the page's words (both sides' invites only: private)."""
+    _ = translator(language)
+    lines = []
+    if facts["room"]:
+        lines.append(_("Room: {room}").format(room=facts["room"]))
+    if facts["video_url"]:
+        lines.append(_("Video link: {url}").format(url=facts["video_url"]))
+    return lines
 
 
 def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str, *, with_qr: bool = False) -> RenderedMessage:
@@ -71,6 +85,8 @@ def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str, 
     lines = [lead]
     if facts["topic"]:
         lines.append(_("Topic: {topic}").format(topic=facts["topic"]))
+    if method == "REQUEST":
+        lines.extend(_where_lines(facts, language))
     if with_qr:
         lines.append(_("Show this code at the meeting: it marks the meeting as held."))
     text = "\n\n".join(lines) + "\n"
@@ -80,19 +96,35 @@ def _rendered(facts: dict[str, Any], side: Side, method: Method, language: str, 
     return RenderedMessage(subject=subject, text=text, html=f"<!doctype html><html><body>{html}</body></html>")
 
 
+def meeting_location(facts: dict[str, Any]) -> str | None:
+    """LOCATION: the expert's room at the venue; with only a video link, the link (what
+    calendar clients open); with neither, the venue."""
+    venue = venue_text(facts["venue_name"], facts["venue_address"], facts["venue_city"])
+    if facts["room"]:
+        return ", ".join(part for part in (facts["room"], venue) if part)
+    return facts["video_url"] or venue
+
+
 def _entry(facts: dict[str, Any], method: Method, language: str) -> CalendarEntry:
     _ = translator(language)
     return CalendarEntry(
         uid=facts["uid"],
         sequence=facts["sequence"],
         summary=_("Meeting with {name}").format(name=facts["expert_name"]),
-        description=facts["topic"] or "",
+        description="\n".join([*([facts["topic"]] if facts["topic"] else []), *_where_lines(facts, language)]),
         starts_at=as_utc(facts["starts_at"]),
         ends_at=as_utc(facts["ends_at"]),
-        location=venue_text(facts["venue_name"], facts["venue_address"], facts["venue_city"]),
-        url=None,
+        location=meeting_location(facts),
+        url=facts["video_url"] or None,
         status="CONFIRMED" if method == "REQUEST" else "CANCELLED",
     )
+
+
+async def reissue(meeting_id: int, settings: Settings) -> int:
+    """The meeting changed (time or place): raise its SEQUENCE and send both sides the REQUEST
+    again (same UID), in the caller's write transaction."""
+    await ExpertMeeting.update({ExpertMeeting.sequence: ExpertMeeting.sequence + 1}).where(ExpertMeeting.id == meeting_id)
+    return await queue_invites(meeting_id, settings, method="REQUEST")
 
 
 async def queue_invites(meeting_id: int, settings: Settings, *, method: Method) -> int:

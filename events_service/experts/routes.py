@@ -11,6 +11,7 @@ from events_service.experts import service
 from events_service.experts.schemas import (
     ExpertCreate,
     ExpertOut,
+    ExpertUpdate,
     MeetingBooked,
     MeetingCreate,
     MeetingOut,
@@ -21,6 +22,8 @@ from events_service.experts.schemas import (
     SlotMove,
     SlotOut,
     SlotsCreate,
+    WhereOut,
+    WhereUpdate,
 )
 from events_service.openapi_docs import error_responses
 from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
@@ -40,10 +43,25 @@ class ExpertController(Controller):
     async def list(self) -> list[ExpertOut]:
         return await service.list_experts()
 
+    @patch("/experts/{expert_id:int}", guards=[EDITORS], summary="Change an expert (only the fields sent)")
+    async def update(self, expert_id: RowId, data: JSONBody[ExpertUpdate]) -> ExpertOut:
+        return await service.update_expert(expert_id, data)
+
     @post("/events/{event_id:int}/expert-slots", status_code=201, guards=[EDITORS],
-          summary="Open an expert's window inside a Tech Day, cut into slots of `minutes`")
-    async def open_slots(self, event_id: RowId, data: JSONBody[SlotsCreate]) -> list[SlotOut]:
-        return await service.open_slots(event_id, data)
+          summary="Open an expert's window inside a Tech Day, cut into slots of `minutes` around its breaks")
+    async def open_slots(self, event_id: RowId, data: JSONBody[SlotsCreate], settings: NamedDependency[Settings]) -> list[SlotOut]:
+        return await service.open_slots(event_id, data, settings)
+
+    @get("/events/{event_id:int}/expert-days", guards=[EDITORS], responses=error_responses(409),
+         summary="Where each expert meets at a Tech Day (room, video link)")
+    async def places(self, event_id: RowId) -> list[WhereOut]:
+        return await service.event_places(event_id)
+
+    @patch("/events/{event_id:int}/expert-days/{expert_id:int}", guards=[EDITORS],
+           summary="Set where an expert meets at a Tech Day; a change re-sends the booked meetings' invites (SEQUENCE raised)")
+    async def set_place(self, event_id: RowId, expert_id: RowId, data: JSONBody[WhereUpdate],
+                        settings: NamedDependency[Settings]) -> WhereOut:
+        return await service.set_where(event_id, expert_id, data, settings)
 
     @get("/events/{event_id:int}/expert-slots", guards=[EDITORS], summary="Every slot of a Tech Day, booked or not")
     async def slots(self, event_id: RowId) -> list[SlotOut]:

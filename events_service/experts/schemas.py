@@ -7,8 +7,9 @@ from typing import Annotated
 
 import msgspec
 
-from events_service.events.schemas import AwareDatetime
+from events_service.events.schemas import AwareDatetime, Url
 from events_service.experts.records import MeetingStatus, SlotStatus
+from events_service.validation import SINGLE_LINE
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 EmailText = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+$")]
@@ -20,6 +21,13 @@ MAX_TOPICS = 20
 MAX_SLOTS_PER_REQUEST = 48
 MIN_SLOT_MINUTES = 5
 MAX_SLOT_MINUTES = 240
+#: Breaks one window may hold: a day of meetings has a few (coffee, lunch), never dozens.
+MAX_BREAKS = 8
+
+#: Where an expert meets on a Tech Day: a room of the venue (one line) ...
+Room = Annotated[str, msgspec.Meta(min_length=1, max_length=200), SINGLE_LINE]
+#: ... or a video link (http/https only: no javascript:, data: or newlines into invites).
+VideoUrl = Url
 
 
 class ExpertCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -39,11 +47,47 @@ class ExpertOut(msgspec.Struct):
     languages: list[str]
 
 
+class ExpertUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A change to an expert: only the fields sent change."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    email: EmailText | msgspec.UnsetType = msgspec.UNSET
+    bio: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
+    topics: Annotated[list[Word], msgspec.Meta(max_length=MAX_TOPICS)] | msgspec.UnsetType = msgspec.UNSET
+    languages: Annotated[list[LanguageCode], msgspec.Meta(max_length=10)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class Break(msgspec.Struct, forbid_unknown_fields=True):
+    """A pause inside a window: no slot touches it; slots start again at its end."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
 class SlotsCreate(msgspec.Struct, forbid_unknown_fields=True):
     expert_id: Annotated[int, msgspec.Meta(gt=0, le=2**31 - 1)]
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     minutes: Annotated[int, msgspec.Meta(ge=MIN_SLOT_MINUTES, le=MAX_SLOT_MINUTES)]
+    breaks: Annotated[list[Break], msgspec.Meta(max_length=MAX_BREAKS)] = msgspec.field(default_factory=list)
+    #: Where the expert meets that day (expert_day): a value sent here sets (or changes) it;
+    #: null leaves it as it is (PATCH .../expert-days/{expert_id} clears it).
+    room: Room | None = None
+    video_url: VideoUrl | None = None
+
+
+class WhereUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Where an expert meets on a Tech Day; null clears, a field not sent stays."""
+
+    room: Room | None | msgspec.UnsetType = msgspec.UNSET
+    video_url: VideoUrl | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class WhereOut(msgspec.Struct):
+    event_id: int
+    expert_id: int
+    room: str | None
+    video_url: str | None
 
 
 class SlotMove(msgspec.Struct, forbid_unknown_fields=True):
@@ -100,11 +144,16 @@ class MeetingSlot(msgspec.Struct):
 
 
 class MeetingBooked(msgspec.Struct):
+    """The registrant's own meeting (their manage page): the room and the video link are theirs
+    to see, never the public's."""
+
     id: int
     slot: MeetingSlot
     manage_token: str
     status: MeetingStatus = MeetingStatus.BOOKED
     topic: str = ""
+    room: str | None = None
+    video_url: str | None = None
 
 
 class MeetingStatusUpdate(msgspec.Struct, forbid_unknown_fields=True):

@@ -21,22 +21,27 @@ opened or moved before it commits, on PostgreSQL too (SQLite has one writer at a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from events_service.clock import as_utc, now_utc
 from events_service.companies.tables import Company
 from events_service.db import is_unique_violation, run_sql, with_retry, write_transaction
 from events_service.events.queries import event_row
 from events_service.events.records import EventKind, EventRecord, EventStatus
-from events_service.experts import invites
+from events_service.experts import invites, where
 from events_service.experts.errors import ExpertConflict, ExpertInvalid, ExpertNotFound
 from events_service.experts.records import ACTIVE, MeetingAtDoor, MeetingStatus, SlotStatus
 from events_service.experts.schemas import (
     MAX_SLOTS_PER_REQUEST,
+    Break,
     ExpertCreate,
     ExpertOut,
+    ExpertUpdate,
     MeetingBooked,
     MeetingCreate,
     MeetingOut,
@@ -48,11 +53,14 @@ from events_service.experts.schemas import (
     SlotMove,
     SlotOut,
     SlotsCreate,
+    WhereOut,
+    WhereUpdate,
 )
 from events_service.experts.tables import (
     Expert,
     ExpertBooker,
     ExpertCompanyDay,
+    ExpertDay,
     ExpertDayRules,
     ExpertMeeting,
     ExpertSlot,
@@ -91,6 +99,26 @@ async def create_expert(data: ExpertCreate) -> ExpertOut:
     return _expert_out(row)
 
 
+async def update_expert(expert_id: int, data: ExpertUpdate) -> ExpertOut:
+    """Change the fields sent; the expert's invites already sent keep the old name and address."""
+    await _expert_row(expert_id)
+    changes: dict[Any, Any] = {}
+    if data.name is not msgspec.UNSET:
+        changes[Expert.name] = data.name.strip()
+    if data.email is not msgspec.UNSET:
+        changes[Expert.email] = data.email.strip().lower()
+    for column, value in ((Expert.bio, data.bio), (Expert.topics, data.topics), (Expert.languages, data.languages)):
+        if value is not msgspec.UNSET:
+            changes[column] = value
+    if changes:
+        await Expert.update(changes).where(Expert.id == expert_id)
+    return _expert_out(await _expert_row(expert_id))
+
+
+async def get_expert(expert_id: int) -> ExpertOut:
+    return _expert_out(await _expert_row(expert_id))
+
+
 async def list_experts() -> list[ExpertOut]:
     rows = await Expert.select().order_by(Expert.name).output(load_json=True)
     return [_expert_out(row) for row in rows]
@@ -114,11 +142,37 @@ def _tech_day(event: EventRecord) -> EventRecord:
     return event
 
 
-def cut_slots(starts_at: datetime, ends_at: datetime, minutes: int) -> list[tuple[datetime, datetime]]:
-    """The window cut into whole slots of `minutes`; a remainder shorter than a slot is left out."""
+def cut_slots(
+    starts_at: datetime, ends_at: datetime, minutes: int, breaks: Sequence[tuple[datetime, datetime]] = ()
+) -> list[tuple[datetime, datetime]]:
+    """The window cut into whole slots of `minutes`, none touching a break: the stretches
+    between breaks are cut one by one, so slots start again at a break's end (the clock the
+    expert reads); a remainder shorter than a slot before a break or the window's end is left
+    out. `breaks` are inside the window, sorted and apart (_checked_breaks)."""
     length = timedelta(minutes=minutes)
-    count = int((ends_at - starts_at) / length)
-    return [(starts_at + i * length, starts_at + (i + 1) * length) for i in range(count)]
+    edges = [starts_at, *(moment for pause in breaks for moment in pause), ends_at]
+    cut = []
+    for stretch_start, stretch_end in zip(edges[::2], edges[1::2], strict=True):
+        count = int((stretch_end - stretch_start) / length)
+        cut.extend((stretch_start + i * length, stretch_start + (i + 1) * length) for i in range(count))
+    return cut
+
+
+def _checked_breaks(breaks: list[Break], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The window's breaks in UTC, sorted; 422 naming the first one that is empty, outside the
+    window or overlapping another."""
+    pauses = sorted((as_utc(pause.starts_at), as_utc(pause.ends_at)) for pause in breaks)
+    for number, (pause_start, pause_end) in enumerate(pauses, start=1):
+        if pause_end <= pause_start:
+            raise ExpertInvalid(f"break {number} (sorted by start) ends before it starts", code="break_empty",
+                                extra={"break": number})
+        if pause_start < start or pause_end > end:
+            raise ExpertInvalid(f"break {number} (sorted by start) lies outside the window", code="break_outside_window",
+                                extra={"break": number})
+        if number > 1 and pause_start < pauses[number - 2][1]:
+            raise ExpertInvalid(f"breaks {number - 1} and {number} (sorted by start) overlap", code="breaks_overlap",
+                                extra={"break": number})
+    return pauses
 
 
 def _slot_out(row: dict[str, Any], booked: bool = False) -> SlotOut:
@@ -126,8 +180,9 @@ def _slot_out(row: dict[str, Any], booked: bool = False) -> SlotOut:
                    ends_at=as_utc(row["ends_at"]), status=SlotStatus(row["status"]), booked=booked)
 
 
-async def open_slots(event_id: int, data: SlotsCreate) -> list[SlotOut]:
-    """Cut the expert's window into slots inside the Tech Day (201 with the new slots)."""
+async def open_slots(event_id: int, data: SlotsCreate, settings: Settings) -> list[SlotOut]:
+    """Cut the expert's window into slots inside the Tech Day, around its breaks (201 with the
+    new slots); a room or video link sent sets where the expert meets that day (where.py)."""
     event = _tech_day(await event_row(event_id))
     await _expert_row(data.expert_id)
     start, end = as_utc(data.starts_at), as_utc(data.ends_at)
@@ -135,7 +190,7 @@ async def open_slots(event_id: int, data: SlotsCreate) -> list[SlotOut]:
         raise ExpertInvalid("ends_at must be after starts_at", code="window_empty")
     if start < event.starts_at or end > event.ends_at:
         raise ExpertInvalid("the window must lie inside the Tech Day", code="window_outside_event")
-    cut = cut_slots(start, end, data.minutes)
+    cut = cut_slots(start, end, data.minutes, _checked_breaks(data.breaks, start, end))
     if not cut:
         raise ExpertInvalid("the window is shorter than one slot", code="window_too_short")
     if len(cut) > MAX_SLOTS_PER_REQUEST:
@@ -152,11 +207,47 @@ async def open_slots(event_id: int, data: SlotsCreate) -> list[SlotOut]:
             )
             if overlapping:
                 raise ExpertConflict("the expert has open slots in this window already", code="slots_overlap")
+            await where.set_in_transaction(event_id, data.expert_id, _place_sent(data), settings)
             return await ExpertSlot.insert(
                 *[ExpertSlot(event=event_id, expert=data.expert_id, starts_at=s, ends_at=e, status=SlotStatus.OPEN) for s, e in cut]
             ).returning(*ExpertSlot.all_columns())
 
     return [_slot_out(row) for row in await with_retry(attempt)]
+
+
+# ---------------------------------------------------------------- where the expert meets
+
+
+def _place_sent(data: SlotsCreate | WhereUpdate) -> dict[str, str | None]:
+    """The fields of the place a request sets: with SlotsCreate, the ones given (not null);
+    with WhereUpdate, the ones sent (null clears)."""
+    skipped = (None, msgspec.UNSET) if isinstance(data, SlotsCreate) else (msgspec.UNSET,)
+    sent = {"room": data.room, "video_url": data.video_url}
+    return {name: (value.strip() if isinstance(value, str) else value) for name, value in sent.items() if value not in skipped}
+
+
+def _where_out(event_id: int, expert_id: int, place: where.Where) -> WhereOut:
+    return WhereOut(event_id=event_id, expert_id=expert_id, room=place.room, video_url=place.video_url)
+
+
+async def set_where(event_id: int, expert_id: int, data: WhereUpdate, settings: Settings) -> WhereOut:
+    """Set or change where the expert meets at the Tech Day; a change re-sends the invites of
+    their booked meetings there (SEQUENCE raised, as a move does)."""
+    _tech_day(await event_row(event_id))
+    await _expert_row(expert_id)
+
+    async def attempt() -> where.Where:
+        async with write_transaction():
+            return await where.set_in_transaction(event_id, expert_id, _place_sent(data), settings)
+
+    return _where_out(event_id, expert_id, await with_retry(attempt))
+
+
+async def event_places(event_id: int) -> list[WhereOut]:
+    """Where each expert meets at the Tech Day (experts with a place set)."""
+    _tech_day(await event_row(event_id))
+    places = await where.places_of_event(event_id)
+    return [_where_out(event_id, expert_id, place) for expert_id, place in sorted(places.items())]
 
 
 async def event_slots(event_id: int) -> list[SlotOut]:
@@ -224,8 +315,7 @@ async def move_slot(event_id: int, slot_id: int, data: SlotMove, settings: Setti
             rows = await ExpertSlot.update({ExpertSlot.starts_at: start, ExpertSlot.ends_at: end}).where(
                 ExpertSlot.id == slot_id).returning(*ExpertSlot.all_columns())
             if meeting is not None:
-                await ExpertMeeting.update({ExpertMeeting.sequence: ExpertMeeting.sequence + 1}).where(ExpertMeeting.id == meeting["id"])
-                await invites.queue_invites(meeting["id"], settings, method="REQUEST")
+                await invites.reissue(meeting["id"], settings)
             return rows[0]
 
     return _slot_out(await with_retry(attempt))
@@ -342,8 +432,10 @@ async def book(settings: Settings, token: str, data: MeetingCreate) -> MeetingBo
         if is_unique_violation(error):  # another booking holds the slot (committed first)
             raise ExpertConflict("this slot was booked meanwhile", code="slot_taken") from None
         raise
+    place = await where.where_of(event.id, expert["id"])
     return MeetingBooked(
-        id=meeting_id, slot=_meeting_slot(slot, expert), manage_token=meeting_token(settings, meeting_id, nonce), topic=topic
+        id=meeting_id, slot=_meeting_slot(slot, expert), manage_token=meeting_token(settings, meeting_id, nonce), topic=topic,
+        room=place.room, video_url=place.video_url,
     )
 
 
@@ -572,13 +664,18 @@ async def meetings_for_registration(settings: Settings, registration_id: int) ->
         ExpertMeeting.id, ExpertMeeting.slot, ExpertMeeting.topic, ExpertMeeting.status, ExpertMeeting.token_nonce,
         ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at"),
         ExpertMeeting.expert.name.as_alias("expert_name"), ExpertMeeting.expert.topics.as_alias("expert_topics"),
+        ExpertMeeting.event, ExpertMeeting.expert,
     ).where((ExpertMeeting.registration == registration_id) & ExpertMeeting.status.is_in(list(ACTIVE))).order_by(ExpertMeeting.id)
+    places = {(row["event"], row["expert"]): row for row in await ExpertDay.select().where(
+        ExpertDay.event.is_in(sorted({row["event"] for row in rows}) or [0]))}
     return [
         MeetingBooked(
             id=row["id"],
             slot=MeetingSlot(id=row["slot"], expert=PublicExpert(name=row["expert_name"], topics=_json_list(row["expert_topics"])),
                              starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"])),
             manage_token=meeting_token(settings, row["id"], row["token_nonce"]), status=MeetingStatus(row["status"]), topic=row["topic"],
+            room=places.get((row["event"], row["expert"]), {}).get("room"),
+            video_url=places.get((row["event"], row["expert"]), {}).get("video_url"),
         )
         for row in rows
     ]

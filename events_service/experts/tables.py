@@ -74,3 +74,15 @@ class ExpertDayRules(Table, tablename="expert_day_rules"):
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, unique=True)
     bookings_close_at = Timestamptz(null=True, default=None)
     meetings_per_company_expert = Integer(default=1)
+
+
+class ExpertDay(Table, tablename="expert_day"):
+    """Where one expert meets on one Tech Day: a room of the venue, a video link, or both (a
+    hybrid day). One row per (event, expert) (a unique index, migration 2026-12-06T07:41:35): every slot
+    of the expert that day, whichever window opened it, shares it. The video link is private:
+    only the meeting's two sides see it (their invites, the registrant's manage page)."""
+
+    event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
+    expert = ForeignKey(references=Expert, on_delete=OnDelete.cascade)
+    room = Varchar(length=200, null=True, default=None)
+    video_url = Varchar(length=1000, null=True, default=None)
