@@ -42,7 +42,7 @@ import random
 import socket
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +50,7 @@ from piccolo.columns.combination import Combinable
 
 from events_service import db
 from events_service.clock import now_utc
+from events_service.db.group_commit import GroupCommit, write_with_retries
 from events_service.mail.outbox import PENDING, Withdrawn, stored_text
 from events_service.mail.records import OutboxStatus
 from events_service.mail.renderers import MessageRenderers
@@ -145,57 +146,6 @@ class _Outcome:
     unreachable: bool = False
 
 
-class _GroupCommit:
-    """Records results in a task of its own: a commit waits up to `linger` seconds for more
-    results (at most `most` in all, the results that can be unrecorded at once), and results
-    arriving while a commit is under way share the next one. A commit per result cost more
-    than the SMTP exchange. `recorded(outcome, written)` is called once each result is
-    committed (written False: another worker had taken the row over)."""
-
-    def __init__(
-        self,
-        write: Callable[[list[_Outcome]], Awaitable[set[int]]],
-        recorded: Callable[[_Outcome, bool], None],
-        *,
-        most: int,
-        linger: float = 0.005,
-    ) -> None:
-        self._write = write
-        self._recorded = recorded
-        self._most = most
-        self._linger = linger
-        self._queue: asyncio.Queue[_Outcome | None] = asyncio.Queue()
-
-    def submit(self, outcome: _Outcome) -> None:
-        self._queue.put_nowait(outcome)
-
-    def close(self) -> None:
-        """No more results: run() returns once the ones submitted are written."""
-        self._queue.put_nowait(None)
-
-    async def run(self) -> None:
-        closing = False
-        while not closing:
-            items = [await self._queue.get()]
-            deadline = asyncio.get_running_loop().time() + self._linger
-            while None not in items and len(items) < self._most:
-                if self._queue.empty():
-                    remaining = deadline - asyncio.get_running_loop().time()
-                    if remaining <= 0:
-                        break
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(remaining):
-                            items.append(await self._queue.get())
-                    continue
-                items.append(self._queue.get_nowait())
-            closing = None in items
-            batch = [item for item in items if item is not None]
-            if batch:
-                written = await self._write(batch)
-                for outcome in batch:
-                    self._recorded(outcome, outcome.row.id in written)
-
-
 class Dispatcher:
     """Claims due outbox rows and sends them through `transport`.
 
@@ -276,7 +226,7 @@ class Dispatcher:
             else:
                 stats.failed += 1
 
-        recorder = _GroupCommit(self._write_outcomes, recorded, most=self.max_in_flight)
+        recorder = GroupCommit(self._write_outcomes, recorded, row_id=lambda outcome: outcome.row.id, most=self.max_in_flight)
 
         def may_continue() -> bool:
             halted = stats.unreachable or (stop is not None and stop.is_set())
@@ -293,14 +243,7 @@ class Dispatcher:
                 recorder.submit(outcome)
 
         try:
-            async with asyncio.TaskGroup() as tasks:
-                tasks.create_task(recorder.run())
-                try:
-                    async with asyncio.TaskGroup() as senders:
-                        for _ in range(min(self.transport.concurrency, len(rows))):
-                            senders.create_task(sender())
-                finally:
-                    recorder.close()
+            await recorder.beside(sender, copies=min(self.transport.concurrency, len(rows)))
         finally:
             if waiting:
                 stats.released = await self._release([row.id for row in waiting])
@@ -370,46 +313,39 @@ class Dispatcher:
 
     async def _write_outcomes(self, outcomes: list[_Outcome]) -> set[int]:
         """Record results; a row another worker has claimed since is left to that worker."""
+        return await write_with_retries(self._write_outcomes_once, outcomes, "mail results")
+
+    async def _write_outcomes_once(self, outcomes: list[_Outcome]) -> set[int]:
         o = OutboxMessage
         written: set[int] = set()
         sent = [outcome for outcome in outcomes if outcome.status == OutboxStatus.SENT]
-        for attempt in range(3):
-            try:
-                async with db.write_transaction():
-                    if sent:
-                        rows = await o.update(
-                            {
-                                o.status: OutboxStatus.SENT,
-                                o.updated_at: max(outcome.at for outcome in sent),
-                                o.sent_at: max(outcome.at for outcome in sent),
-                                o.attempts: o.attempts + 1,
-                                o.lease_until: None,
-                                o.last_error: None,
-                            }
-                        ).where(self._ours([outcome.row.id for outcome in sent])).returning(o.id)
-                        written.update(row["id"] for row in rows)
-                    for outcome in outcomes:
-                        if outcome.status != OutboxStatus.SENT:
-                            rows = await o.update(
-                                {
-                                    o.status: outcome.status,
-                                    o.updated_at: outcome.at,
-                                    o.attempts: outcome.row.attempts + 1,
-                                    o.last_error: (outcome.error or "")[:_MAX_ERROR_LENGTH],
-                                    o.send_after: outcome.send_after or outcome.at,
-                                    o.lease_until: None,
-                                }
-                            ).where(self._ours([outcome.row.id])).returning(o.id)
-                            written.update(row["id"] for row in rows)
-                return written
-            except Exception:
-                # A result not written means a resend once the lease ends: worth a retry.
-                if attempt == 2:
-                    raise
-                written.clear()
-                log.warning("recording mail results failed; retrying", exc_info=True)
-                await asyncio.sleep(0.2 * 2**attempt)
-        return written  # pragma: no cover - the loop returns or raises
+        async with db.write_transaction():
+            if sent:
+                rows = await o.update(
+                    {
+                        o.status: OutboxStatus.SENT,
+                        o.updated_at: max(outcome.at for outcome in sent),
+                        o.sent_at: max(outcome.at for outcome in sent),
+                        o.attempts: o.attempts + 1,
+                        o.lease_until: None,
+                        o.last_error: None,
+                    }
+                ).where(self._ours([outcome.row.id for outcome in sent])).returning(o.id)
+                written.update(row["id"] for row in rows)
+            for outcome in outcomes:
+                if outcome.status != OutboxStatus.SENT:
+                    rows = await o.update(
+                        {
+                            o.status: outcome.status,
+                            o.updated_at: outcome.at,
+                            o.attempts: outcome.row.attempts + 1,
+                            o.last_error: (outcome.error or "")[:_MAX_ERROR_LENGTH],
+                            o.send_after: outcome.send_after or outcome.at,
+                            o.lease_until: None,
+                        }
+                    ).where(self._ours([outcome.row.id])).returning(o.id)
+                    written.update(row["id"] for row in rows)
+        return written
 
     async def _release(self, ids: list[int]) -> int:
         """Hand claimed, unattempted rows back as they were, attempts untouched."""
