@@ -7,6 +7,7 @@ a code without a word here is shown as it is.
 from __future__ import annotations
 
 from events_service.events.records import EventKind, EventMode, EventStatus
+from events_service.experts.records import MeetingStatus, SlotStatus
 from events_service.i18n import N_, Translate
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.records import Role
@@ -65,6 +66,11 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "question_kind": {"text": N_("Text"), "choice": N_("One choice"), "multi": N_("Several choices"), "boolean": N_("Yes or no")},
     "question_stage": {"registration": N_("On registration"), "survey": N_("In the survey after the event")},
+    "slot_status": {SlotStatus.OPEN: N_("open"), SlotStatus.CLOSED: N_("closed")},
+    "meeting_status": {
+        MeetingStatus.BOOKED: N_("booked"), MeetingStatus.CANCELLED: N_("cancelled"),
+        MeetingStatus.HELD: N_("held"), MeetingStatus.MISSED: N_("missed"),
+    },
     "role": {Role.ADMIN: N_("administrator"), Role.ORGANISER: N_("organiser"), Role.CHECKIN: N_("check-in staff")},
     # why rows of an imported webinar report add no minutes (attendance.parsers.LeftOutReason)
     "left_out": {
@@ -119,6 +125,18 @@ SERVICE_ERRORS: dict[str, str] = {
     "event_not_started": N_("No one has attended an event that has not begun."),
     "too_many_questions": N_("An event asks at most 30 questions."),
     "online_meeting_not_online": N_("Only an online or hybrid event has a webinar platform meeting."),
+    # the experts' slots (experts/service.py)
+    "window_empty": N_("The window must end after it starts."),
+    "window_outside_event": N_("The slots must lie inside the Tech Day."),
+    "window_too_short": N_("The window is shorter than one slot."),
+    "too_many_slots": N_("Too many slots at once: open a shorter window or longer slots."),
+    "slots_overlap": N_("The expert already has open slots at that time."),
+    "break_empty": N_("Break {break} ends before it starts."),
+    "break_outside_window": N_("Break {break} lies outside the window."),
+    "breaks_overlap": N_("Break {break} overlaps the one before it."),
+    "slot_past": N_("A slot moves to a time still to come."),
+    "overlapping_meeting": N_("The person who booked it has another meeting at that time."),
+    "meeting_cancelled": N_("A cancelled meeting cannot be marked held or missed."),
 }
 
 

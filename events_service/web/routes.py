@@ -9,6 +9,7 @@ from events_service.web.certificates import CertificatePages
 from events_service.web.console import Console
 from events_service.web.console_certificates import ConsoleCertificates
 from events_service.web.console_companies import ConsoleCompanies
+from events_service.web.console_experts import ConsoleExperts
 from events_service.web.console_import import ConsoleRegistrationImport
 from events_service.web.console_messages import ConsoleMessages
 from events_service.web.console_organisers import ConsoleOrganisers
@@ -23,6 +24,6 @@ from events_service.web.survey_page import SurveyPage
 
 
 def web_router(settings: Settings) -> Router:
-    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleCertificates, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport, ConsoleOrganisers], middleware=[console_auth(settings).middleware])
+    console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleCertificates, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport, ConsoleOrganisers, ConsoleExperts], middleware=[console_auth(settings).middleware])
     return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, ExpertMeetingPages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)
