@@ -97,6 +97,16 @@ class Timing:
     latencies: list[float]
     server_cpu_seconds: float | None = None  # servers_cpu_seconds() around the run
 
+    @classmethod
+    def combined(cls, timings: Sequence[Timing]) -> Timing:
+        """Several runs of the same thing as one: requests over seconds summed, latencies pooled."""
+        cpu = [timing.server_cpu_seconds for timing in timings if timing.server_cpu_seconds is not None]
+        return cls(
+            sum(timing.count for timing in timings), sum(timing.seconds for timing in timings),
+            [latency for timing in timings for latency in timing.latencies],
+            sum(cpu) if len(cpu) == len(timings) else None,
+        )
+
     @property
     def server_cpu_ms(self) -> float | None:
         """Server CPU per request: what the throughput is made of on a machine with few cores."""

@@ -32,15 +32,21 @@ QUESTIONS = [
 ]
 
 
-async def rush(db_url: str, var_dir: Path, with_questions: bool) -> tuple[Any, dict[int, int]]:
+async def rush(db_url: str, var_dir: Path, with_questions: bool, webhook_url: str | None = None) -> tuple[Any, dict[int, int]]:
+    """The rush on a fresh database; with `webhook_url`, one subscription to registration.created
+    sends there (bench.webhooks: each registration then also writes its delivery to the outbox)."""
     from events_service.organisers.service import create_organiser
 
     async with service_database(db_url, var_dir):
-        await create_organiser("bench@programme.example", "Bench", "bench-password", "organiser")
-    with served(_env(db_url, var_dir), workers=WORKERS) as base_url:
+        await create_organiser("bench@programme.example", "Bench", "bench-password", "admin" if webhook_url else "organiser")
+    env = _env(db_url, var_dir) | ({"EVENTS_WEBHOOK_PRIVATE_ADDRESSES": "1"} if webhook_url else {})  # a receiver on 127.0.0.1
+    with served(env, workers=WORKERS) as base_url:
         async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
             token = (await http.post("/api/auth/token", json={"email": "bench@programme.example", "password": "bench-password"})).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
+            if webhook_url:
+                subscribed = await http.post("/api/webhooks", json={"url": webhook_url, "events": ["registration.created"]}, headers=headers)
+                assert subscribed.status_code == 201, subscribed.text
             event = (await http.post("/api/events", json=event_payload(title="Rush", capacity=REQUESTS // 2, max_per_company=5), headers=headers)).json()
             ids = []
             if with_questions:

@@ -1,8 +1,10 @@
-"""Webhook delivery throughput: the WebhookDispatcher against a bare loop of signed POSTs.
+"""Webhooks: delivery throughput against a bare loop of signed POSTs, and what a subscription
+costs the registration rush.
 
     python -m bench.webhooks [--count 2000] [--concurrency 10] [--pg postgresql://postgres@127.0.0.1/test]
+                             [--sqlite-only | --pg-only] [--no-rush] [--rounds 2]
 
-The production path: --count deliveries queued in the webhooks' outbox (one subscription,
+1. Delivery. The production path: --count deliveries queued in the webhooks' outbox (one subscription,
 registration.created bodies as the registration code writes them); the dispatcher claims them
 in batches, signs each (Standard Webhooks), POSTs it with httpx and records the result.
 
@@ -12,6 +14,14 @@ before and half right after each dispatcher run, so a machine getting busier or 
 both alike. The receiver is uvicorn with a tiny ASGI app that only counts, in a process of
 its own. The ratio is the dispatcher's rate over the bare loop's: what the outbox (claiming,
 leases, recording each result) costs over sending alone.
+
+2. The rush (bench.questions' rush, served the same way: 2 uvicorn workers, 50 clients, 1,000
+public registrations): with 3 questions answered and one webhook subscription to
+registration.created (each registration then also writes its delivery in its transaction),
+against the rush with neither, and with the questions only, so each part's cost shows. The
+served processes run no worker (as in bench.questions); afterwards a dispatcher here delivers
+what the rush queued to the receiver, and the count that arrived must equal the registrations
+made (201s). The three rushes take turns, --rounds times; each row sums its rounds.
 """
 
 from __future__ import annotations
@@ -19,19 +29,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import socket
 import tempfile
 import time
+from collections import Counter, deque
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import msgspec
 
-from bench.common import fresh_database, insert_rows, print_table
+from bench.common import Timing, engines, fresh_database, insert_rows, print_table, service_database
+from bench.questions import rush
+from bench.registration_rush import CLIENTS, REQUESTS, WORKERS, _cpu
 from events_service import db
 from events_service.settings import Settings
 from events_service.webhooks.delivery import WebhookDispatcher
@@ -119,19 +133,21 @@ async def queue(subscription_id: int, count: int) -> None:
 
 
 async def bare_loop(client: httpx.AsyncClient, url: str, secret: str, bodies: list[str], concurrency: int) -> float:
-    """Sign and POST each body, `concurrency` at a time: sending alone, no database."""
-    limit = asyncio.Semaphore(concurrency)
+    """Sign and POST each body, `concurrency` senders taking the next one, as the dispatcher's
+    senders do: sending alone, no database. (A task per body waiting on a semaphore was up to
+    40 % slower on this machine, which flattered the dispatcher: ratios above 1 on SQLite.)"""
+    waiting = deque(bodies)
 
-    async def one(body: str) -> None:
-        async with limit:
-            content = body.encode()
+    async def sender() -> None:
+        while waiting:
+            content = waiting.popleft().encode()
             answer = await client.post(url, content=content, headers=signed_headers(secret, new_webhook_id(), datetime.now(UTC), content))
             answer.raise_for_status()
 
     started = time.perf_counter()
     async with asyncio.TaskGroup() as tasks:
-        for body in bodies:
-            tasks.create_task(one(body))
+        for _ in range(concurrency):
+            tasks.create_task(sender())
     return time.perf_counter() - started
 
 
@@ -166,19 +182,75 @@ async def run_engine(name: str, url: str, var_dir: Path, receiver: Receiver, cou
         await db.close_engine(engine)
 
 
-async def run(count: int, pg_url: str | None, concurrency: int) -> list[list[object]]:
-    receiver = Receiver()
+# --------------------------------------------------------------------------- the rush
+
+RUSHES = [  # (what, questions answered, a webhook subscription)
+    ("no questions, no webhook (baseline)", False, False),
+    ("3 questions", True, False),
+    ("3 questions + 1 webhook subscription", True, True),
+]
+
+
+async def deliver_afterwards(db_url: str, var_dir: Path, receiver: Receiver, expected: int) -> float:
+    """Deliver what the rush queued, from here; check every delivery arrived. Returns the seconds taken."""
+    received = receiver.count
+    async with service_database(db_url, var_dir) as settings, httpx.AsyncClient() as client:
+        allowed = dataclasses.replace(cast(Settings, settings), webhook_private_addresses=True)  # the receiver is on 127.0.0.1
+        dispatcher = WebhookDispatcher(allowed, client, worker_id="bench")
+        started = time.perf_counter()
+        stats = await dispatcher.drain()
+        seconds = time.perf_counter() - started
+    arrived = receiver.count - received
+    if not stats.delivered == arrived == expected:
+        raise RuntimeError(f"deliveries: {stats.delivered} delivered, {arrived} arrived, {expected} registrations")
+    return seconds
+
+
+async def rush_engine(engine: str, pg_url: str | None, var_dir: Path, receiver: Receiver, rounds: int) -> list[list[object]]:
+    """Each rush `rounds` times, taking turns (A B C A B C), so a machine getting busier or
+    quieter during the run skews them alike; a row sums its rounds."""
+    timings: dict[str, list[Timing]] = {what: [] for what, _, _ in RUSHES}
+    answers: dict[str, Counter[int]] = {what: Counter() for what, _, _ in RUSHES}
+    deliveries: dict[str, list[tuple[int, float]]] = {what: [] for what, _, _ in RUSHES}
+    for round_number in range(1, rounds + 1):
+        for what, with_questions, with_webhook in RUSHES:
+            with fresh_database(engine, pg_url) as db_url:
+                timing, statuses = await rush(db_url, var_dir, with_questions, receiver.url if with_webhook else None)
+                if with_webhook:
+                    made = statuses.get(201, 0)
+                    deliveries[what].append((made, await deliver_afterwards(db_url, var_dir, receiver, made)))
+            timings[what].append(timing)
+            answers[what].update(statuses)
+            print(f"  {engine}, round {round_number}: {what}: {timing.per_second:.0f} req/s", flush=True)
+    base = Timing.combined(timings[RUSHES[0][0]])
     rows: list[list[object]] = []
+    for what, _, _ in RUSHES:
+        timing = Timing.combined(timings[what])
+        made = sum(count for count, _ in deliveries[what])
+        delivered = f"{made} of {made} ({made / sum(seconds for _, seconds in deliveries[what]):.0f}/s)" if deliveries[what] else "-"
+        outcome = " ".join(f"{code}×{count}" for code, count in sorted(answers[what].items()))
+        rows.append([engine, what, timing.per_second, timing.p50, timing.percentile(0.99), _cpu(timing),
+                     f"{timing.per_second / base.per_second:.2f}", outcome, delivered])
+    return rows
+
+
+# --------------------------------------------------------------------------- both
+
+
+async def run(arguments: argparse.Namespace) -> tuple[list[list[object]], list[list[object]]]:
+    receiver = Receiver()
+    delivery_rows: list[list[object]] = []
+    rush_rows: list[list[object]] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as databases:
-            engines = [("sqlite", f"sqlite:///{tmp}/bench.sqlite3")]
-            if pg_url:
-                engines.append(("postgresql", databases.enter_context(fresh_database("postgres", pg_url))))
-            for name, url in engines:
-                rows += await run_engine(name, url, Path(tmp), receiver, count, concurrency)
+        with tempfile.TemporaryDirectory() as tmp:
+            for engine in engines(arguments):
+                with fresh_database(engine, arguments.pg) as url:
+                    delivery_rows += await run_engine(engine, url, Path(tmp), receiver, arguments.count, arguments.concurrency)
+                if not arguments.no_rush:
+                    rush_rows += await rush_engine(engine, arguments.pg, Path(tmp), receiver, arguments.rounds)
     finally:
         receiver.close()
-    return rows
+    return delivery_rows, rush_rows
 
 
 def main() -> None:
@@ -186,11 +258,22 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--pg", default=os.environ.get("EVENTS_TEST_PG_URL"), help="PostgreSQL server URL")
-    args = parser.parse_args()
-    rows = asyncio.run(run(args.count, args.pg, args.concurrency))
-    print_table("Webhook delivery", ["engine", "what", "deliveries/s", "bare loop/s", "ratio"], rows)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-only", action="store_true")
+    parser.add_argument("--no-rush", action="store_true", help="the delivery comparison only")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the three rushes, taking turns")
+    arguments = parser.parse_args()
+    delivery_rows, rush_rows = asyncio.run(run(arguments))
+    print_table("Webhook delivery", ["engine", "what", "deliveries/s", "bare loop/s", "ratio"], delivery_rows)
     print("\nbare loop: the same httpx client signing and POSTing the same bodies, as many in flight, no database;"
           " timed right before and after the dispatcher")
+    if rush_rows:
+        print_table(
+            f"Registration rush with questions and a webhook subscription: {REQUESTS} requests, {CLIENTS} concurrent clients, "
+            f"{WORKERS} worker processes, {arguments.rounds} rounds taking turns (ratio: against the rush with neither, same engine, same run)",
+            ["engine", "rush", "req/s", "p50 ms", "p99 ms", "server CPU ms/req", "ratio", "answers", "webhooks delivered afterwards"],
+            rush_rows,
+        )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 public, unless EVENTS_WEBHOOK_PRIVATE_ADDRESSES allows loopback, private and link-local ones
 (a receiver on the organisers' own network, or the tests' receiver on 127.0.0.1).
 
-Checked when a subscription is made (a clear 422) and again before every attempt, since a
-name can point elsewhere later. Redirects are never followed (delivery.py), so a receiver
+Checked when a subscription is made (a clear 422) and again for every batch of attempts
+(once per subscription, delivery.py), since a name can point elsewhere later. Redirects are never followed (delivery.py), so a receiver
 cannot bounce a delivery to an inner address either.
 """
 
