@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-BENCHMARKS = ["registration_rush", "questions", "calendar_feed", "mail_dispatch", "attendance_import", "certificates", "reports", "operations_overhead", "webhooks", "expert_booking"]
+BENCHMARKS = ["registration_rush", "questions", "calendar_feed", "mail_dispatch", "attendance_import", "certificates", "reports", "operations_overhead", "webhooks", "expert_booking", "replies"]
 
 
 def main() -> int:

@@ -23,11 +23,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def engine_arguments(description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
+    return engine_parser(description).parse_args()
+
+
+def engine_parser(description: str) -> argparse.ArgumentParser:
+    """The engine flags every bench takes; a bench adds its own before parsing."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pg", default=os.environ.get("EVENTS_TEST_PG_URL"), help="PostgreSQL server URL (a fresh database is made on it)")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--pg-only", action="store_true")
-    return parser.parse_args()
+    return parser
 
 
 async def _admin(url: str, statement: str) -> None:

@@ -15,7 +15,12 @@ import pytest
 
 from events_service.replies import mailbox as reply_mailbox
 from events_service.replies.background import JOBS
-from events_service.replies.mailbox import PROCESSED_FOLDER, imap_target, read_replies
+from events_service.replies.mailbox import (
+    PROCESSED_FOLDER,
+    imap_target,
+    read_replies,
+    uid_sequence_set,
+)
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
 from tests.calendar.conftest import Mailbox
@@ -127,3 +132,27 @@ async def test_forged_reply_in_the_mailbox_changes_nothing(
     assert await mailbox.dispatch() == []
     (logged,) = await InviteReply.select(InviteReply.action, InviteReply.reason, InviteReply.sender)
     assert logged == {"action": "ignore", "reason": "forged_sender", "sender": "mallory@evil.example"}
+
+
+async def test_processed_messages_move_in_batches_and_the_rest_after(
+    reading: Settings, dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Five answers to nobody's invite, batches of two: moved as 2 + 2 + the last one.
+    monkeypatch.setattr(reply_mailbox, "MOVE_BATCH", 2)
+    for n in range(5):
+        uid = f"event-1-registration-{n + 1}-abcdefgh@elsewhere.example"
+        await _deliver(dovecot, reply_email("gmail", reply_calendar(uid=uid, attendee=ANNA, client="gmail"), sender=ANNA))
+
+    assert await read_replies(reading) == 5
+
+    assert (await _count(dovecot, "INBOX"), await _count(dovecot, PROCESSED_FOLDER)) == (0, 5)
+    logged = await InviteReply.select(InviteReply.reason)
+    assert [row["reason"] for row in logged] == ["unknown_uid"] * 5
+
+
+@pytest.mark.parametrize(
+    ("uids", "sequence_set"),
+    [(["7"], "7"), (["3", "4", "5"], "3:5"), (["12", "3", "5", "6", "7", "8", "9"], "3,5:9,12"), (["1", "3", "3"], "1,3")],
+)
+def test_uid_sequence_set_writes_runs_as_ranges(uids: list[str], sequence_set: str) -> None:
+    assert uid_sequence_set(uids) == sequence_set

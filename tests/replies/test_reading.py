@@ -67,6 +67,29 @@ def test_hostile_messages_give_no_answers_and_do_not_raise(raw: bytes) -> None:
         assert message.problem
 
 
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        # An address where the display name goes: the real address is the one in <>.
+        "anna@company.example <mallory@evil.example>",
+        '"anna@company.example" <mallory@evil.example>',
+        "=?utf-8?q?anna@company.example?= <mallory@evil.example>",
+        "<mallory@evil.example> anna@company.example",
+        "anna@company.example, mallory@evil.example",
+        "Group: anna@company.example, mallory@evil.example;",
+    ],
+)
+def test_a_from_that_only_shows_the_attendee_is_not_the_attendee(from_header: str) -> None:
+    raw = reply_email("outlook", reply_calendar(uid=UID, attendee=ANNA), sender=ANNA).replace(
+        b"From: Anna Rossi <" + ANNA.encode() + b">", b"From: " + from_header.encode()
+    )
+
+    message = read_reply_message(raw)
+
+    assert message.answers  # the calendar is read; the sender is what the decision refuses
+    assert message.sender in ("", "mallory@evil.example")
+
+
 def test_oversized_message_is_not_parsed() -> None:
     message = read_reply_message(b"x" * (MAX_MESSAGE_BYTES + 1))
 
