@@ -684,3 +684,15 @@ async def meetings_for_registration(settings: Settings, registration_id: int) ->
 async def meetings_by_registration_token(settings: Settings, token: str) -> list[MeetingBooked]:
     registration = await registration_by_token(settings, token)
     return await meetings_for_registration(settings, registration.id)
+
+
+async def registrant_meeting(settings: Settings, token: str, meeting_token: str) -> MeetingBooked:
+    """One active meeting of the registration `token` names, by its own token: a meeting of
+    someone else (or a cancelled one) is unknown here, so a manage page only ever shows and
+    cancels its own person's meetings."""
+    registration = await registration_by_token(settings, token)
+    meeting = await _meeting_by_token(settings, meeting_token)
+    for held in await meetings_for_registration(settings, registration.id):
+        if held.id == meeting["id"]:
+            return held
+    raise ExpertNotFound("no meeting for this link; it may have been mistyped or cancelled")

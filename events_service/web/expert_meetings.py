@@ -1,26 +1,47 @@
 """The registrant's meetings with Innovation Experts on their manage page (/r/<token>): the
-meetings they hold (each with a cancel button) and a form to book a free slot. The rules are
-experts/service.py's; a refusal comes back to the page as a notice naming its code."""
+meetings they hold (each with a link to cancel it, asked once more on a page of its own) and a
+form to book a free slot. Plain forms: no script needed. The rules are experts/service.py's; a
+refusal comes back to the page as a notice saying why, in the person's words."""
 
 from __future__ import annotations
 
 from contextlib import suppress
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from events_service.events.records import EventKind
 from events_service.experts import service as experts
 from events_service.experts.errors import ExpertError
 from events_service.experts.schemas import MeetingBooked, MeetingCreate, PublicSlot
+from events_service.i18n import N_
+from events_service.registrations import queries as registration_queries
 from events_service.registrations.records import RegistrationStatus
 from events_service.settings import Settings
+from events_service.web.pages import render
 
 #: Characters of a topic typed into the form (the API's own limit).
 _TOPIC_LENGTH = 200
+
+#: Why a booking from the page was refused (the service's codes), in words the person can act on;
+#: any other code, or a code typed into the address, gets the first, general one.
+MEETING_REFUSALS: dict[str, str] = {
+    "refused": N_("This slot cannot be booked any more. Please choose another one."),
+    "slot_taken": N_("Someone booked this slot a moment ago. Please choose another one."),
+    "overlapping_meeting": N_("You already have a meeting at that time. Please choose a slot at another time."),
+    "company_limit": N_("Your company already has its meeting with this expert on that day. Please choose another expert."),
+    "bookings_closed": N_("Bookings for meetings with the experts are closed."),
+}
+
+
+def meeting_refusal(code: str | None) -> str | None:
+    """The words for a refusal code of the manage page's address (None: no refusal)."""
+    if not code:
+        return None
+    return MEETING_REFUSALS.get(code, MEETING_REFUSALS["refused"])
 
 
 async def manage_page_meetings(settings: Settings, token: str, event_id: int, event_kind: str, status: str) -> dict[str, Any]:
@@ -67,7 +88,17 @@ class ExpertMeetingPages(Controller):
             return Redirect(path=f"/r/{token}", query_params={"meeting_error": error.code or "refused"}, status_code=303)
         return Redirect(path=f"/r/{token}", query_params={"meeting": "booked"}, status_code=303)
 
+    @get("/{meeting_token:str}/cancel")
+    async def cancel_confirm(
+        self, request: Request[Any, Any, Any], token: FromPath[str], meeting_token: FromPath[str], settings: NamedDependency[Settings]
+    ) -> Template:
+        """Asks once more before cancelling (a cancelled slot may be taken by someone else at once)."""
+        meeting = await experts.registrant_meeting(settings, token, meeting_token)
+        registration = await registration_queries.public_registration(token, settings)
+        return render(request, "manage_meeting_cancel.html", registration=registration, token=token, meeting=meeting)
+
     @post("/{meeting_token:str}/cancel")
     async def cancel(self, token: FromPath[str], meeting_token: FromPath[str], settings: NamedDependency[Settings]) -> Redirect:
-        await experts.cancel_by_token(settings, meeting_token)
+        meeting = await experts.registrant_meeting(settings, token, meeting_token)  # theirs, or 404
+        await experts.cancel_by_token(settings, meeting.manage_token)
         return Redirect(path=f"/r/{token}", query_params={"meeting": "cancelled"}, status_code=303)

@@ -27,7 +27,11 @@ from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from events_service.web import forms, question_form
-from events_service.web.expert_meetings import event_page_experts, manage_page_meetings
+from events_service.web.expert_meetings import (
+    event_page_experts,
+    manage_page_meetings,
+    meeting_refusal,
+)
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_language, render
 
@@ -126,7 +130,7 @@ class PublicPages(Controller):
         return render(request, "manage.html", registration=registration, token=token, qr=qr,
                       welcome=bool(welcome), just_cancelled=bool(cancelled),
                       meeting_notice=meeting if meeting in ("booked", "cancelled") else None,
-                      meeting_error=bool(meeting_error), **meetings)
+                      meeting_refusal=meeting_refusal(meeting_error), **meetings)
 
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:
