@@ -2,7 +2,8 @@
 overlapping windows at once, and a move racing an open, started together (asyncio.gather
 through the app; on PostgreSQL each request on its own pooled connection). Each round uses a
 new expert; after every round the expert's open slots are read back from the database and
-must not overlap."""
+must not overlap. Last, a booking racing a move of its slot: the booker's meetings must not
+overlap either."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Any
 import httpx
 
 from events_service.clock import as_utc
-from events_service.experts.tables import ExpertSlot
-from tests.experts.support import client, expert, slots, tech_day
+from events_service.experts.tables import ExpertMeeting, ExpertSlot
+from tests.experts.support import client, expert, registrant, slots, tech_day
 
 __all__ = ["client"]
 
@@ -87,3 +88,38 @@ async def test_two_moves_onto_the_same_time_at_once_leave_one_there(client: http
         )
         assert sorted(a.status_code for a in answers) == [200, 409], (round_no, [a.text for a in answers])
         assert await _overlapping_open_slots(someone["id"]) == [], round_no
+
+
+
+async def _overlapping_meetings(registration_id: int) -> list[tuple[int, int]]:
+    """Pairs of one person's booked meetings that share a moment (none, when the rule held)."""
+    rows = await ExpertMeeting.select(
+        ExpertMeeting.id, ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at")
+    ).where((ExpertMeeting.registration == registration_id) & (ExpertMeeting.status == "booked"))
+    spans = sorted((as_utc(r["starts_at"]), as_utc(r["ends_at"]), r["id"]) for r in rows)
+    return [(a[2], b[2]) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+
+
+async def test_a_booking_racing_a_move_of_its_slot_onto_another_meeting_of_the_booker_leaves_no_overlap(
+    client: httpx.AsyncClient, organiser: dict[str, str]
+) -> None:
+    """Luca holds a meeting with Marco 4h10 into the day. At once, he books Elena's slot 1h in
+    and the organiser moves that slot to 4h10: whichever comes second sees the other (the move
+    sees the meeting and refuses; the booking sees the new time and refuses); never both."""
+    day = await tech_day(client, organiser)
+    url = f"/api/events/{day['id']}/expert-slots"
+    marco = await expert(client, organiser, "Marco Neri")
+    held = await slots(client, organiser, day, marco["id"], offset_minutes=250, count=ROUNDS, minutes=15)
+    for round_no in range(ROUNDS):
+        token = await registrant(client, day["id"], f"luca{round_no}.verdi@verdi{round_no}.example", 100 + round_no)
+        registration_id = (await client.get(f"/api/public/registrations/{token}")).json()["id"]
+        assert (await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": held[round_no]["id"]})).status_code == 201
+        elena = await expert(client, organiser, f"Elena Number{round_no}")
+        [early] = await slots(client, organiser, day, elena["id"], offset_minutes=60, count=1)
+        booked, moved = await asyncio.gather(
+            client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": early["id"]}),
+            client.post(f"{url}/{early['id']}/move", headers=organiser, json={"starts_at": held[round_no]["starts_at"]}),
+        )
+        assert (booked.status_code, moved.status_code) in {(201, 409), (409, 200)}, (round_no, booked.text, moved.text)
+        assert (booked if booked.status_code == 409 else moved).json()["code"] == "overlapping_meeting"
+        assert await _overlapping_meetings(registration_id) == [], round_no
