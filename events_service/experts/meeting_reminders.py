@@ -55,6 +55,10 @@ def _rendered(facts: dict[str, Any], other: str, language: str) -> RenderedMessa
     lines = [_("Your one-to-one meeting with {name} is coming up: {when}.").format(name=other, when=when)]
     if facts["topic"]:
         lines.append(_("Topic: {topic}").format(topic=facts["topic"]))
+    if facts.get("room"):  # where the expert meets (where.py): only the two sides get this email
+        lines.append(_("Room: {room}").format(room=facts["room"]))
+    if facts.get("video_url"):
+        lines.append(_("Video link: {url}").format(url=facts["video_url"]))
     html = "".join(f"<p>{escape(line)}</p>" for line in lines)
     return RenderedMessage(
         subject=_("Reminder: meeting with {name} at {event}").format(name=other, event=facts["event_title"]),

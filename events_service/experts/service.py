@@ -231,13 +231,17 @@ def _where_out(event_id: int, expert_id: int, place: where.Where) -> WhereOut:
 
 
 async def set_where(event_id: int, expert_id: int, data: WhereUpdate, settings: Settings) -> WhereOut:
-    """Set or change where the expert meets at the Tech Day; a change re-sends the invites of
-    their booked meetings there (SEQUENCE raised, as a move does)."""
+    """Set or change where the expert meets at the Tech Day (only the fields sent); a change
+    re-sends the invites of their booked meetings there (SEQUENCE raised, as a move does)."""
     _tech_day(await event_row(event_id))
     await _expert_row(expert_id)
 
     async def attempt() -> where.Where:
         async with write_transaction():
+            # One change of the expert's place at a time (PostgreSQL: the expert's row lock, as
+            # open_slots takes): each reads the place the one before it wrote, so a room and a
+            # link set at once both stay (tests/experts/test_place_races.py).
+            await _take_expert_turn(expert_id)
             return await where.set_in_transaction(event_id, expert_id, _place_sent(data), settings)
 
     return _where_out(event_id, expert_id, await with_retry(attempt))

@@ -38,8 +38,9 @@ async def places_of_event(event_id: int) -> dict[int, Where]:
 
 async def set_in_transaction(event_id: int, expert_id: int, changes: dict[str, Any], settings: Settings) -> Where:
     """Apply `changes` ({"room": …, "video_url": …}, either or both) in the caller's write
-    transaction; when the place differs afterwards, each booked meeting of the expert that day
-    gets its invite again. Returns the place now."""
+    transaction, which holds the expert's turn (service._take_expert_turn: this reads, then
+    writes); when the place differs afterwards, each booked meeting of the expert that day gets
+    its invite again. Returns the place now."""
     before = await where_of(event_id, expert_id)
     after = Where(**{"room": before.room, "video_url": before.video_url, **changes})
     if after == before:

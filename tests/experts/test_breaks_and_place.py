@@ -174,6 +174,12 @@ async def test_the_place_is_in_both_invites_and_a_change_resends_them(
         # A room and a link (hybrid): the room is the LOCATION, the link stays the URL.
         assert str(third["LOCATION"]).startswith("Sala Galilei, ") and str(third["URL"]) == VIDEO
 
+    # The reminders waiting for the meeting name the place as it is now (queued anew with each change).
+    reminders = await OutboxMessage.select(OutboxMessage.to_address, OutboxMessage.message).where(
+        OutboxMessage.kind == "expert_meeting_reminder")
+    assert sorted(r["to_address"] for r in reminders) == ["elena.conti@experts.example", "luca.verdi@verdi-meccanica.example"]
+    for reminder in reminders:
+        assert "Sala Galilei" in text_body(reminder["message"]) and VIDEO in text_body(reminder["message"])
     # The link is the two sides' only: the registrant's own meetings show it, the public never.
     mine = await client.get(f"/api/public/registrations/{token}/meetings")
     assert mine.json()[0]["video_url"] == VIDEO and mine.json()[0]["room"] == "Sala Galilei"
