@@ -325,6 +325,7 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
                 await _write_registration(event, colleague, company_id, data, first.registration_id, settings, given)
                 for colleague, given in zip(applicants[1:], answers[1:], strict=True)
             ]
+            subscribed = await webhooks.subscribers(EventType.REGISTRATION_CREATED)  # read before the stretch
             await wait_for_seats()
             # In the stretch every registration of the event takes in turn: the event's count is a hot row.
             await mail_quota.charge_registration(event_id, [applicant.email for applicant in applicants], settings)
@@ -332,14 +333,15 @@ async def register(event_id: int, data: RegistrationCreate, settings: Settings) 
             for colleague in colleagues:
                 created.colleagues.append(await _take_place(event, colleague, company_id, settings))
             for each in (created, *created.colleagues):
-                await _report_created(each, event_id, company_id)
+                await _report_created(each, event_id, company_id, subscribed)
             return created
 
     return await with_retry(attempt)
 
 
-async def _report_created(created: RegistrationCreated, event_id: int, company_id: int) -> None:
-    """The audit entry and the webhook of a new registration, in its transaction."""
+async def _report_created(created: RegistrationCreated, event_id: int, company_id: int, subscribed: list[int]) -> None:
+    """The audit entry and the webhook of a new registration, in its transaction (`subscribed`:
+    the webhook subscriptions to registration.created, read before the hot stretch)."""
     await audit.record(
         Entity.REGISTRATION, created.id, Action.CREATED,
         {"event_id": event_id, "company_id": company_id, "status": created.status, "attendance_mode": created.attendance_mode},
@@ -354,6 +356,7 @@ async def _report_created(created: RegistrationCreated, event_id: int, company_i
             "status": created.status,
             "attendance_mode": created.attendance_mode,
         },
+        to=subscribed,
     )
 
 

@@ -13,7 +13,7 @@ from events_service.clock import now_utc
 from events_service.webhooks.schemas import DeliveryStatus, EventType, SubscriptionStatus
 from events_service.webhooks.tables import WebhookDelivery, WebhookSubscription
 
-__all__ = ["emit", "new_webhook_id", "wanted_by"]
+__all__ = ["emit", "new_webhook_id", "subscribers", "wanted_by"]
 
 
 def new_webhook_id() -> str:
@@ -25,14 +25,23 @@ def wanted_by(events_text: str, event_type: EventType) -> bool:
     return event_type.value in events_text.split(",")
 
 
-async def emit(event_type: EventType, data: dict[str, Any]) -> int:
-    """Queue `{type, timestamp, data}` for every active subscription to `event_type`, inside
-    the caller's write transaction. Returns how many deliveries were written (usually none:
-    one indexed read of the few subscriptions)."""
-    subscriptions = await WebhookSubscription.select(WebhookSubscription.id, WebhookSubscription.events).where(
+async def subscribers(event_type: EventType) -> list[int]:
+    """The active subscriptions that want `event_type`: one indexed read of the few subscriptions."""
+    rows = await WebhookSubscription.select(WebhookSubscription.id, WebhookSubscription.events).where(
         WebhookSubscription.status == SubscriptionStatus.ACTIVE
     )
-    wanting = [row["id"] for row in subscriptions if wanted_by(row["events"], event_type)]
+    return [row["id"] for row in rows if wanted_by(row["events"], event_type)]
+
+
+async def emit(event_type: EventType, data: dict[str, Any], *, to: list[int] | None = None) -> int:
+    """Queue `{type, timestamp, data}` for every active subscription to `event_type`, inside
+    the caller's write transaction. Returns how many deliveries were written (usually none).
+
+    `to`: the subscriptions, read earlier in the same transaction with `subscribers` by a
+    caller that keeps its hot stretch short (a registration, before it queues for the event's
+    seats); None reads them here. A subscription disabled in between gets a delivery that
+    the dispatcher drops unsent."""
+    wanting = await subscribers(event_type) if to is None else to
     if not wanting:
         return 0
     now = now_utc()
