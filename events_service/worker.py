@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from events_service.attendance import background as attendance
 from events_service.attendance.door_codes import add_door_code_reader
+from events_service.audit.actor import SYSTEM, acting_as
 from events_service.broadcasts import background as broadcasts
 from events_service.clock import now_utc
 from events_service.experts import background as experts
@@ -115,7 +116,10 @@ class Worker:
 
     async def _run_job(self, job: PeriodicJob) -> None:
         try:
-            await job.run(self.settings)
+            # What a job changes is the system's doing in the audit log, whoever started the
+            # process (a worker inside `serve` inherits its context from the app's start-up).
+            with acting_as(SYSTEM):
+                await job.run(self.settings)
         except Exception:  # one failing job must not stop the mail, nor the next run
             log.exception("periodic job %s failed", job.name)
 

@@ -423,8 +423,10 @@ def _source_sql(imported: bool) -> QueryString:
 
 async def recompute_event(event: EventRecord) -> int:
     """Minutes (union of each registration's intervals) and attended for every live
-    registration of the event; writes only what changed, one UPDATE per distinct outcome.
-    Returns how many registrations changed."""
+    registration of the event; writes only what changed, one UPDATE per distinct outcome,
+    and one audit entry per registration changed (before → after), by the current actor: the
+    organiser who uploaded a report or changed the threshold, the system for the worker's
+    pulls and follow-ups. Returns how many registrations changed."""
     intervals = await AttendanceInterval.select(
         AttendanceInterval.registration, AttendanceInterval.joined_at, AttendanceInterval.left_at
     ).where((AttendanceInterval.event == event.id) & AttendanceInterval.registration.is_not_null())
@@ -435,6 +437,7 @@ async def recompute_event(event: EventRecord) -> int:
         Registration.id, Registration.checked_in_at, Registration.attended, Registration.minutes_attended, Registration.attendance_source
     ).where((Registration.event == event.id) & (Registration.status != RegistrationStatus.CANCELLED))
     changes: dict[tuple[int, bool, bool], list[int]] = defaultdict(list)
+    logged: dict[int, dict[str, list[Any]]] = {}
     for row in current:
         imported = row["id"] in by_registration
         minutes = merged_minutes(by_registration[row["id"]]) if imported else 0
@@ -443,6 +446,7 @@ async def recompute_event(event: EventRecord) -> int:
         wanted = (minutes, checked_in or present, _source(checked_in, imported))
         if wanted != (row["minutes_attended"], row["attended"], row["attendance_source"]):
             changes[(minutes, present, imported)].append(row["id"])
+            logged[row["id"]] = audit.diff(row, dict(zip(_ATTENDANCE_FIELDS, wanted, strict=True)))
     for (minutes, present, imported), ids in changes.items():
         for chunk in _chunks(ids, 500):
             await Registration.update(
@@ -453,7 +457,12 @@ async def recompute_event(event: EventRecord) -> int:
                     Registration.attendance_source: _source_sql(imported),
                 }
             ).where(Registration.id.is_in(list(chunk)))
+    await audit.record_many(Entity.REGISTRATION, Action.UPDATED, logged)
     return sum(len(ids) for ids in changes.values())
+
+
+#: What recompute_event settles for a registration, in the order of its `wanted` tuple.
+_ATTENDANCE_FIELDS = ("minutes_attended", "attended", "attendance_source")
 
 
 async def _attended_count(event_id: int) -> int:
@@ -593,6 +602,9 @@ async def update_follow_up(event_id: int, patch: FollowUpPatch) -> FollowUpOut:
                 changes[getattr(Event, field)] = value
         if changes:
             threshold_changed = patch.attendance_threshold_percent not in (msgspec.UNSET, event.attendance_threshold_percent)
+            await audit.record(
+                Entity.EVENT, event_id, Action.UPDATED, {column._meta.name: [getattr(event, column._meta.name), value] for column, value in changes.items()}
+            )
             changes[Event.updated_at] = now_utc()
             await Event.update(changes).where(Event.id == event_id)
             if threshold_changed:

@@ -25,6 +25,8 @@ from piccolo.querystring import QueryString
 
 from events_service.attendance.service import ERASED_DOMAIN, name_key
 from events_service.attendance.tables import AttendanceInterval
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.clock import now_utc
 from events_service.companies.tables import Company, Contact
 from events_service.db import with_retry, write_transaction
@@ -318,6 +320,8 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
                  # Answers to an event's questions (dietary or accessibility needs) are the person's too.
                  Registration.answers: None}
             ).where(Registration.id == registration_id)
+        # The log says that it happened, never what was there (that would keep it).
+        await audit.record_many(Entity.REGISTRATION, Action.UPDATED, {registration_id: {"personal_data": "erased"} for registration_id in registration_ids})
         if registration_ids:
             # Their survey answers stay in the event's results, no longer linked to them.
             await SurveyResponse.update({SurveyResponse.registration: None}).where(SurveyResponse.registration.is_in(list(registration_ids)))

@@ -9,6 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from events_service.audit import log as audit
+from events_service.audit.schemas import Action, Entity
 from events_service.calendar.entries import parse_invite_uid
 from events_service.calendar.replies import CalendarAnswer, ReplyMessage, read_reply_message
 from events_service.db import with_retry, write_transaction
@@ -65,10 +67,10 @@ async def _act_once(message_id: str, message: ReplyMessage, answer: CalendarAnsw
         facts, event_id = await _facts(answer, settings)
         decision = decide(answer, message.sender, message.auth, facts)
         if decision.action == ReplyAction.CANCEL and facts is not None:
-            await Registration.update({Registration.rsvp: decision.rsvp}).where(Registration.id == facts.registration_id)
+            await _record_rsvp(facts.registration_id, decision)
             await cancel_in_transaction(facts.registration_id, settings, CancelledBy.REPLY)
         elif decision.action == ReplyAction.RECORD_RSVP and facts is not None:
-            await Registration.update({Registration.rsvp: decision.rsvp}).where(Registration.id == facts.registration_id)
+            await _record_rsvp(facts.registration_id, decision)
         await InviteReply.update(
             {
                 InviteReply.action: decision.action,
@@ -78,6 +80,16 @@ async def _act_once(message_id: str, message: ReplyMessage, answer: CalendarAnsw
             }
         ).where(InviteReply.id == claimed)
         return ReplyOutcome(answer.uid, decision, first_time=True)
+
+
+async def _record_rsvp(registration_id: int, decision: Decision) -> None:
+    """The answer on the registration, and in the audit log when it is a new one (by the
+    system: the worker read it from the mailbox, no link or sign-in vouches for the sender)."""
+    row = await Registration.select(Registration.rsvp).where(Registration.id == registration_id).first()
+    await Registration.update({Registration.rsvp: decision.rsvp}).where(Registration.id == registration_id)
+    changes = audit.diff(row or {}, {"rsvp": decision.rsvp})
+    if changes:
+        await audit.record(Entity.REGISTRATION, registration_id, Action.UPDATED, changes)
 
 
 async def _claim(

@@ -16,6 +16,7 @@ import httpx
 from uvicorn.logging import AccessFormatter
 
 from events_service.app import create_app
+from events_service.audit.tables import AuditEntry
 from events_service.events.tables import Event, Speaker
 from events_service.mail.outbox import PENDING
 from events_service.mail.tables import OutboxMessage
@@ -267,3 +268,22 @@ def test_tokens_in_paths_are_redacted_from_litestars_exception_log(settings: Set
         logger.removeHandler(handler)
     assert "/registrations/…" in stream.getvalue()
     assert manage not in stream.getvalue()
+
+
+async def test_erasure_is_in_the_audit_log_without_what_was_erased(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
+    coming = await published_event(client, organiser, capacity=1, title="Robotica collaborativa")
+    ada = await register(client, coming["id"], ADA, "Ada", "Lovelace", company=1)
+    bob = await register(client, coming["id"], BOB, "Bob", "Babbage", company=2)
+
+    await _erase(client, ADA)
+
+    entries = await AuditEntry.select().where(AuditEntry.entity == "registration").order_by(AuditEntry.id).output(load_json=True)
+    ada_entries = [(entry["action"], entry["changes"]) for entry in entries if entry["entity_id"] == ada["id"]]
+    assert ada_entries[-2:] == [
+        ("cancelled", {"status": ["confirmed", "cancelled"], "cancelled_by": "erasure"}),
+        ("updated", {"personal_data": "erased"}),
+    ]
+    assert [entry["action"] for entry in entries if entry["entity_id"] == bob["id"]][-1] == "promoted"
+    erasing = {entry["actor"] for entry in entries[-3:]}
+    assert len(erasing) == 1 and erasing.pop().startswith("organiser:")  # the admin who erased, for all three
+    assert not any(needle in str(entry).lower() for entry in entries for needle in ("ada", "lovelace", ADA))

@@ -26,11 +26,15 @@ from events_service.attendance.pull import (
     pull_ended_events,
 )
 from events_service.attendance.tables import AttendanceInterval, AttendancePull
+from events_service.audit.actor import REGISTRANT, set_actor
+from events_service.audit.tables import AuditEntry
 from events_service.errors import DomainError
 from events_service.events.tables import Event
+from events_service.jobs import PeriodicJob
+from events_service.mail.transport import FileTransport
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings, SettingsError
-from events_service.worker import PERIODIC_JOBS
+from events_service.worker import PERIODIC_JOBS, Worker
 from tests.attendance.platform_standin import SECRETS, StandIn, running_standin
 from tests.attendance.pull_data import (
     TEAMS_EARLIER_RECORDS,
@@ -523,3 +527,14 @@ def test_platform_credentials_come_from_the_environment_all_or_none(tmp_path: An
     with pytest.raises(SettingsError) as spaced:
         Settings.from_env({**base, "EVENTS_ZOOM_CLIENT_SECRET": "two words"})
     assert "two words" not in str(spaced.value)
+
+
+async def test_the_workers_pull_is_logged_as_the_systems(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, standin: StandIn) -> None:
+    event = await _zoom_talk(client, organiser, online_meeting=ZOOM_MEETING)
+    job = PeriodicJob("attendance-pull-after-the-talk", lambda settings: pull_ended_events(settings, now=AFTER), every_seconds=600)
+    set_actor(REGISTRANT)  # what the test's own requests left behind: the worker must not inherit it
+    await Worker(settings, jobs=[job], transport=FileTransport(settings.mail_dir)).run_once()
+    ids = [row["id"] for row in await Registration.select(Registration.id).where(Registration.event == event["id"])]
+    entries = await AuditEntry.select().where(AuditEntry.entity_id.is_in(ids) & (AuditEntry.action == "updated")).output(load_json=True)
+    assert len(entries) == 6 and {entry["actor"] for entry in entries} == {"system"}
+    assert {entry["changes"]["minutes_attended"][1] for entry in entries} == {88, 90, 66, 55, 87}
