@@ -10,6 +10,7 @@ from litestar import Request
 from litestar.exceptions import ClientException
 from litestar.params import PathParameter, QueryParameter
 
+from events_service.languages import Language
 from events_service.validation import DB_INT_MAX, has_control_characters
 
 #: A row's id in a path: 1 … 2³¹-1 (an int4 column).
@@ -17,6 +18,11 @@ RowId = Annotated[int, PathParameter(gt=0, le=DB_INT_MAX, description="a row id"
 #: Paging through a list: at most 500 at a time, from at most the last possible row.
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0, le=DB_INT_MAX)]
+#: The words of an export meant for people (question titles, option labels, yes/no); the
+#: fixed column names stay as they are, for the programs that read them.
+ExportLanguage = Annotated[
+    Language, QueryParameter(description="language of the question columns, option labels and yes/no (default en)")
+]
 
 
 async def refuse_control_characters(request: Request[Any, Any, Any]) -> None:

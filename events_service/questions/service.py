@@ -10,6 +10,7 @@ import msgspec
 
 from events_service.db import run_sql, write_transaction
 from events_service.events.queries import event_row
+from events_service.i18n import N_, translator
 from events_service.questions.errors import (
     InvalidAnswer,
     InvalidQuestion,
@@ -189,13 +190,18 @@ def check_answers(questions: Iterable[QuestionOut], answers: dict[str, Any], *, 
 
 
 def answer_text(question: QuestionOut, value: Any, language: str = "en") -> str:
-    """An answer as a person reads it in a list or an export: option labels, yes/no."""
+    """An answer as a person reads it in a list or an export, in `language`: option labels,
+    yes/no."""
     labels = {option.value: option.label.in_language(language) for option in question.options}
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_or_no(value, language)
     if isinstance(value, list):
         return ", ".join(labels.get(item, item) for item in value)
     return labels.get(value, value) if isinstance(value, str) else ""
+
+
+def yes_or_no(value: bool, language: str) -> str:
+    return translator(language)(N_("yes") if value else N_("no"))
 
 
 def question_label(question: QuestionOut, language: str = "en") -> str:

@@ -19,7 +19,7 @@ from events_service.events.queries import (
 from events_service.events.records import EventMode, EventRecord
 from events_service.paging import Page
 from events_service.questions.schemas import QuestionOut, QuestionStage, as_answers
-from events_service.questions.service import answer_text, event_questions, question_label
+from events_service.questions.service import answer_text, event_questions, question_label, yes_or_no
 from events_service.registrations.links import (
     checkin_code,
     has_checkin_code,
@@ -158,35 +158,36 @@ CSV_COLUMNS = ["id", "status", "attendance_mode", "waitlist_position", "email", 
                "company", "vat_id", "created_at", "attended", "minutes_attended"]
 
 
-def export_columns(asked: list[QuestionOut]) -> list[str]:
-    """CSV_COLUMNS, then one column per registration question (its English words)."""
-    return [*CSV_COLUMNS, *(question_label(question) for question in asked)]
+def export_columns(asked: list[QuestionOut], language: str = "en") -> list[str]:
+    """CSV_COLUMNS (stable names a program reads), then one column per registration question,
+    in the export's language."""
+    return [*CSV_COLUMNS, *(question_label(question, language) for question in asked)]
 
 
-async def registrations_table(event_id: int, status: str | None = None) -> tuple[list[str], list[list[Any]]]:
+async def registrations_table(event_id: int, status: str | None = None, language: str = "en") -> tuple[list[str], list[list[Any]]]:
     """The export's columns (export_columns) and rows with typed cells: a moment, a yes/no,
-    numbers, then each answer as a person reads it."""
+    numbers, then each answer as a person reads it in `language` (option labels, yes/no)."""
     rows = await list_registrations(event_id, status=status)
     asked = await event_questions(event_id, QuestionStage.REGISTRATION)
-    return export_columns(asked), [
+    return export_columns(asked, language), [
         [row.id, row.status, row.attendance_mode, row.waitlist_position, row.email, row.first_name, row.last_name,
          row.company.name if row.company else "", row.company.vat_id if row.company else "",
          row.created_at, row.attended, row.minutes_attended,
-         *(answer_text(question, row.answers.get(str(question.id))) for question in asked)]
+         *(answer_text(question, row.answers.get(str(question.id)), language) for question in asked)]
         for row in rows
     ]
 
 
-async def registrations_csv(event_id: int, status: str | None = None) -> str:
-    columns, rows = await registrations_table(event_id, status=status)
+async def registrations_csv(event_id: int, status: str | None = None, language: str = "en") -> str:
+    columns, rows = await registrations_table(event_id, status=status, language=language)
     return to_csv(
         columns,
-        [[*row[:9], row[9].isoformat(), "yes" if row[10] else "no", *row[11:]] for row in rows],
+        [[*row[:9], row[9].isoformat(), yes_or_no(row[10], language), *row[11:]] for row in rows],
     )
 
 
-async def registrations_xlsx(event_id: int, status: str | None = None) -> bytes:
-    columns, rows = await registrations_table(event_id, status=status)
+async def registrations_xlsx(event_id: int, status: str | None = None, language: str = "en") -> bytes:
+    columns, rows = await registrations_table(event_id, status=status, language=language)
     return to_xlsx(columns, rows, sheet="registrations")
 
 

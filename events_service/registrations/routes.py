@@ -10,7 +10,7 @@ from events_service.audit.actor import REGISTRANT, set_actor
 from events_service.openapi_docs import REGISTRATION_EXAMPLE, json_body
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
-from events_service.params import RowId
+from events_service.params import ExportLanguage, RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries, service
 from events_service.registrations.records import CancelledBy, RegistrationStatus
@@ -76,8 +76,10 @@ class OrganiserRegistrationController(Controller):
         return paged(request, page, rows, total)
 
     @get("/events/{event_id:int}/registrations.csv", summary="Registrations of an event as CSV")
-    async def export(self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None) -> Response[str]:
-        body = await queries.registrations_csv(event_id, status=status)
+    async def export(
+        self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None, language: ExportLanguage = "en"
+    ) -> Response[str]:
+        body = await queries.registrations_csv(event_id, status=status, language=language)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
@@ -85,8 +87,10 @@ class OrganiserRegistrationController(Controller):
         )
 
     @get("/events/{event_id:int}/registrations.xlsx", summary="Registrations of an event as XLSX")
-    async def export_xlsx(self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None) -> Response[bytes]:
-        body = await queries.registrations_xlsx(event_id, status=status)
+    async def export_xlsx(
+        self, event_id: RowId, status: FromQuery[RegistrationStatus | None] = None, language: ExportLanguage = "en"
+    ) -> Response[bytes]:
+        body = await queries.registrations_xlsx(event_id, status=status, language=language)
         return Response(
             body,
             media_type=XLSX_MEDIA_TYPE,

@@ -46,7 +46,7 @@ from events_service.settings import DEFAULT_TIMEZONE, Settings
 from events_service.web import event_form, forms
 from events_service.web.chart import registrations_chart
 from events_service.web.forms import FormErrors
-from events_service.web.pages import page_translator, render
+from events_service.web.pages import page_language, page_translator, render
 from events_service.web.session import end_session, start_session
 from events_service.xlsx_export import XLSX_MEDIA_TYPE
 
@@ -194,7 +194,7 @@ class Console(Controller):
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[str]:
         status = status if status in tuple(RegistrationStatus) else None
-        body = await registration_queries.registrations_csv(event_id, status=status)
+        body = await registration_queries.registrations_csv(event_id, status=status, language=page_language(request))
         return Response(body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.csv"'})
 
@@ -203,7 +203,7 @@ class Console(Controller):
         self, request: Request[Any, Any, Any], event_id: RowId, status: FromQuery[str | None] = None
     ) -> Response[bytes]:
         status = status if status in tuple(RegistrationStatus) else None
-        body = await registration_queries.registrations_xlsx(event_id, status=status)
+        body = await registration_queries.registrations_xlsx(event_id, status=status, language=page_language(request))
         return Response(body, media_type=XLSX_MEDIA_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="event-{event_id}-registrations.xlsx"'})
 
