@@ -4,12 +4,17 @@ The errors a route can answer follow from its construction, so they are read fro
 written by hand on ~100 handlers (where they would drift from the truth):
 - a guard (requires_role) answers 401 without a bearer and 403 with the wrong role;
 - a path parameter names a row that may not exist: 404;
-- a writing method may collide with the current state (a full event, a taken slot): 409;
+- a route that can refuse because of the current state (a full event, a taken slot) says so
+  next to its handler, naming the domain errors it raises: `@post(..., opt=raises(EventFull))`
+  documents 409 because EventFull is a Conflict (each DomainError carries its status_code).
+  tests/openapi/test_conflicts.py reads the code behind every handler and fails when a
+  declaration names an error the route cannot reach, or misses one it can;
 - a route with parameters or a body may refuse them: 422 (errors.validation_error_response);
 - a rate-limit middleware answers 429 with Retry-After.
 Every error has one shape, errors.domain_error_response's `{status_code, detail, code, extra}`.
 Routes outside the bearer middleware's reach (public API, sign-in, calendar, pages) carry no
-bearer requirement. File routes (.csv, .xlsx, .pdf, .ics, .zip) are documented with their media type.
+bearer requirement. File routes (.csv, .xlsx, .pdf, .ics, .zip) are documented with their media type,
+found from the path's suffix or, for a path without one, declared with `opt=answers_file(".ics")`.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from litestar.openapi.spec import Example, SecurityRequirement
 from litestar.params import Body
 from litestar.routes import HTTPRoute
 from litestar.types import Method
+
+from events_service.errors import DomainError
 
 
 class ErrorBody(msgspec.Struct, kw_only=True):
@@ -71,7 +78,30 @@ FILE_MEDIA_TYPES = {
     ".zip": "application/zip",
 }
 
-_WRITING = {"POST", "PUT", "PATCH", "DELETE"}
+#: The key of a handler's `opt` that holds what `raises` declared.
+RAISES = "raises"
+
+
+def raises(*errors: type[DomainError]) -> dict[str, tuple[type[DomainError], ...]]:
+    """The domain errors a route raises because of the current state, for its `opt=`:
+    `@post("/…", opt=raises(RegistrationConflict))`. Their statuses are documented (409)."""
+    return {RAISES: errors}
+
+
+def declared_errors(handler: HTTPRouteHandler) -> tuple[type[DomainError], ...]:
+    return tuple(handler.opt.get(RAISES, ()))
+
+
+#: The key of a handler's `opt` that holds what `answers_file` declared.
+FILE = "file"
+
+
+def answers_file(suffix: str) -> dict[str, str]:
+    """For a file route whose path does not end in its suffix (`/events/{filename}` answers
+    `42.ics`): `@get("/events/{filename:str}", opt=answers_file(".ics"))`."""
+    if suffix not in FILE_MEDIA_TYPES:
+        raise ValueError(f"no media type known for {suffix!r}: add it to FILE_MEDIA_TYPES")
+    return {FILE: suffix}
 
 
 def error_responses(*status_codes: int) -> dict[int, ResponseSpec]:
@@ -109,8 +139,7 @@ def errors_of(handler: HTTPRouteHandler, path: str, public: bool) -> list[int]:
         codes += [401, 403]
     if "{" in path:
         codes.append(404)
-    if set(handler.http_methods) & _WRITING:
-        codes.append(409)
+    codes += sorted({error.status_code for error in declared_errors(handler)} & _DESCRIPTIONS.keys())
     if "{" in path or handler.parsed_fn_signature.parameters:
         codes.append(422)
     if _rate_limited(handler):
@@ -134,7 +163,7 @@ def document_routes(app: Litestar, bearer: SecurityRequirement, public_paths: Se
             handler.responses = {**error_responses(*errors_of(handler, route.path, public)), **declared}
             if not public and bearer not in (handler.security or []):
                 handler.security = [*(handler.security or []), bearer]
-            if file_answer := _file_response(route.path):
+            if file_answer := _file_response(handler.opt.get(FILE) or route.path):
                 # Only the document: the handler's own media_type stays JSON, because what a
                 # before_request hook or an error answers instead of the file is JSON.
                 success = handler.status_code or 200

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 
 from events_service.broadcasts import messages, service
+from events_service.broadcasts.errors import BroadcastConflict
 from events_service.broadcasts.schemas import (
     AttendanceMode,
     Audience,
@@ -19,7 +20,7 @@ from events_service.broadcasts.schemas import (
     MessageQueued,
     RecipientCount,
 )
-from events_service.openapi_docs import error_responses
+from events_service.openapi_docs import raises
 from events_service.organisers.auth import EDITORS
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.params import RowId
@@ -37,7 +38,7 @@ class EventMessageController(Controller):
     tags = ["messages"]
     guards = [EDITORS]
 
-    @post("/", status_code=202, summary="Send a message to an audience of the event's registrants")
+    @post("/", status_code=202, summary="Send a message to an audience of the event's registrants", opt=raises(BroadcastConflict))
     async def send(
         self, request: Request[CurrentOrganiser, Any, Any], event_id: RowId, data: JSONBody[MessageCreate],
         idempotency_key: IdempotencyKey = None,
@@ -48,12 +49,12 @@ class EventMessageController(Controller):
     async def list_sent(self, event_id: RowId) -> list[MessageOut]:
         return await service.list_messages(event_id)
 
-    @get("/recipients", responses=error_responses(409), summary="How many registrants an audience holds now")
+    @get("/recipients", summary="How many registrants an audience holds now", opt=raises(BroadcastConflict))
     async def recipients(
         self, event_id: RowId, audience: FromQuery[Audience], attendance_mode: FromQuery[AttendanceMode | None] = None
     ) -> RecipientCount:
         return await service.count_recipients(event_id, audience, attendance_mode)
 
-    @post("/preview", status_code=200, summary="The message as each language's recipients would get it; nothing is sent")
+    @post("/preview", status_code=200, summary="The message as each language's recipients would get it; nothing is sent", opt=raises(BroadcastConflict))
     async def preview(self, event_id: RowId, data: JSONBody[MessageCreate], settings: NamedDependency[Settings]) -> MessagePreview:
         return await messages.preview(event_id, data, settings)

@@ -9,7 +9,8 @@ from litestar.params import FromPath
 from litestar.response import Stream
 
 from events_service.certificates import service
-from events_service.openapi_docs import error_responses
+from events_service.certificates.errors import NoCertificate, TooManyCertificates
+from events_service.openapi_docs import raises
 from events_service.organisers.auth import EDITORS
 from events_service.params import RowId
 from events_service.settings import Settings
@@ -23,6 +24,7 @@ class PublicCertificateController(Controller):
         "/registrations/{token:str}/certificate.pdf",
         summary="The certificate of attendance of a registration, by its manage token",
         description="409 with the reason (`code`: not_attended, below_threshold, cancelled, event_not_over, event_not_held).",
+        opt=raises(NoCertificate),
     )
     async def certificate(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Response[bytes]:
         name, data = await service.certificate_pdf(token, settings)
@@ -34,7 +36,7 @@ class CertificateController(Controller):
     tags = ["certificates"]
     guards = [EDITORS]
 
-    @get("/{event_id:int}/certificates.zip", responses=error_responses(409), summary="Every certificate of an event, one PDF each, as a ZIP")
+    @get("/{event_id:int}/certificates.zip", summary="Every certificate of an event, one PDF each, as a ZIP", opt=raises(NoCertificate, TooManyCertificates))
     async def certificates_zip(self, event_id: RowId, settings: NamedDependency[Settings]) -> Stream:
         # Checked (404, 409) before the answer starts; then streamed as the PDFs are made.
         certificates = await service.event_certificates(event_id, settings)

@@ -13,8 +13,9 @@ from events_service.companies.schemas import (
     CompanyOut,
     CompanyPatch,
 )
+from events_service.companies.service import DuplicateCompany
 from events_service.experts import service as experts
-from events_service.openapi_docs import COMPANY_EXAMPLE, json_body
+from events_service.openapi_docs import COMPANY_EXAMPLE, json_body, raises
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -26,7 +27,7 @@ class CompanyController(Controller):
     tags = ["companies"]
     guards = [EDITORS]
 
-    @post("/", summary="Create a company (VAT id validated and normalised)")
+    @post("/", summary="Create a company (VAT id validated and normalised)", opt=raises(DuplicateCompany))
     async def create(self, data: Annotated[CompanyCreate, json_body("An SME", COMPANY_EXAMPLE)]) -> CompanyOut:
         return await service.create_company(data)
 
@@ -41,7 +42,7 @@ class CompanyController(Controller):
     async def read(self, company_id: RowId) -> CompanyOut:
         return await service.get_company(company_id)
 
-    @patch("/{company_id:int}")
+    @patch("/{company_id:int}", opt=raises(DuplicateCompany))
     async def update(self, company_id: RowId, data: JSONBody[CompanyPatch]) -> CompanyOut:
         return await service.update_company(company_id, data)
 

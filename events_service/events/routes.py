@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from events_service import event_changes
 from events_service.events import queries, service
+from events_service.events.errors import EventStateConflict
 from events_service.events.records import EventKind, EventStatus
 from events_service.events.schemas import (
     EventCreate,
@@ -15,10 +16,11 @@ from events_service.events.schemas import (
     EventPatch,
     PublicEventOut,
 )
-from events_service.openapi_docs import EVENT_EXAMPLE, json_body
+from events_service.openapi_docs import EVENT_EXAMPLE, json_body, raises
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
+from events_service.registrations.errors import RegistrationConflict
 from events_service.settings import Settings
 
 
@@ -27,7 +29,7 @@ class EventController(Controller):
     tags = ["events"]
     guards = [EDITORS]
 
-    @post("/", summary="Create a draft event")
+    @post("/", summary="Create a draft event", opt=raises(EventStateConflict))
     async def create(self, data: Annotated[EventCreate, json_body("A Tech Talk", EVENT_EXAMPLE)]) -> EventOut:
         return await service.create_event(data)
 
@@ -46,12 +48,12 @@ class EventController(Controller):
     async def read(self, event_id: RowId) -> EventOut:
         return await queries.get_event(event_id)
 
-    @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence")
+    @patch("/{event_id:int}", summary="Change an event; a change of time, place or link raises sequence", opt=raises(EventStateConflict, RegistrationConflict))
     async def update(self, event_id: RowId, data: JSONBody[EventPatch], settings: NamedDependency[Settings]) -> EventOut:
         event, _ = await event_changes.update_event(event_id, data, settings)
         return event
 
-    @post("/{event_id:int}/publish", status_code=200)
+    @post("/{event_id:int}/publish", status_code=200, opt=raises(EventStateConflict))
     async def publish(self, event_id: RowId) -> EventOut:
         return await service.publish_event(event_id)
 

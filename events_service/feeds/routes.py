@@ -15,6 +15,7 @@ from litestar.types import Message, Scope
 
 from events_service.events.records import EventKind
 from events_service.feeds import service
+from events_service.openapi_docs import answers_file
 from events_service.settings import Settings
 
 # Litestar adds "; charset=utf-8" to text/* types (Response.encoding).
@@ -59,7 +60,7 @@ class CalendarController(Controller):
     path = "/"
     tags = ["calendar"]
 
-    @get("/events/{filename:str}", summary="One event as an .ics download (by id or slug: /events/42.ics)")
+    @get("/events/{filename:str}", summary="One event as an .ics download (by id or slug: /events/42.ics)", opt=answers_file(SUFFIX))
     async def event(self, filename: FromPath[str], settings: NamedDependency[Settings]) -> Response[bytes]:
         document = await service.event_calendar(_name(filename, "event"), settings)
         return _calendar(document.body, {"Content-Disposition": f'attachment; filename="{document.filename}"'})
@@ -81,7 +82,7 @@ class CalendarController(Controller):
         etag, body = await service.public_feed(query, settings)
         return _calendar(body, {"ETag": etag, "Cache-Control": PUBLIC_CACHE})
 
-    @get("/calendar/personal/{filename:str}", summary="A person's own events, by the signed link in their emails")
+    @get("/calendar/personal/{filename:str}", summary="A person's own events, by the signed link in their emails", opt=answers_file(SUFFIX))
     async def personal(self, filename: FromPath[str], settings: NamedDependency[Settings]) -> Response[bytes]:
         body = await service.personal_calendar(_name(filename, "calendar"), settings)
         return _calendar(body, {"Cache-Control": "private"})

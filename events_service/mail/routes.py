@@ -7,8 +7,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from events_service.mail import outbox
+from events_service.mail.outbox import NotRetryable
 from events_service.mail.records import OutboxStatus
 from events_service.mail.schemas import OutboxItem
+from events_service.openapi_docs import raises
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import RowId
@@ -30,6 +32,7 @@ class OutboxController(Controller):
         "/{message_id:int}/retry",
         status_code=200,
         summary="Send a failed (or backing-off) email again now",
+        opt=raises(NotRetryable),
     )
     async def retry(self, message_id: RowId) -> OutboxItem:
         return await outbox.retry(message_id)

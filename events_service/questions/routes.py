@@ -7,9 +7,11 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody
 
 from events_service.events.queries import published_event
+from events_service.openapi_docs import raises
 from events_service.organisers.auth import EDITORS
 from events_service.params import RowId
 from events_service.questions import service
+from events_service.questions.errors import QuestionConflict
 from events_service.questions.schemas import (
     QuestionCreate,
     QuestionOut,
@@ -23,7 +25,7 @@ class QuestionController(Controller):
     tags = ["questions"]
     guards = [EDITORS]
 
-    @post("/", summary="Add a question to the event's registration form or survey")
+    @post("/", summary="Add a question to the event's registration form or survey", opt=raises(QuestionConflict))
     async def create(self, event_id: RowId, data: JSONBody[QuestionCreate]) -> QuestionOut:
         return await service.create_question(event_id, data)
 

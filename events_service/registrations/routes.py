@@ -7,12 +7,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from events_service.audit.actor import REGISTRANT, set_actor
-from events_service.openapi_docs import REGISTRATION_EXAMPLE, json_body
+from events_service.openapi_docs import REGISTRATION_EXAMPLE, json_body, raises
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import ExportLanguage, RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
 from events_service.registrations import queries, service
+from events_service.registrations.errors import RegistrationConflict
 from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.schemas import (
     EventStats,
@@ -39,7 +40,7 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
         # Changes made here are the registrant's own (through their link): so says the audit log.
         before_request = _as_registrant
 
-        @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event")
+        @post("/events/{event_id:int}/registrations", middleware=[rate_limit], summary="Register for an event", opt=raises(RegistrationConflict))
         async def register(
             self, request: Request[Any, Any, Any], event_id: RowId,
             data: Annotated[RegistrationCreate, json_body("Someone of an SME registers", REGISTRATION_EXAMPLE)], settings: NamedDependency[Settings]
@@ -51,7 +52,7 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
         async def read(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await queries.public_registration(token, settings)
 
-        @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token")
+        @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token", opt=raises(RegistrationConflict))
         async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await service.cancel_by_token(token, settings)
 
@@ -101,6 +102,6 @@ class OrganiserRegistrationController(Controller):
     async def stats(self, event_id: RowId) -> EventStats:
         return await queries.event_stats(event_id)
 
-    @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
+    @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser", opt=raises(RegistrationConflict))
     async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:
         return {"status": await service.cancel(registration_id, settings, cancelled_by=CancelledBy.ORGANISER)}

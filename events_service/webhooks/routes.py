@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from events_service.openapi_docs import raises
 from events_service.organisers.auth import ADMINS
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.paging import PAGE, Page, paged
@@ -21,6 +22,7 @@ from events_service.webhooks.schemas import (
     SubscriptionCreated,
     SubscriptionOut,
 )
+from events_service.webhooks.subscriptions import TooManySubscriptions
 
 
 class WebhookController(Controller):
@@ -28,7 +30,7 @@ class WebhookController(Controller):
     tags = ["integrators"]
     guards = [ADMINS]
 
-    @post("/", summary="Subscribe a URL to event types; the answer is the only time the signing secret is shown")
+    @post("/", summary="Subscribe a URL to event types; the answer is the only time the signing secret is shown", opt=raises(TooManySubscriptions))
     async def create(
         self, request: Request[Any, Any, Any], data: JSONBody[SubscriptionCreate], settings: NamedDependency[Settings]
     ) -> SubscriptionCreated:
