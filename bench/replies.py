@@ -6,7 +6,8 @@ A fresh database per engine holds a published hybrid Tech Day with 1,000 confirm
 (bench.mail_dispatch.seed) and WAITING people on its waitlist. A throwaway Dovecot (the tests'
 tests/support/imap.py) gets 1,000 answers APPENDed to its INBOX, one per registrant, to the
 invite UID that registrant's invite carries: DECLINED, ACCEPTED and TENTATIVE in turn, written
-as Outlook and Gmail write them (tests/replies/shapes.py). Set-up is not measured.
+in the shapes captured from Outlook on the web (Exchange) and Gmail (tests/replies/real_shapes.py).
+Set-up is not measured.
 
 - service: replies.mailbox.read_replies, the worker's job, called until the INBOX is empty: it
   fetches each message, acts on each answer in its own write transaction (a Decline cancels
@@ -60,13 +61,14 @@ from events_service.replies import mailbox
 from events_service.replies.mailbox import PROCESSED_FOLDER, imap_target, read_replies
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
-from tests.replies.shapes import reply_calendar, reply_email
+from tests.replies.real_shapes import SHAPES_BY_NAME, real_reply
 from tests.support.imap import DovecotServer, dovecot_missing, start_dovecot
 
 REPLIES = 1_000
 WAITING = 200
 PARTSTATS = ("DECLINED", "ACCEPTED", "TENTATIVE")
-SHAPES = ("outlook", "gmail")
+#: Captured shapes (tests/data/replies): Outlook on the web / Exchange, and Gmail.
+SHAPES = ("exchange-owa", "gmail")
 #: Seconds each round of read_replies waits with IDLE once the INBOX is drained.
 IDLE_WAIT = 0.01
 MAX_ROUNDS = 20
@@ -115,15 +117,13 @@ async def seed_registrations(count: int, waiting: int) -> tuple[int, list[Answer
 
 async def reply_messages(event_id: int, answers: list[Answer], settings: Settings) -> list[bytes]:
     nonces = {row["id"]: row["token_nonce"] for row in await Registration.select(Registration.id, Registration.token_nonce)}
-    messages = []
-    for n, answer in enumerate(answers):
-        shape = SHAPES[n % len(SHAPES)]
-        uid = invite_uid(event_id, answer.registration_id, nonces[answer.registration_id], settings.host)
-        calendar = reply_calendar(uid=uid, attendee=answer.email, partstat=answer.partstat, client=shape, organizer=settings.organizer_address)
-        subject = f"{answer.partstat.title()}: Industria 4.0"
-        messages.append(reply_email(shape, calendar, sender=answer.email, to=settings.organizer_address,
-                                    message_id=f"<reply-{n}@client.example>", subject=subject))
-    return messages
+    return [
+        real_reply(
+            SHAPES_BY_NAME[SHAPES[n % len(SHAPES)]], uid=invite_uid(event_id, answer.registration_id, nonces[answer.registration_id], settings.host),
+            attendee=answer.email, partstat=answer.partstat, organizer=settings.organizer_address, message_id=f"<reply-{n}@client.example>",
+        )
+        for n, answer in enumerate(answers)
+    ]
 
 
 async def _imap(dovecot: DovecotServer) -> aioimaplib.IMAP4:
@@ -266,7 +266,7 @@ def main() -> None:
     profile = cProfile.Profile() if arguments.profile else None
     rows = [asyncio.run(run_engine(engine, arguments.pg, profile)) for engine in engines(arguments)]
     print_table(
-        f"Reply mailbox: {REPLIES} answers (DECLINED/ACCEPTED/TENTATIVE, Outlook and Gmail shapes) to real invites, "
+        f"Reply mailbox: {REPLIES} answers (DECLINED/ACCEPTED/TENTATIVE in the captured Exchange and Gmail shapes) to real invites, "
         f"{WAITING} waiting; ratio against aioimaplib fetch + icalendar parse of the same messages",
         ["engine", "replies/s", "baseline/s", "ratio", "ms/reply", "rounds", "acted"],
         rows,

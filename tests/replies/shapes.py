@@ -1,4 +1,6 @@
-"""Answers to an invite as mail clients write them (MIME structure, headers, calendar text).
+"""Answers to an invite as mail clients write them (MIME structure, headers, calendar text),
+written from knowledge. Shapes captured from real clients (Exchange/Outlook on the web, Gmail,
+Thunderbird's MIME tree) are in tests/replies/real_shapes.py; Apple Calendar is only here.
 
 The structures follow what each client sends:
 - Outlook/Exchange: multipart/alternative (text/plain, text/html, text/calendar; method=REPLY,

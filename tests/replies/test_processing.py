@@ -20,6 +20,7 @@ from events_service.replies.service import process_message
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
 from tests.factories import published_event, registration_payload
+from tests.replies.real_shapes import REAL_SHAPES, RealShape, real_reply
 from tests.replies.shapes import CLIENTS, reply_calendar, reply_email
 
 ANNA = "anna.rossi@azienda1.example"
@@ -63,6 +64,19 @@ async def test_decline_frees_the_seat_for_the_first_waiting(
     assert cancelled_by == {"cancelled_by": "reply"}
     (logged,) = await InviteReply.select(InviteReply.action, InviteReply.reason, InviteReply.event)
     assert logged == {"action": "cancel", "reason": None, "event": event_id}
+
+
+@pytest.mark.parametrize("shape", REAL_SHAPES, ids=lambda shape: shape.name)
+async def test_decline_in_a_captured_shape_frees_the_seat(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, shape: RealShape
+) -> None:
+    event_id, uid = await _full_event(client, organiser)
+    raw = real_reply(shape, uid=uid, attendee=ANNA, organizer=settings.organizer_address)
+
+    (outcome,) = await process_message(raw, settings)
+
+    assert outcome.decision.action == ReplyAction.CANCEL and outcome.first_time
+    assert await _statuses(event_id) == {ANNA: ("cancelled", "declined"), BRUNO: ("confirmed", None)}
 
 
 @pytest.mark.parametrize("partstat", ["ACCEPTED", "TENTATIVE"])

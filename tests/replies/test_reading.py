@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import email
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from events_service.calendar.replies import (
     read_reply_message,
 )
 from events_service.settings import Settings
+from tests.replies.real_shapes import REAL_SHAPES, SHAPES_BY_NAME, RealShape, real_reply
 from tests.replies.shapes import CLIENTS, reply_calendar, reply_email
 
 ANNA = "anna@company.example"
@@ -36,6 +38,48 @@ def test_each_client_shape_gives_one_answer(client: str, partstat: str) -> None:
     (answer,) = message.answers
     assert (answer.method, answer.uid, answer.sequence, answer.attendee, answer.partstat) == ("REPLY", UID, 3, ANNA, partstat)
     assert answer.dtstamp == datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("shape", REAL_SHAPES, ids=lambda shape: shape.name)
+@pytest.mark.parametrize("partstat", ["DECLINED", "ACCEPTED", "TENTATIVE"])
+def test_each_captured_shape_gives_one_answer(shape: RealShape, partstat: str) -> None:
+    raw = real_reply(shape, uid=UID, attendee=ANNA, partstat=partstat, sequence=3, message_id="<captured@client.example>")
+
+    message = read_reply_message(raw)
+
+    assert (message.problem, message.message_id, message.sender) == ("", "<captured@client.example>", ANNA)
+    # Gmail and Thunderbird attach the calendar a second time (invite.ics): still one answer.
+    (answer,) = message.answers
+    assert (answer.method, answer.uid, answer.sequence, answer.attendee, answer.partstat) == ("REPLY", UID, 3, ANNA, partstat)
+    assert answer.dtstamp == datetime(2026, 12, 7, 21, 17, 31, tzinfo=UTC)
+
+
+LONG_ADDRESS = "anna.rossi@officine-meccaniche-lariane.example"
+
+
+def test_captured_exchange_quirks_survive_the_template() -> None:
+    raw = real_reply(SHAPES_BY_NAME["exchange-owa"], uid=UID, attendee=LONG_ADDRESS)
+    (calendar,) = _calendar_parts(raw)
+
+    # MAILTO in capitals, and the 75-octet fold falls inside the address, as in the capture.
+    assert b"DECLINED;CN=Anna Rossi:MAILTO:" in calendar
+    assert LONG_ADDRESS.encode() not in calendar
+    assert read_reply_message(raw).answers[0].attendee == LONG_ADDRESS
+
+
+def test_captured_gmail_quirks_survive_the_template() -> None:
+    raw = real_reply(SHAPES_BY_NAME["gmail"], uid=UID, attendee=ANNA)
+    inline, attached = _calendar_parts(raw)
+
+    # The person's note is a quoted parameter with backslash escapes inside the quotes.
+    assert inline == attached
+    assert b"X-RESPONSE-COMMENT=\"Non posso\\, sono in trasferta&agrave\\;" in inline.replace(b"\r\n ", b"")
+    assert read_reply_message(raw).answers[0].partstat == "DECLINED"
+
+
+def _calendar_parts(raw: bytes) -> list[bytes]:
+    parts = email.message_from_bytes(raw).walk()
+    return [part.get_payload(decode=True) for part in parts if part.get_content_type() in ("text/calendar", "application/ics")]
 
 
 def test_counter_proposal_is_read_as_counter() -> None:
