@@ -22,6 +22,7 @@ from events_service.experts.tables import (
 )
 from events_service.mail.tables import OutboxMessage
 from tests.experts.support import client, expert, registrant, tech_day
+from tests.factories import published_event
 from tests.web.support import console_login, csrf_token, field_error, post_form
 
 __all__ = ["client"]
@@ -153,6 +154,28 @@ async def test_hostile_slot_forms_change_nothing(client: httpx.AsyncClient, orga
     mark = f"/console/events/{day['id']}/experts/meetings/999999/status"
     assert (await post_form(client, mark, {"status": "held"}, page=url.rsplit("/", 1)[0])).status_code == 404
     assert await ExpertSlot.count() == 0 and await ExpertDay.count() == 0
+
+
+async def test_meetings_are_marked_only_from_their_own_tech_day_and_only_held_or_missed(
+    client: httpx.AsyncClient, organiser: dict[str, str]
+) -> None:
+    day = await tech_day(client, organiser)
+    other = await tech_day(client, organiser, title="Tech Day Lugano", starts=datetime.fromisoformat(day["starts_at"]) + timedelta(days=2))
+    elena = await expert(client, organiser)
+    opened = await client.post(f"/api/events/{day['id']}/expert-slots", headers=organiser, json={
+        "expert_id": elena["id"], "starts_at": _local(day, 60).isoformat(), "ends_at": _local(day, 80).isoformat(), "minutes": 20})
+    token = await registrant(client, day["id"], "luca.verdi@verdi-meccanica.example", 1)
+    meeting = (await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": opened.json()[0]["id"]})).json()
+    await console_login(client)
+    own, elsewhere = f"/console/events/{day['id']}/experts", f"/console/events/{other['id']}/experts"
+    assert (await post_form(client, f"{elsewhere}/meetings/{meeting['id']}/status", {"status": "held"}, page=elsewhere)).status_code == 404
+    for status in ("cancelled", "booked", "", "held" * 1000):
+        refused = await post_form(client, f"{own}/meetings/{meeting['id']}/status", {"status": status}, page=own)
+        assert refused.status_code == 422, status
+    webinar = await published_event(client, organiser)
+    assert (await client.get(f"/console/events/{webinar['id']}/experts")).status_code == 404
+    assert (await client.get("/console/events/999999/experts")).status_code == 404
+    assert (await ExpertMeeting.select(ExpertMeeting.status).first())["status"] == "booked"
 
 
 async def test_changing_the_place_in_the_console_resends_the_invites(client: httpx.AsyncClient, organiser: dict[str, str]) -> None:
