@@ -228,7 +228,7 @@ def personal_entry(event: EventRecord, registration: RegistrationRecord, agenda:
         agenda=agenda,
         host=settings.host,
         language=registration.language,
-        sequence=None if live else cancelled_sequence(event.sequence, registration.cancelled_by),
+        sequence=registration.entry_sequence(event) if live else cancelled_sequence(event.sequence, registration.cancelled_by, registration.sequence_offset),
         cancelled=not live,
     )
     return replace(entry, url=event_page_url(settings.base_url, event.slug))

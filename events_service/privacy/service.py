@@ -312,11 +312,12 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
         written = await OutboxMessage.select(OutboxMessage.message).where(outbox_condition & (OutboxMessage.message != ""))
         erased.mail_files = {eml_name(row["message"].encode("utf-8")) for row in written}
         erased.emails_deleted = len(await OutboxMessage.delete().where(outbox_condition).returning(OutboxMessage.id))
-        # Links in emails already sent (manage, check-in, calendar feed) stop working.
+        # Links in emails already sent (manage, check-in, calendar feed, undo) stop working.
         # The names typed with each registration go too.
         for registration_id in registration_ids:
             await Registration.update(
-                {Registration.updated_at: now_utc(), Registration.token_nonce: new_nonce(), Registration.first_name: "", Registration.last_name: "",
+                {Registration.updated_at: now_utc(), Registration.token_nonce: new_nonce(), Registration.undo_nonce: None,
+                 Registration.first_name: "", Registration.last_name: "",
                  # Answers to an event's questions (dietary or accessibility needs) are the person's too.
                  Registration.answers: None}
             ).where(Registration.id == registration_id)

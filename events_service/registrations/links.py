@@ -23,7 +23,7 @@ from events_service.registrations.records import RegistrationRecord, Registratio
 from events_service.registrations.tables import Registration
 from events_service.settings import Settings
 
-Purpose = Literal["manage", "checkin", "feed", "survey", "meeting", "meeting_checkin"]
+Purpose = Literal["manage", "checkin", "feed", "survey", "meeting", "meeting_checkin", "undo"]
 
 
 def new_nonce() -> str:
@@ -98,6 +98,13 @@ def survey_token(settings: Settings, registration_id: int, nonce: str) -> str:
 def survey_url(settings: Settings, registration_id: int, nonce: str) -> str:
     """The survey page, in the thank-you email of an attended registration only."""
     return f"{settings.base_url}/surveys/{survey_token(settings, registration_id, nonce)}"
+
+
+def undo_url(settings: Settings, registration_id: int, undo_nonce: str) -> str:
+    """The page that undoes a cancellation by a Decline reply (registrations/undo.py): its own
+    purpose, and the nonce of that one cancellation (Registration.undo_nonce), not the manage
+    nonce, so it undoes nothing else and nothing twice."""
+    return f"{settings.base_url}/undo/{token_for(settings, 'undo', registration_id, undo_nonce)}"
 
 
 def feed_url(settings: Settings, contact_id: int, feed_nonce: str) -> str:

@@ -24,7 +24,13 @@ from events_service.mail.mime import ComposedEmail, build_email
 from events_service.mail.outbox import enqueue_intent, fill_intents
 from events_service.mail.tables import OutboxMessage
 from events_service.qr import qr_png
-from events_service.registrations.links import checkin_code, feed_url, has_checkin_code, manage_url
+from events_service.registrations.links import (
+    checkin_code,
+    feed_url,
+    has_checkin_code,
+    manage_url,
+    undo_url,
+)
 from events_service.registrations.queries import waitlist_position as position_of
 from events_service.registrations.records import CancelledBy, RegistrationRecord, RegistrationStatus
 from events_service.registrations.tables import Registration
@@ -93,7 +99,7 @@ def compose_registration_email(
         agenda=agenda,
         host=settings.host,
         language=registration.language,
-        sequence=invite_sequence,
+        sequence=registration.entry_sequence(event) if invite_sequence is None else invite_sequence,
         cancelled=invite_method == "CANCEL",
     )
     has_qr = has_checkin_code(registration.status, registration.attendance_mode) and kind in ("confirmed", "promoted", "reminder")
@@ -185,18 +191,25 @@ async def queue_registration_message(
     await queue_intent(kind, registration_id, f"{kind}:{registration_id}", payload, to_address=to_address, event_id=event_id)
 
 
-def cancelled_sequence(event_sequence: int, cancelled_by: str | None) -> int:
+def cancelled_sequence(event_sequence: int, cancelled_by: str | None, sequence_offset: int = 0) -> int:
     """The SEQUENCE a cancelled registration's calendar entry carries (in its CANCEL email and
-    in the person's feed): above the event's for a person's or organiser's cancellation; the
-    event's own for the event's cancellation, which raised the event's SEQUENCE already."""
-    return event_sequence if cancelled_by == CancelledBy.EVENT else event_sequence + 1
+    in the person's feed): above the entry's live one for a person's or organiser's
+    cancellation; the live one for the event's cancellation, which raised the event's SEQUENCE
+    already. `sequence_offset`: what undone cancellations added (Registration.sequence_offset)."""
+    live = event_sequence + sequence_offset
+    return live if cancelled_by == CancelledBy.EVENT else live + 1
 
 
 async def queue_cancellation(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
     """A confirmed person's calendar entry is withdrawn: METHOD:CANCEL, same UID, a SEQUENCE
-    above the event's current one."""
-    sequence = (await Registration.select(Registration.event.sequence.as_alias("sequence")).where(Registration.id == registration_id).first())["sequence"]
-    await queue_intent("cancelled", registration_id, f"cancelled:{registration_id}", {"was_confirmed": was_confirmed, "sequence": cancelled_sequence(sequence, CancelledBy.REGISTRANT)})
+    above the entry's current one. Keyed by that SEQUENCE: a registration cancelled again after
+    an undo (registrations/undo.py) gets its notice too."""
+    row = await Registration.select(Registration.event.sequence.as_alias("sequence"), Registration.sequence_offset).where(
+        Registration.id == registration_id
+    ).first()
+    sequence = cancelled_sequence(row["sequence"], CancelledBy.REGISTRANT, row["sequence_offset"])
+    key = f"cancelled:{registration_id}" if not row["sequence_offset"] else f"cancelled:{registration_id}:{sequence}"
+    await queue_intent("cancelled", registration_id, key, {"was_confirmed": was_confirmed, "sequence": sequence})
 
 
 async def queue_event_cancelled(registration_id: int, *, was_confirmed: bool, settings: Settings) -> None:
@@ -321,14 +334,22 @@ def _render_intent(
         return compose(extra={"waitlist_position": payload["waitlist_position"]})
     if kind == "cancelled":
         method = "CANCEL" if payload.get("was_confirmed") else None
-        return compose(invite_method=method, invite_sequence=payload["sequence"])
+        return compose(invite_method=method, invite_sequence=payload["sequence"], extra=_undo_offer(registration, event, settings))
     if kind == "event_cancelled":
         method = "CANCEL" if payload.get("was_confirmed") else None
-        return compose(invite_method=method, invite_sequence=event.sequence)
+        return compose(invite_method=method, invite_sequence=cancelled_sequence(event.sequence, CancelledBy.EVENT, registration.sequence_offset))
     if kind == "event_updated":
         lines = change_lines(payload["changes"], event, registration)
         return compose(extra={"changes": lines}, invite_method="REQUEST", invite_sequence=payload["sequence"])
     raise ValueError(f"no renderer for outbox intents of kind {kind!r}")
+
+
+def _undo_offer(registration: RegistrationRecord, event: EventRecord, settings: Settings) -> dict[str, Any]:
+    """A cancellation by a Decline reply says so and carries the undo link (registrations/undo.py),
+    valid until registration closes; any other cancellation says neither."""
+    if registration.cancelled_by != CancelledBy.REPLY or not registration.undo_nonce:
+        return {}
+    return {"by_reply": True, "undo_url": undo_url(settings, registration.id, registration.undo_nonce), "undo_until": event.closes_at}
 
 
 #: An event's mode inside an email's sentence (lower case, unlike the pages' labels).
@@ -360,5 +381,5 @@ async def queue_event_update(registration_id: int, changed: list[str], settings:
     event = (await events_by_id([registration.event]))[registration.event]
     if not change_lines(changed, event, registration):
         return 0
-    payload = {"changes": changed, "sequence": event.sequence}
+    payload = {"changes": changed, "sequence": registration.entry_sequence(event)}
     return int(await queue_intent("event_updated", registration_id, f"event_updated:{registration_id}:{event.sequence}", payload))

@@ -72,6 +72,13 @@ class RegistrationRecord(msgspec.Struct, frozen=True, kw_only=True):
     checked_in_by: int | None
     walk_in: bool
     attendance_source: AttendanceSource | None
+    undo_nonce: str | None = None
+    sequence_offset: int = 0
+
+    def entry_sequence(self, event: EventRecord) -> int:
+        """The SEQUENCE of this registration's live calendar entry: the event's, plus what
+        undone cancellations added (tables.py, sequence_offset)."""
+        return event.sequence + self.sequence_offset
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RegistrationRecord:

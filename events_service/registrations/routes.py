@@ -12,7 +12,7 @@ from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import ExportLanguage, RowId
 from events_service.rate_limit import count_colleagues, public_registration_limit
-from events_service.registrations import queries, service
+from events_service.registrations import queries, service, undo
 from events_service.registrations.errors import RegistrationConflict
 from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.schemas import (
@@ -21,6 +21,7 @@ from events_service.registrations.schemas import (
     RegistrationCreate,
     RegistrationCreated,
     RegistrationRow,
+    UndoOffer,
 )
 from events_service.settings import Settings
 from events_service.xlsx_export import XLSX_MEDIA_TYPE
@@ -55,6 +56,15 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
         @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token", opt=raises(RegistrationConflict))
         async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await service.cancel_by_token(token, settings)
+
+        @get("/cancellations/{token:str}", summary="A cancellation by a Decline reply, by its undo link: can it be undone now?")
+        async def read_cancellation(self, token: FromPath[str], settings: NamedDependency[Settings]) -> UndoOffer:
+            return await undo.undo_offer(token, settings)
+
+        @post("/cancellations/{token:str}/undo", status_code=200, summary="Undo a cancellation by a Decline reply while the seat is free",
+              opt=raises(RegistrationConflict))
+        async def undo_cancellation(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
+            return await undo.undo_cancellation(token, settings)
 
     return PublicRegistrationController
 

@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
@@ -129,3 +130,26 @@ class CompanyPerson(msgspec.Struct, frozen=True, kw_only=True):
     registrations: int
     attended: int
     minutes_attended: int
+
+
+class UndoState(StrEnum):
+    AVAILABLE = "available"  # a seat is free now: POST takes it
+    SEAT_TAKEN = "seat_taken"  # no seat free (or the company holds all its seats)
+    DONE = "done"  # the registration is confirmed (this link was used)
+    EXPIRED = "expired"  # registration has closed
+    EVENT_CANCELLED = "event_cancelled"
+    OUTDATED = "outdated"  # the registration was cancelled again in another way since
+
+
+class UndoOffer(msgspec.Struct, frozen=True):
+    """What the undo link's page shows before anything is done (GET: never acts)."""
+
+    state: UndoState
+    event_title: str
+    event_slug: str
+    starts_at: datetime
+    timezone: str
+    #: Until when the link works (registration closes).
+    undo_until: datetime
+    #: The registration's own page, once it is confirmed again.
+    manage_url: str | None

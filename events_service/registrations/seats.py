@@ -170,7 +170,7 @@ async def _company_seats_taken(event_id: int, company_id: int) -> int:
     return rows[0]["taken"] if rows else 0
 
 
-async def _company_is_full(event: SeatedEvent, company_id: int) -> bool:
+async def company_is_full(event: SeatedEvent, company_id: int) -> bool:
     limit = event.max_per_company
     return limit is not None and await _company_seats_taken(event.id, company_id) >= limit
 
@@ -191,7 +191,7 @@ async def claim_place(event: SeatedEvent, company_id: int, mode: AttendanceMode)
         if await take_company_seat(event.id, company_id, event.max_per_company):
             return RegistrationStatus.CONFIRMED, True
         raise RegistrationConflict(_company_full_message(event), code="company_full")
-    if await _company_is_full(event, company_id):
+    if await company_is_full(event, company_id):
         raise RegistrationConflict(_company_full_message(event), code="company_full")
     return RegistrationStatus.WAITLISTED, False
 

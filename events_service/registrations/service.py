@@ -400,6 +400,7 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
             Registration.cancelled_at: now_utc(),
             Registration.cancelled_by: cancelled_by,
             Registration.holds_company_seat: False,
+            Registration.undo_nonce: _undo_nonce(row["status"], cancelled_by),
         }
     ).where((Registration.id == registration_id) & (Registration.status == row["status"])).returning(Registration.id)
     if not changed:
@@ -422,6 +423,13 @@ async def cancel_in_transaction(registration_id: int, settings: Settings, cancel
         if event.status == EventStatus.PUBLISHED:
             await promote_waitlisted(event.id, settings)
     return RegistrationStatus.CANCELLED
+
+
+def _undo_nonce(status: str, cancelled_by: CancelledBy) -> str | None:
+    """A confirmed seat given up by a Decline reply can be taken back through the link in the
+    cancellation email (undo.py), with this cancellation's own nonce; any other cancellation
+    voids an earlier link."""
+    return new_nonce() if cancelled_by == CancelledBy.REPLY and status == RegistrationStatus.CONFIRMED else None
 
 
 async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:

@@ -55,6 +55,12 @@ class Registration(Table, tablename="registration"):
     answers = JSON(null=True, default=None)
     # The person's answer to the invite read from the reply mailbox (replies/): accepted or tentative.
     rsvp = Varchar(length=20, null=True, default=None, choices=Rsvp)
+    # The random part of the undo link of a cancellation by a Decline reply (registrations/undo.py):
+    # each such cancellation gets a new one, so a link undoes only the cancellation it came with.
+    undo_nonce = Varchar(length=32, null=True, default=None)
+    # How far this registration's calendar entry is ahead of the event's SEQUENCE: an undone
+    # cancellation adds 2 (its CANCEL, then the new REQUEST), so every later entry outranks both.
+    sequence_offset = Integer(default=0)
 
 
 class CompanySeats(Table, tablename="company_seats"):

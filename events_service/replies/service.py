@@ -133,7 +133,9 @@ async def _facts(answer: CalendarAnswer, settings: Settings) -> tuple[InviteFact
     if ref is None:
         return None, None
     row: dict[str, Any] | None = (
-        await Registration.select(Registration.id, Registration.status, Registration.token_nonce, Registration.contact.email)
+        await Registration.select(
+            Registration.id, Registration.status, Registration.token_nonce, Registration.sequence_offset, Registration.contact.email
+        )
         .where((Registration.id == ref.registration_id) & (Registration.event == ref.event_id))
         .first()
     )
@@ -147,7 +149,8 @@ async def _facts(answer: CalendarAnswer, settings: Settings) -> tuple[InviteFact
         registration_id=row["id"],
         email=row["contact.email"],
         status=row["status"],
-        sequence_sent=event.sequence,
+        # An undone cancellation re-invited with a higher SEQUENCE: answers to the older invite are stale.
+        sequence_sent=event.sequence + row["sequence_offset"],
         acts_on_replies=bool(switch and switch["acts_on_replies"]),
     )
     return facts, ref.event_id

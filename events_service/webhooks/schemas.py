@@ -13,6 +13,8 @@ class EventType(StrEnum):
     REGISTRATION_CREATED = "registration.created"
     REGISTRATION_CANCELLED = "registration.cancelled"
     REGISTRATION_PROMOTED = "registration.promoted"
+    #: A cancellation by a Decline reply undone through the link in its email (registrations/undo.py).
+    REGISTRATION_RESTORED = "registration.restored"
     CHECKIN_CREATED = "checkin.created"
     ATTENDANCE_FINALISED = "attendance.finalised"
     EVENT_PUBLISHED = "event.published"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Iterator
 
 import aioimaplib
@@ -156,3 +157,34 @@ async def test_processed_messages_move_in_batches_and_the_rest_after(
 )
 def test_uid_sequence_set_writes_runs_as_ranges(uids: list[str], sequence_set: str) -> None:
     assert uid_sequence_set(uids) == sequence_set
+
+
+async def test_decline_then_the_undo_link_from_the_email_gives_the_seat_back(
+    client: httpx.AsyncClient, organiser: dict[str, str], reading: Settings, sink: SmtpSink, dovecot: DovecotServer
+) -> None:
+    # Two seats, nobody waiting: Anna's freed seat stays free for her undo link.
+    event = await published_event(client, organiser, capacity=2)
+    await _register(client, event["id"], ANNA, 1)
+    mailbox = Mailbox(reading, sink)
+    (invite,) = await mailbox.dispatch()
+    uid, sequence = str(invite.vevent["UID"]), int(invite.vevent["SEQUENCE"])
+    await _deliver(dovecot, reply_email("outlook", reply_calendar(uid=uid, attendee=ANNA), sender=ANNA))
+
+    assert await read_replies(reading) == 1
+
+    (notice,) = await mailbox.dispatch()
+    assert notice.to == ANNA and notice.method == "CANCEL"
+    # In her language (Italian, the default): her reply cancelled it.
+    assert notice.subject.startswith("La tua risposta ha cancellato la tua iscrizione")
+    link = re.search(r"http://events\.test(/undo/\S+)", notice.text)
+    assert link, notice.text
+    page = await client.get(link.group(1))
+    assert page.status_code == 200 and 'id="undo-form"' in page.text
+    token = link.group(1).rsplit("/", 1)[1]
+    undone = await client.post(f"/api/public/cancellations/{token}/undo")
+
+    assert undone.status_code == 200 and undone.json()["status"] == "confirmed", undone.text
+    assert await _statuses(event["id"]) == {ANNA: ("confirmed", None)}
+    (again,) = await mailbox.dispatch()
+    assert again.to == ANNA and again.method == "REQUEST"
+    assert str(again.vevent["UID"]) == uid and int(again.vevent["SEQUENCE"]) == sequence + 2
