@@ -7,12 +7,14 @@ until registration closes; the GET page never acts."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from icalendar import Calendar
 
 from events_service.audit.tables import AuditEntry
 from events_service.calendar.entries import invite_uid
@@ -20,11 +22,12 @@ from events_service.clock import now_utc
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations.links import make_token
+from events_service.registrations.service import send_due_event_updates
 from events_service.registrations.tables import Registration
 from events_service.replies.decisions import IgnoreReason, ReplyAction
 from events_service.replies.service import process_message
 from events_service.settings import Settings
-from events_service.webhooks.tables import WebhookDelivery
+from events_service.webhooks.tables import WebhookDelivery, WebhookSubscription
 from tests.calendar.conftest import Mail, Mailbox
 from tests.factories import published_event
 from tests.replies.shapes import reply_calendar, reply_email
@@ -343,3 +346,38 @@ async def test_the_same_link_posted_twice_at_once_restores_once(
     assert [answer.status_code for answer in answers] == [200] * 4
     assert (await Event.select(Event.seats_taken).where(Event.id == event_id).first())["seats_taken"] == 1
     assert len(await mailbox.dispatch()) == 1
+
+
+async def test_after_an_undo_later_updates_and_the_feed_stay_above_the_new_invite(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
+) -> None:
+    await WebhookSubscription.insert(
+        WebhookSubscription(url="https://hooks.example.org/in", events="registration.restored", secret="whsec_" + "A" * 32)
+    )
+    event_id, anna, token, mailbox = await _declined_with_link(client, organiser, settings, sink)
+    assert (await client.post(f"/api/public/cancellations/{token}/undo")).status_code == 200
+    (invite,) = await mailbox.dispatch()
+    restored_sequence = int(invite.vevent["SEQUENCE"])
+    feed_link = re.search(r"http://events\.test(/calendar/personal/\S+\.ics)", invite.text)
+    assert feed_link, invite.text
+
+    # The event moves: the update's SEQUENCE is above the invite she has now, not the event's own.
+    moved = now_utc() + timedelta(days=40)
+    changed = await client.patch(
+        f"/api/events/{event_id}", headers=organiser,
+        json={"starts_at": moved.isoformat(), "ends_at": (moved + timedelta(hours=1)).isoformat()},
+    )
+    assert changed.status_code == 200, changed.text
+    assert await send_due_event_updates(settings, now=now_utc() + timedelta(hours=1)) == 1
+    (update,) = await mailbox.dispatch()
+    event_sequence = (await Event.select(Event.sequence).where(Event.id == event_id).first())["sequence"]
+    assert update.method == "REQUEST" and int(update.vevent["SEQUENCE"]) == event_sequence + 2 > restored_sequence
+    feed = Calendar.from_ical((await client.get(feed_link.group(1))).content)
+    (entry,) = feed.walk("VEVENT")
+    assert int(entry["SEQUENCE"]) == int(update.vevent["SEQUENCE"])
+    # Integrators hear of it.
+    (delivery,) = await WebhookDelivery.select(WebhookDelivery.type, WebhookDelivery.body)
+    assert delivery["type"] == "registration.restored"
+    assert json.loads(delivery["body"])["data"] == {
+        "registration_id": anna["id"], "event_id": event_id, "status": "confirmed", "restored_from": "reply_cancellation"
+    }
