@@ -24,7 +24,7 @@ from events_service.clock import as_utc, now_utc
 from events_service.companies.tables import Company
 from events_service.db import with_retry, write_transaction
 from events_service.experts.records import MeetingStatus
-from events_service.experts.tables import ExpertMeeting
+from events_service.experts.tables import ExpertDay, ExpertMeeting
 from events_service.i18n import translator
 from events_service.languages import DEFAULT_LANGUAGE
 from events_service.mail.formatting import format_event_date, format_time_range
@@ -54,7 +54,7 @@ def agenda_due(starts_at: datetime, timezone: str, now: datetime) -> date | None
 async def _upcoming(now: datetime) -> list[dict[str, Any]]:
     m = ExpertMeeting
     return await m.select(
-        m.id, m.expert, m.topic, m.company, m.slot.starts_at.as_alias("starts_at"), m.slot.ends_at.as_alias("ends_at"),
+        m.id, m.event, m.expert, m.topic, m.company, m.slot.starts_at.as_alias("starts_at"), m.slot.ends_at.as_alias("ends_at"),
         m.expert.name.as_alias("expert_name"), m.expert.email.as_alias("expert_email"),
         m.event.title.as_alias("event_title"), m.event.timezone.as_alias("timezone"),
         m.registration.first_name.as_alias("first_name"), m.registration.last_name.as_alias("last_name"),
@@ -63,7 +63,23 @@ async def _upcoming(now: datetime) -> list[dict[str, Any]]:
     ).order_by(m.slot.starts_at)
 
 
-def _rendered(day: date, meetings: list[dict[str, Any]], companies: dict[int, str], language: str) -> RenderedMessage:
+async def _places(meetings: list[dict[str, Any]]) -> dict[tuple[int, int], dict[str, Any]]:
+    """Where each expert meets at each event of these meetings (where.py), by (event, expert)."""
+    rows = await ExpertDay.select().where(ExpertDay.event.is_in(sorted({m["event"] for m in meetings}) or [0]))
+    return {(row["event"], row["expert"]): row for row in rows}
+
+
+def _place_text(place: dict[str, Any] | None, _: Any) -> str:
+    parts = []
+    if place and place["room"]:
+        parts.append(_("Room: {room}").format(room=place["room"]))
+    if place and place["video_url"]:
+        parts.append(_("Video link: {url}").format(url=place["video_url"]))
+    return "".join(f" {part}." for part in parts)
+
+
+def _rendered(day: date, meetings: list[dict[str, Any]], companies: dict[int, str], language: str,
+              places: dict[tuple[int, int], dict[str, Any]]) -> RenderedMessage:
     _ = translator(language)
     first = meetings[0]
     day_text = format_event_date(as_utc(first["starts_at"]), first["timezone"], language)
@@ -73,7 +89,8 @@ def _rendered(day: date, meetings: list[dict[str, Any]], companies: dict[int, st
         who = f"{meeting['first_name'] or ''} {meeting['last_name'] or ''}".strip()
         company = companies.get(meeting["company"]) or _("no company")
         topic = meeting["topic"] or _("no topic named")
-        lines.append(f"{when}: {company} ({who}), {meeting['event_title']}. " + _("Topic: {topic}").format(topic=topic))
+        place = _place_text(places.get((meeting["event"], meeting["expert"])), _)
+        lines.append(f"{when}: {company} ({who}), {meeting['event_title']}. " + _("Topic: {topic}").format(topic=topic) + place)
     lead = _("Your meetings on {day}:").format(day=day_text)
     text = lead + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
     items = "".join(f"<li>{escape(line)}</li>" for line in lines)
@@ -97,11 +114,12 @@ async def send_agendas(settings: Settings, now: datetime | None = None) -> int:
     company_ids = sorted({m["company"] for ms in days.values() for m in ms if m["company"] is not None})
     companies = {row["id"]: row["name"] for row in await Company.select(Company.id, Company.name).where(
         Company.id.is_in(company_ids or [0]))}
+    places = await _places([m for ms in days.values() for m in ms])
     queued = 0
     for (expert_id, day), meetings in sorted(days.items()):
         message = build_email(
             sender=settings.mail_from, sender_name=settings.programme_name, to=meetings[0]["expert_email"],
-            rendered=_rendered(day, meetings, companies, DEFAULT_LANGUAGE), message_id_domain=settings.host,
+            rendered=_rendered(day, meetings, companies, DEFAULT_LANGUAGE, places), message_id_domain=settings.host,
         )
 
         async def attempt(message: Any = message, expert_id: int = expert_id, day: date = day) -> bool:

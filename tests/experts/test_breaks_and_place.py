@@ -5,11 +5,13 @@ video link kept off the public pages. Both engines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from events_service.experts.agenda import AGENDA_HOUR, send_agendas
 from events_service.experts.service import cut_slots
 from events_service.experts.tables import ExpertDay, ExpertSlot
 from events_service.mail.tables import OutboxMessage
@@ -180,6 +182,12 @@ async def test_the_place_is_in_both_invites_and_a_change_resends_them(
     assert sorted(r["to_address"] for r in reminders) == ["elena.conti@experts.example", "luca.verdi@verdi-meccanica.example"]
     for reminder in reminders:
         assert "Sala Galilei" in text_body(reminder["message"]) and VIDEO in text_body(reminder["message"])
+    # The expert's agenda the evening before names the place beside each meeting.
+    local_day = datetime.fromisoformat(cut[0]["starts_at"]).astimezone(ZoneInfo(day["timezone"])).date()
+    evening = datetime.combine(local_day - timedelta(days=1), time(AGENDA_HOUR, 30), tzinfo=ZoneInfo(day["timezone"]))
+    assert await send_agendas(settings, now=evening) == 1
+    agenda = await OutboxMessage.select(OutboxMessage.message).where(OutboxMessage.kind == "expert_agenda").first()
+    assert "Sala Galilei" in text_body(agenda["message"]) and VIDEO in text_body(agenda["message"])
     # The link is the two sides' only: the registrant's own meetings show it, the public never.
     mine = await client.get(f"/api/public/registrations/{token}/meetings")
     assert mine.json()[0]["video_url"] == VIDEO and mine.json()[0]["room"] == "Sala Galilei"
