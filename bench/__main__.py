@@ -1,4 +1,5 @@
-"""Run every benchmark, one after another: `python -m bench [--pg URL]` (or `make bench`).
+"""Run every benchmark, one after another: `python -m bench [--pg URL]` (or `make bench`);
+`python -m bench webhooks questions [--pg URL]` runs only those named.
 
 Each prints its own table, comparing against a baseline measured in the same run. Run them
 on a quiet machine: they share its two cores with nothing else.
@@ -14,11 +15,12 @@ BENCHMARKS = ["registration_rush", "questions", "calendar_feed", "mail_dispatch"
 
 
 def main() -> int:
-    arguments = sys.argv[1:]
+    chosen = [name for name in sys.argv[1:] if name in BENCHMARKS]
+    arguments = [argument for argument in sys.argv[1:] if argument not in BENCHMARKS]
     if "--pg" not in arguments and os.environ.get("EVENTS_TEST_PG_URL"):
         arguments += ["--pg", os.environ["EVENTS_TEST_PG_URL"]]
     failures = 0
-    for name in BENCHMARKS:
+    for name in chosen or BENCHMARKS:
         print(f"\n=== bench.{name} {' '.join(arguments)}", flush=True)
         failures += subprocess.run([sys.executable, "-m", f"bench.{name}", *arguments], check=False).returncode != 0
     return 1 if failures else 0
