@@ -33,6 +33,7 @@ from events_service.registrations import background as registrations
 from events_service.registrations.cancel_hooks import add_cancel_hook
 from events_service.reminders import background as reminders
 from events_service.replies import background as replies
+from events_service.replies.meeting_invites import MeetingReplies, set_meeting_replies
 from events_service.settings import Settings
 from events_service.web import background as web
 from events_service.webhooks import background as webhooks
@@ -57,6 +58,9 @@ for _hook in experts.CANCEL_HOOKS:
 # A meeting's QR at the door's check-in marks the meeting held (attendance/door_codes.py).
 for _reader in experts.DOOR_CODE_READERS:
     add_door_code_reader(_reader)
+# Replies to an expert meeting's invite act on the meeting (replies/meeting_invites.py).
+set_meeting_replies(MeetingReplies(find=experts.FIND_MEETING_OF_INVITE, cancel=experts.CANCEL_MEETING,
+                                   record_answer=experts.RECORD_MEETING_ANSWER))
 
 
 def new_dispatcher(settings: Settings, transport: Transport, worker_id: str | None = None, **options: object) -> Dispatcher:

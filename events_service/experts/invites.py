@@ -5,6 +5,10 @@ Each meeting has its own UID (not the event's): a calendar shows the event and t
 by side. SEQUENCE is the meeting's: raised on a move or a cancellation, so a client replaces the
 entry it holds. The idempotency key names the meeting, the side, the SEQUENCE and the method, so
 a retried transaction never queues the same invite twice.
+
+A REQUEST asks both attendees for an answer (RSVP=TRUE, PARTSTAT=NEEDS-ACTION) with ORGANIZER
+the mailbox the service reads (settings.organizer_address), as a registration's invite does:
+replies/ acts on the answers (invite_answers.py).
 """
 
 from __future__ import annotations
@@ -122,8 +126,11 @@ def _entry(facts: dict[str, Any], method: Method, language: str) -> CalendarEntr
 
 async def reissue(meeting_id: int, settings: Settings) -> int:
     """The meeting changed (time or place): raise its SEQUENCE and send both sides the REQUEST
-    again (same UID), in the caller's write transaction."""
-    await ExpertMeeting.update({ExpertMeeting.sequence: ExpertMeeting.sequence + 1}).where(ExpertMeeting.id == meeting_id)
+    again (same UID), in the caller's write transaction. Both are asked again: an answer to the
+    old version (the expert's Decline that made organisers move it) no longer stands."""
+    await ExpertMeeting.update(
+        {ExpertMeeting.sequence: ExpertMeeting.sequence + 1, ExpertMeeting.rsvp: None, ExpertMeeting.expert_rsvp: None}
+    ).where(ExpertMeeting.id == meeting_id)
     return await queue_invites(meeting_id, settings, method="REQUEST")
 
 
@@ -140,7 +147,7 @@ async def queue_invites(meeting_id: int, settings: Settings, *, method: Method) 
         if not address:
             continue  # an erased registration has no address left
         calendar = build_invite(
-            _entry(facts, method, language), organizer_email=settings.mail_from, organizer_name=settings.programme_name,
+            _entry(facts, method, language), organizer_email=settings.organizer_address, organizer_name=settings.programme_name,
             attendee_email=address, attendee_name=name or address, method=method,
         )
         # The registrant's REQUEST carries the meeting's code as a QR, shown at the meeting

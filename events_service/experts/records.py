@@ -31,3 +31,18 @@ class MeetingAtDoor:
     meeting_id: int
     already_held: bool
     held_at: datetime
+
+
+@dataclass(frozen=True)
+class MeetingInvite:
+    """The meeting an invite's UID names, for its answers (replies/meeting_invites.py reads it
+    structurally)."""
+
+    meeting_id: int
+    event_id: int
+    registration_id: int | None
+    registrant_email: str  # "" once the person was erased
+    registration_status: str
+    expert_email: str
+    booked: bool
+    sequence: int

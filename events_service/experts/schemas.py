@@ -9,6 +9,7 @@ import msgspec
 
 from events_service.events.schemas import AwareDatetime, Url
 from events_service.experts.records import MeetingStatus, SlotStatus
+from events_service.registrations.records import Rsvp
 from events_service.validation import SINGLE_LINE
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -104,6 +105,12 @@ class SlotOut(msgspec.Struct):
     ends_at: datetime
     status: SlotStatus
     booked: bool = False
+    #: The meeting holding the slot (booked or held), and each side's answer to its current
+    #: invite read from the reply mailbox: an `expert_rsvp` of "declined" asks the organisers
+    #: to move the slot or cancel the meeting (the expert's Decline does not cancel it).
+    meeting_id: int | None = None
+    rsvp: Rsvp | None = None
+    expert_rsvp: Rsvp | None = None
 
 
 class PublicExpert(msgspec.Struct):

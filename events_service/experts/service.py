@@ -175,9 +175,11 @@ def _checked_breaks(breaks: list[Break], start: datetime, end: datetime) -> list
     return pauses
 
 
-def _slot_out(row: dict[str, Any], booked: bool = False) -> SlotOut:
+def _slot_out(row: dict[str, Any], meeting: dict[str, Any] | None = None) -> SlotOut:
+    """`meeting`: the active meeting on the slot (id, rsvp, expert_rsvp), if any."""
+    answers = {"meeting_id": meeting["id"], "rsvp": meeting["rsvp"], "expert_rsvp": meeting["expert_rsvp"]} if meeting else {}
     return SlotOut(id=row["id"], event_id=row["event"], expert_id=row["expert"], starts_at=as_utc(row["starts_at"]),
-                   ends_at=as_utc(row["ends_at"]), status=SlotStatus(row["status"]), booked=booked)
+                   ends_at=as_utc(row["ends_at"]), status=SlotStatus(row["status"]), booked=meeting is not None, **answers)
 
 
 async def open_slots(event_id: int, data: SlotsCreate, settings: Settings) -> list[SlotOut]:
@@ -257,9 +259,10 @@ async def event_places(event_id: int) -> list[WhereOut]:
 async def event_slots(event_id: int) -> list[SlotOut]:
     await event_row(event_id)
     rows = await ExpertSlot.select().where(ExpertSlot.event == event_id).order_by(ExpertSlot.starts_at).order_by(ExpertSlot.id)
-    taken = {row["active_slot"] for row in await ExpertMeeting.select(ExpertMeeting.active_slot).where(
-        (ExpertMeeting.event == event_id) & ExpertMeeting.active_slot.is_not_null())}
-    return [_slot_out(row, booked=row["id"] in taken) for row in rows]
+    meetings = {row["active_slot"]: row for row in await ExpertMeeting.select(
+        ExpertMeeting.id, ExpertMeeting.active_slot, ExpertMeeting.rsvp, ExpertMeeting.expert_rsvp
+    ).where((ExpertMeeting.event == event_id) & ExpertMeeting.active_slot.is_not_null())}
+    return [_slot_out(row, meetings.get(row["id"])) for row in rows]
 
 
 async def close_slot(event_id: int, slot_id: int, settings: Settings) -> SlotOut:
@@ -275,7 +278,7 @@ async def close_slot(event_id: int, slot_id: int, settings: Settings) -> SlotOut
             for meeting in await ExpertMeeting.select(ExpertMeeting.id).where(
                 (ExpertMeeting.slot == slot_id) & (ExpertMeeting.status == MeetingStatus.BOOKED)
             ):
-                await _cancel_in_transaction(meeting["id"], settings)
+                await cancel_meeting_in_transaction(meeting["id"], settings)
             return rows[0]
 
     return _slot_out(await with_retry(attempt))
@@ -511,9 +514,10 @@ async def _book_in_transaction(
 # ---------------------------------------------------------------- cancelling
 
 
-async def _cancel_in_transaction(meeting_id: int, settings: Settings) -> bool:
+async def cancel_meeting_in_transaction(meeting_id: int, settings: Settings) -> bool:
     """Cancel a booked meeting in the caller's write transaction: the slot is free at once, the
-    person's and company's counts go down, both sides get a CANCEL. False when not booked."""
+    person's and company's counts go down, both sides get a CANCEL. False when not booked.
+    Also the registrant's Decline read from the reply mailbox (invite_answers.py)."""
     meeting = await ExpertMeeting.select().where(ExpertMeeting.id == meeting_id).first()
     if meeting is None or meeting["status"] != MeetingStatus.BOOKED:
         return False
@@ -556,7 +560,7 @@ async def cancel_by_token(settings: Settings, token: str) -> MeetingOut:
 
     async def attempt() -> None:
         async with write_transaction():
-            await _cancel_in_transaction(meeting["id"], settings)
+            await cancel_meeting_in_transaction(meeting["id"], settings)
 
     await with_retry(attempt)
     return await meeting_out(meeting["id"])
@@ -570,7 +574,7 @@ async def cancel_meetings_of_registration(registration_id: int, settings: Settin
     ).order_by(ExpertMeeting.id)
     cancelled = 0
     for row in rows:
-        cancelled += await _cancel_in_transaction(row["id"], settings)
+        cancelled += await cancel_meeting_in_transaction(row["id"], settings)
     return cancelled
 
 

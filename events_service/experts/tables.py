@@ -4,6 +4,7 @@ from piccolo.table import Table
 
 from events_service.events.tables import Event
 from events_service.experts.records import MeetingStatus, SlotStatus
+from events_service.registrations.records import Rsvp
 from events_service.registrations.tables import Registration
 
 
@@ -32,7 +33,9 @@ class ExpertMeeting(Table, tablename="expert_meeting"):
     """A booking of a slot by a registrant. `active_slot` is the slot's id while the meeting
     holds it and NULL once cancelled: its unique constraint is the "one booking per slot" rule
     (NULLs never collide), so two racing bookings cannot both win on either engine.
-    `uid` and `sequence` are the meeting's own iCalendar identity (invites/)."""
+    `uid` and `sequence` are the meeting's own iCalendar identity (invites.py); `rsvp` and
+    `expert_rsvp` are the two sides' answers to its current invite (replies/, through
+    invite_answers.py), cleared when the meeting moves."""
 
     slot = ForeignKey(references=ExpertSlot, on_delete=OnDelete.cascade)
     event = ForeignKey(references=Event, on_delete=OnDelete.cascade, index=True)
@@ -43,11 +46,13 @@ class ExpertMeeting(Table, tablename="expert_meeting"):
     status = Varchar(length=10, default=MeetingStatus.BOOKED, choices=MeetingStatus)
     active_slot = Integer(null=True, default=None, unique=True)
     token_nonce = Varchar(length=32)
-    uid = Varchar(length=200)
+    uid = Varchar(length=200, index=True)
     sequence = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
     held_at = Timestamptz(null=True, default=None)
+    rsvp = Varchar(length=20, null=True, default=None, choices=Rsvp)
+    expert_rsvp = Varchar(length=20, null=True, default=None, choices=Rsvp)
 
 
 class ExpertBooker(Table, tablename="expert_booker"):

@@ -8,6 +8,12 @@ A DECLINED answer cancels the registration only when all of these hold:
 - the event acts on replies (organisers can switch it to "record only").
 ACCEPTED / TENTATIVE are recorded on the registration under the same checks. Anything else
 changes nothing and is kept with its reason for the console.
+
+The UID of an expert meeting's invite (experts/) is answered the same way, by either of its
+two attendees: the registrant's DECLINED cancels the meeting (its slot is free at once), but
+the expert's DECLINED does not: a company's meeting is not dropped behind its back because
+the expert cannot come. It is recorded on the meeting and referred to the organisers, who
+move the slot or cancel it. A meeting must still be booked for an answer to count.
 """
 
 from __future__ import annotations
@@ -20,10 +26,18 @@ from events_service.registrations.records import RegistrationStatus, Rsvp
 
 
 class ReplyAction(StrEnum):
-    CANCEL = "cancel"  # the registration is cancelled, the seat goes to the waitlist
-    RECORD_RSVP = "record_rsvp"  # ACCEPTED / TENTATIVE noted on the registration
+    CANCEL = "cancel"  # the registration (or meeting) is cancelled, the seat (or slot) freed
+    RECORD_RSVP = "record_rsvp"  # ACCEPTED / TENTATIVE noted on the registration (or meeting)
     RECORD_ONLY = "record_only"  # would act, but the event's organisers switched acting off
+    REFER = "refer"  # noted on the meeting and left to the organisers (the expert declined)
     IGNORE = "ignore"
+
+
+class Answerer(StrEnum):
+    """Who answered: the registrant, or the expert of a meeting (an attendee of its invite too)."""
+
+    REGISTRANT = "registrant"
+    EXPERT = "expert"
 
 
 class IgnoreReason(StrEnum):
@@ -35,19 +49,32 @@ class IgnoreReason(StrEnum):
     AUTH_FAILED = "auth_failed"  # DKIM and SPF both failed at our server
     STALE_SEQUENCE = "stale_sequence"
     NOT_CONFIRMED = "not_confirmed"  # already cancelled, or waiting: nothing to free
+    MEETING_NOT_BOOKED = "meeting_not_booked"  # the meeting was cancelled, held or missed
+    EXPERT_DECLINED = "expert_declined"  # the meeting stays: organisers move or cancel it
     UNSUPPORTED_PARTSTAT = "unsupported_partstat"  # DELEGATED, NEEDS-ACTION, ...
     UNREADABLE = "unreadable"  # no calendar answer in the message
 
 
 @dataclass(frozen=True)
-class InviteFacts:
-    """The registration an answer's UID names, as the database has it."""
+class MeetingFacts:
+    """The expert meeting an answer's UID names: its expert is an attendee too."""
 
-    registration_id: int
+    meeting_id: int
+    expert_email: str
+    booked: bool
+
+
+@dataclass(frozen=True)
+class InviteFacts:
+    """The registration an answer's UID names (for a meeting: the meeting's registration, None
+    once erased), as the database has it."""
+
+    registration_id: int | None
     email: str
     status: str  # RegistrationStatus value
-    sequence_sent: int
+    sequence_sent: int  # the registration's invite: the event's; a meeting's: the meeting's
     acts_on_replies: bool
+    meeting: MeetingFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,7 @@ class Decision:
     action: ReplyAction
     reason: IgnoreReason | None = None
     rsvp: Rsvp | None = None
+    answerer: Answerer = Answerer.REGISTRANT
 
 
 def _ignore(reason: IgnoreReason) -> Decision:
@@ -68,7 +96,8 @@ def decide(answer: CalendarAnswer, sender: str, auth: AuthVerdict, facts: Invite
         return _ignore(IgnoreReason.NOT_A_REPLY)
     if facts is None:
         return _ignore(IgnoreReason.UNKNOWN_UID)
-    if answer.attendee != facts.email.lower():
+    answerer = _answerer(answer.attendee, facts)
+    if answerer is None:
         return _ignore(IgnoreReason.ATTENDEE_MISMATCH)
     if sender != answer.attendee:
         return _ignore(IgnoreReason.FORGED_SENDER)
@@ -80,10 +109,24 @@ def decide(answer: CalendarAnswer, sender: str, auth: AuthVerdict, facts: Invite
         rsvp = Rsvp(answer.partstat.lower())
     except ValueError:
         return _ignore(IgnoreReason.UNSUPPORTED_PARTSTAT)
+    if facts.meeting is not None and not facts.meeting.booked:
+        return _ignore(IgnoreReason.MEETING_NOT_BOOKED)
     if facts.status != RegistrationStatus.CONFIRMED:
         return _ignore(IgnoreReason.NOT_CONFIRMED)
     if not facts.acts_on_replies:
-        return Decision(ReplyAction.RECORD_ONLY, rsvp=rsvp)
+        return Decision(ReplyAction.RECORD_ONLY, rsvp=rsvp, answerer=answerer)
+    if rsvp == Rsvp.DECLINED and answerer == Answerer.EXPERT:
+        return Decision(ReplyAction.REFER, IgnoreReason.EXPERT_DECLINED, rsvp=rsvp, answerer=answerer)
     if rsvp == Rsvp.DECLINED:
-        return Decision(ReplyAction.CANCEL, rsvp=rsvp)
-    return Decision(ReplyAction.RECORD_RSVP, rsvp=rsvp)
+        return Decision(ReplyAction.CANCEL, rsvp=rsvp, answerer=answerer)
+    return Decision(ReplyAction.RECORD_RSVP, rsvp=rsvp, answerer=answerer)
+
+
+def _answerer(attendee: str, facts: InviteFacts) -> Answerer | None:
+    """Which of the invite's attendees the answer's ATTENDEE is; None for anybody else (an
+    erased registration's empty address matches nobody)."""
+    if facts.email and attendee == facts.email.lower():
+        return Answerer.REGISTRANT
+    if facts.meeting is not None and facts.meeting.expert_email and attendee == facts.meeting.expert_email.lower():
+        return Answerer.EXPERT
+    return None

@@ -1,5 +1,6 @@
 """What organisers read of the reply mailbox: the answers to an event's invites that were not
-acted on (ignored with a reason, or only recorded because the event's switch is off)."""
+acted on (ignored with a reason, only recorded because the event's switch is off, or an
+expert's decline of a meeting, left to the organisers)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from datetime import datetime
 
 from events_service.replies.decisions import IgnoreReason, ReplyAction
 from events_service.replies.tables import InviteReply
+
+#: Answers that changed nothing, or that organisers must act on themselves (an expert declined).
+UNACTED = (ReplyAction.IGNORE, ReplyAction.RECORD_ONLY, ReplyAction.REFER)
 
 #: The console shows the newest ones; a flood of forged replies cannot grow the page without end.
 UNACTED_SHOWN = 200
@@ -26,7 +30,7 @@ async def unacted_replies(event_id: int, limit: int = UNACTED_SHOWN) -> list[Una
     """The event's answers that changed nothing, newest first."""
     rows = (
         await InviteReply.select(InviteReply.created_at, InviteReply.sender, InviteReply.partstat, InviteReply.action, InviteReply.reason)
-        .where((InviteReply.event == event_id) & InviteReply.action.is_in([ReplyAction.IGNORE, ReplyAction.RECORD_ONLY]))
+        .where((InviteReply.event == event_id) & InviteReply.action.is_in(list(UNACTED)))
         .order_by(InviteReply.id, ascending=False)
         .limit(limit)
     )

@@ -23,9 +23,11 @@ from events_service.replies.decisions import (
     Decision,
     IgnoreReason,
     InviteFacts,
+    MeetingFacts,
     ReplyAction,
     decide,
 )
+from events_service.replies.meeting_invites import meeting_replies
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
 
@@ -66,7 +68,9 @@ async def _act_once(message_id: str, message: ReplyMessage, answer: CalendarAnsw
             return ReplyOutcome(answer.uid, await _earlier_decision(message_id, answer), first_time=False)
         facts, event_id = await _facts(answer, settings)
         decision = decide(answer, message.sender, message.auth, facts)
-        if decision.action == ReplyAction.CANCEL and facts is not None:
+        if facts is not None and facts.meeting is not None:
+            decision = await _act_on_meeting(decision, facts.meeting, settings)
+        elif decision.action == ReplyAction.CANCEL and facts is not None:
             await _record_rsvp(facts.registration_id, decision)
             await cancel_in_transaction(facts.registration_id, settings, CancelledBy.REPLY)
         elif decision.action == ReplyAction.RECORD_RSVP and facts is not None:
@@ -76,7 +80,9 @@ async def _act_once(message_id: str, message: ReplyMessage, answer: CalendarAnsw
                 InviteReply.action: decision.action,
                 InviteReply.reason: decision.reason,
                 InviteReply.event: event_id,
-                InviteReply.registration: facts.registration_id if facts else None,
+                # A meeting's answer names the meeting, not the registration it hangs on.
+                InviteReply.registration: facts.registration_id if facts and not facts.meeting else None,
+                InviteReply.meeting: facts.meeting.meeting_id if facts and facts.meeting else None,
             }
         ).where(InviteReply.id == claimed)
         return ReplyOutcome(answer.uid, decision, first_time=True)
@@ -127,11 +133,30 @@ async def _earlier_decision(message_id: str, answer: CalendarAnswer) -> Decision
     return Decision(ReplyAction(row["action"]), IgnoreReason(row["reason"]) if row["reason"] else None)
 
 
+#: What a meeting keeps of an answer (as a registration does, RECORD_ONLY keeps nothing).
+_NOTED_ON_MEETING = (ReplyAction.CANCEL, ReplyAction.RECORD_RSVP, ReplyAction.REFER)
+
+
+async def _act_on_meeting(decision: Decision, meeting: MeetingFacts, settings: Settings) -> Decision:
+    """The registrant's Decline cancels the meeting (slot free, CANCEL to both sides); any
+    answer acted on or referred to organisers is noted on the meeting for its side. Returns
+    what was done: a meeting cancelled meanwhile (an organiser closed its slot on PostgreSQL
+    between our read and the cancel) makes the Decline a late one."""
+    port = meeting_replies()
+    if port is None or decision.rsvp is None or decision.action not in _NOTED_ON_MEETING:
+        return decision
+    if decision.action == ReplyAction.CANCEL and not await port.cancel(meeting.meeting_id, settings):
+        return Decision(ReplyAction.IGNORE, IgnoreReason.MEETING_NOT_BOOKED, answerer=decision.answerer)
+    await port.record_answer(meeting.meeting_id, decision.answerer, decision.rsvp)
+    return decision
+
+
 async def _facts(answer: CalendarAnswer, settings: Settings) -> tuple[InviteFacts | None, int | None]:
-    """The registration the answer's UID names, if it is one of ours with the same nonce."""
+    """The registration the answer's UID names, if it is one of ours with the same nonce; else
+    the expert meeting whose invite carries that UID."""
     ref = parse_invite_uid(answer.uid, settings.host)
     if ref is None:
-        return None, None
+        return await _meeting_facts(answer)
     row: dict[str, Any] | None = (
         await Registration.select(
             Registration.id, Registration.status, Registration.token_nonce, Registration.sequence_offset, Registration.contact.email
@@ -143,17 +168,37 @@ async def _facts(answer: CalendarAnswer, settings: Settings) -> tuple[InviteFact
     if row is None or not str(row["token_nonce"]).startswith(ref.nonce_start):
         return None, None
     event = await event_row(ref.event_id)
-    # Read on its own: SQLite gives the boolean as 0/1, which EventRecord's strict convert refuses.
-    switch = await Event.select(Event.acts_on_replies).where(Event.id == ref.event_id).first()
     facts = InviteFacts(
         registration_id=row["id"],
         email=row["contact.email"],
         status=row["status"],
         # An undone cancellation re-invited with a higher SEQUENCE: answers to the older invite are stale.
         sequence_sent=event.sequence + row["sequence_offset"],
-        acts_on_replies=bool(switch and switch["acts_on_replies"]),
+        acts_on_replies=await _acts_on_replies(ref.event_id),
     )
     return facts, ref.event_id
+
+
+async def _meeting_facts(answer: CalendarAnswer) -> tuple[InviteFacts | None, int | None]:
+    port = meeting_replies()
+    found = await port.find(answer.uid) if port is not None else None
+    if found is None:
+        return None, None
+    facts = InviteFacts(
+        registration_id=found.registration_id,
+        email=found.registrant_email,
+        status=found.registration_status,
+        sequence_sent=found.sequence,
+        acts_on_replies=await _acts_on_replies(found.event_id),
+        meeting=MeetingFacts(meeting_id=found.meeting_id, expert_email=found.expert_email, booked=found.booked),
+    )
+    return facts, found.event_id
+
+
+async def _acts_on_replies(event_id: int) -> bool:
+    # Read on its own: SQLite gives the boolean as 0/1, which EventRecord's strict convert refuses.
+    switch = await Event.select(Event.acts_on_replies).where(Event.id == event_id).first()
+    return bool(switch and switch["acts_on_replies"])
 
 
 def _stamp_text(answer: CalendarAnswer) -> str:

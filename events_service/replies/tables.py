@@ -26,4 +26,7 @@ class InviteReply(Table, tablename="invite_reply"):
     reason = Varchar(length=40, null=True, default=None, choices=IgnoreReason)
     event = ForeignKey(references=Event, null=True, on_delete=OnDelete.set_null)
     registration = ForeignKey(references=Registration, null=True, on_delete=OnDelete.set_null)
+    # The expert meeting an answer is about (its id: experts/ sits beside this domain, so no
+    # foreign key to its table is declared from here).
+    meeting = Integer(null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -33,6 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
         IgnoreReason.AUTH_FAILED: N_("DKIM and SPF failed"),
         IgnoreReason.STALE_SEQUENCE: N_("an answer to an older version of the invite"),
         IgnoreReason.NOT_CONFIRMED: N_("the registration was not confirmed"),
+        IgnoreReason.MEETING_NOT_BOOKED: N_("the expert meeting is no longer booked"),
+        IgnoreReason.EXPERT_DECLINED: N_("the expert declined the meeting: move the slot or cancel the meeting"),
         IgnoreReason.UNSUPPORTED_PARTSTAT: N_("an answer other than accept, tentative or decline"),
         IgnoreReason.UNREADABLE: N_("no calendar answer in the message"),
     },

@@ -8,9 +8,11 @@ import pytest
 
 from events_service.calendar.replies import AuthVerdict, CalendarAnswer
 from events_service.replies.decisions import (
+    Answerer,
     Decision,
     IgnoreReason,
     InviteFacts,
+    MeetingFacts,
     ReplyAction,
     Rsvp,
     decide,
@@ -64,3 +66,46 @@ def test_everything_else_is_ignored_with_its_reason(
     answer: CalendarAnswer, sender: str, auth: AuthVerdict, facts: InviteFacts | None, reason: IgnoreReason
 ) -> None:
     assert decide(answer, sender, auth, facts) == Decision(ReplyAction.IGNORE, reason)
+
+
+# An expert meeting's invite (issue 19 x 18): the registrant and the expert are its attendees.
+ELENA = "elena@experts.example"
+MEETING = replace(FACTS, meeting=MeetingFacts(meeting_id=7, expert_email="Elena@Experts.example", booked=True))
+
+
+def test_registrants_decline_of_a_meeting_cancels_it() -> None:
+    assert decide(DECLINE, ANNA, AuthVerdict.ABSENT, MEETING) == Decision(ReplyAction.CANCEL, rsvp=Rsvp.DECLINED)
+
+
+def test_experts_decline_is_referred_to_organisers_not_acted_on() -> None:
+    decision = decide(replace(DECLINE, attendee=ELENA), ELENA, AuthVerdict.PASSED, MEETING)
+
+    assert decision == Decision(ReplyAction.REFER, IgnoreReason.EXPERT_DECLINED, Rsvp.DECLINED, Answerer.EXPERT)
+
+
+def test_experts_accept_is_recorded_for_the_expert() -> None:
+    decision = decide(replace(DECLINE, attendee=ELENA, partstat="ACCEPTED"), ELENA, AuthVerdict.ABSENT, MEETING)
+
+    assert decision == Decision(ReplyAction.RECORD_RSVP, rsvp=Rsvp.ACCEPTED, answerer=Answerer.EXPERT)
+
+
+@pytest.mark.parametrize(
+    ("answer", "sender", "facts", "reason"),
+    [
+        (replace(DECLINE, attendee=ELENA), ANNA, MEETING, IgnoreReason.FORGED_SENDER),  # Anna sends the expert's Decline
+        (DECLINE, ELENA, MEETING, IgnoreReason.FORGED_SENDER),
+        (replace(DECLINE, attendee=ELENA), ELENA, FACTS, IgnoreReason.ATTENDEE_MISMATCH),  # no expert on a registration's invite
+        (DECLINE, ANNA, replace(MEETING, meeting=MeetingFacts(7, ELENA, booked=False)), IgnoreReason.MEETING_NOT_BOOKED),
+        (replace(DECLINE, attendee=""), "", replace(MEETING, email=""), IgnoreReason.ATTENDEE_MISMATCH),  # an erased registrant
+        (replace(DECLINE, sequence=1), ANNA, MEETING, IgnoreReason.STALE_SEQUENCE),
+    ],
+)
+def test_meeting_answers_that_do_not_count(answer: CalendarAnswer, sender: str, facts: InviteFacts, reason: IgnoreReason) -> None:
+    assert decide(answer, sender, AuthVerdict.ABSENT, facts).reason == reason
+    assert decide(answer, sender, AuthVerdict.ABSENT, facts).action == ReplyAction.IGNORE
+
+
+def test_switched_off_event_only_records_an_experts_decline() -> None:
+    decision = decide(replace(DECLINE, attendee=ELENA), ELENA, AuthVerdict.ABSENT, replace(MEETING, acts_on_replies=False))
+
+    assert decision == Decision(ReplyAction.RECORD_ONLY, rsvp=Rsvp.DECLINED, answerer=Answerer.EXPERT)
