@@ -1,5 +1,5 @@
 """What the console shows of a Tech Day's experts: every slot with who booked it (company,
-person, topic) and the meeting's status. Reads only; the changes are service.py's."""
+person, topic), the meeting's status and each side's answer to its invite (replies/). Reads only; the changes are service.py's."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from events_service.clock import as_utc
 from events_service.companies.tables import Company
 from events_service.experts.records import MeetingStatus, SlotStatus
 from events_service.experts.tables import ExpertMeeting, ExpertSlot
+from events_service.registrations.records import Rsvp
 
 #: A slot's meeting in these statuses is shown on it (a cancelled one has left the slot).
 _SHOWN = [MeetingStatus.BOOKED, MeetingStatus.HELD, MeetingStatus.MISSED]
@@ -22,6 +23,8 @@ class BookedMeeting:
     company: str | None
     person: str
     topic: str
+    rsvp: Rsvp | None = None  # the person's answer to the meeting's invite
+    expert_rsvp: Rsvp | None = None  # the expert's: "declined" waits for the organisers
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class SlotLine:
 async def _meetings_by_slot(event_id: int) -> dict[int, BookedMeeting]:
     m = ExpertMeeting
     rows = await m.select(
-        m.id, m.slot, m.status, m.topic, m.company,
+        m.id, m.slot, m.status, m.topic, m.company, m.rsvp, m.expert_rsvp,
         m.registration.first_name.as_alias("first_name"), m.registration.last_name.as_alias("last_name"),
     ).where((m.event == event_id) & m.status.is_in(_SHOWN)).order_by(m.id)
     names = {row["id"]: row["name"] for row in await Company.select(Company.id, Company.name).where(
@@ -47,6 +50,7 @@ async def _meetings_by_slot(event_id: int) -> dict[int, BookedMeeting]:
         row["slot"]: BookedMeeting(
             id=row["id"], status=MeetingStatus(row["status"]), company=names.get(row["company"]),
             person=f"{row['first_name'] or ''} {row['last_name'] or ''}".strip(), topic=row["topic"],
+            rsvp=Rsvp(row["rsvp"]) if row["rsvp"] else None, expert_rsvp=Rsvp(row["expert_rsvp"]) if row["expert_rsvp"] else None,
         )
         for row in rows
     }

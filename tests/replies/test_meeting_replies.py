@@ -8,6 +8,7 @@ and late answers change nothing and are listed with the reason."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,6 +83,16 @@ async def _free_slot_ids(client: httpx.AsyncClient, event_id: int) -> set[int]:
     return {slot["id"] for slot in answer.json()}
 
 
+async def _console_answers(client: httpx.AsyncClient, booked: Booked) -> list[str]:
+    """The answers shown on the slot's line of the console's experts page (signed in as an editor)."""
+    await console_login(client)
+    page = await client.get(f"/console/events/{booked.event_id}/experts", headers={"Accept-Language": "en"})
+    assert page.status_code == 200, page.text
+    line = re.search(rf'<tr id="slot-{booked.slot_id}".*?</tr>', page.text, re.S)
+    assert line is not None
+    return [html.unescape(text) for text in re.findall(r'class="meeting-(?:expert-)?rsvp">(.*?)</', line.group(0), re.S)]
+
+
 @pytest.mark.parametrize("client_shape", CLIENTS)
 async def test_registrants_decline_cancels_the_meeting_and_frees_the_slot(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, client_shape: str
@@ -126,6 +137,8 @@ async def test_accept_and_tentative_are_noted_on_the_meeting_and_shown_to_organi
     assert (meeting["status"], meeting[column], meeting[other]) == ("booked", partstat.lower(), None)
     listed = await _organisers_slot(client, organiser, booked)
     assert (listed["booked"], listed["meeting_id"], listed[column], listed[other]) == (True, booked.meeting_id, partstat.lower(), None)
+    who = "The person" if side == LUCA else "The expert"
+    assert await _console_answers(client, booked) == [f"{who}: {partstat.capitalize()}"]
 
 
 async def test_experts_decline_keeps_the_meeting_and_is_listed_for_organisers(
@@ -144,7 +157,7 @@ async def test_experts_decline_keeps_the_meeting_and_is_listed_for_organisers(
     assert (listed["booked"], listed["expert_rsvp"]) == (True, "declined")
     (unacted,) = await unacted_replies(booked.event_id)
     assert (unacted.sender, unacted.action, unacted.reason) == (ELENA, ReplyAction.REFER, IgnoreReason.EXPERT_DECLINED)
-    await console_login(client)
+    assert await _console_answers(client, booked) == ["The expert declined: move the slot or cancel the meeting."]
     page = await client.get(f"/console/events/{booked.event_id}", headers={"Accept-Language": "en"})
     section = re.search(r'<section class="unacted-replies".*?</section>', page.text, re.S)
     assert section is not None
@@ -158,6 +171,7 @@ async def test_experts_decline_keeps_the_meeting_and_is_listed_for_organisers(
     assert moved.status_code == 200, moved.text
     meeting = await _meeting(booked.meeting_id)
     assert (meeting["status"], meeting["sequence"], meeting["expert_rsvp"]) == ("booked", 1, None)
+    assert await _console_answers(client, booked) == []
 
 
 async def test_switched_off_event_only_records_meeting_answers(
