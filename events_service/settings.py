@@ -287,6 +287,17 @@ def credential(text: str) -> str | None:
     return text.strip()
 
 
+def authserv_id(text: str) -> str | None:
+    """The name our receiving mail server writes first in Authentication-Results (RFC 8601
+    2.5, usually its host name): unset when empty."""
+    value = text.strip().lower()
+    if not value:
+        return None
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", value):
+        raise ValueError("must be a host name such as mx.programme.example (letters, digits, dots, dashes)")
+    return value
+
+
 def api_url(text: str) -> str:
     return base_url(text)
 
@@ -406,6 +417,8 @@ class Settings:
     reply_address: str | None = None
     # The reply mailbox the worker reads (replies/mailbox.py); None: answers are not read.
     imap_url: str | None = field(default=None, repr=False)
+    # Only the Authentication-Results header this server wrote is believed (None: the topmost).
+    reply_authserv_id: str | None = None
 
     @property
     def zoom_api(self) -> PlatformApi | None:
@@ -522,6 +535,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_REPLY_ADDRESS", "reply_address", mail_address, None, "rsvp@programme.example"),
     Setting("EVENTS_WEBHOOK_PRIVATE_ADDRESSES", "webhook_private_addresses", flag, "0", "1"),
     Setting("EVENTS_IMAP_URL", "imap_url", imap_url, None, "imaps://rsvp:secret@imap.programme.example:993/INBOX"),
+    Setting("EVENTS_REPLY_AUTHSERV_ID", "reply_authserv_id", authserv_id, None, "mx.programme.example"),
 )
 
 

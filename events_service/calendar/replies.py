@@ -31,15 +31,17 @@ MAX_CALENDARS = 4
 MAX_ANSWERS = 8
 
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
-_AUTH_RESULT_RE = re.compile(r"\b(dkim|spf)\s*=\s*([a-z]+)", re.IGNORECASE)
+#: RFC 8601 2.2: `method[/version]=result`, then `ptype.property=value` pairs.
+_RESULT_RE = re.compile(r"^([a-z0-9_-]+)(?:/\d+)?=([a-z]+)$")
+_PROPERTY_RE = re.compile(r"^([a-z]+)\.([a-z0-9_-]+)=(.*)$")
 
 
 class AuthVerdict(StrEnum):
     """What the receiving server's Authentication-Results said about the sender."""
 
-    ABSENT = "absent"  # no header, or one naming neither DKIM nor SPF: nothing to go by
-    PASSED = "passed"  # DKIM or SPF passed
-    FAILED = "failed"  # neither passed: a forged From is likely
+    ABSENT = "absent"  # no header of our server's, or one without DKIM, SPF or DMARC results
+    PASSED = "passed"  # DKIM or SPF passed for the From address's domain, or DMARC passed
+    FAILED = "failed"  # no pass for the From domain (or DMARC failed): a forged From is likely
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,9 @@ class ReplyMessage:
     problem: str = ""
 
 
-def read_reply_message(raw: bytes) -> ReplyMessage:
+def read_reply_message(raw: bytes, authserv_id: str | None = None) -> ReplyMessage:
     """Every calendar answer in `raw`. Never raises on hostile input: a message that cannot be
-    read comes back with no answers and `problem` set."""
+    read comes back with no answers and `problem` set. `authserv_id`: see `auth_verdict`."""
     if len(raw) > MAX_MESSAGE_BYTES:
         return ReplyMessage("", "", AuthVerdict.ABSENT, (), problem="message too large")
     # compat32: policy.default parses every header it touches (each part's Content-Type
@@ -75,7 +77,7 @@ def read_reply_message(raw: bytes) -> ReplyMessage:
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     message_id = _header(message, "Message-ID")[:300]
     sender = _sender(message)
-    auth = auth_verdict(message.get_all("Authentication-Results") or [])
+    auth = auth_verdict(message.get_all("Authentication-Results") or [], sender.rpartition("@")[2], authserv_id)
     answers: list[CalendarAnswer] = []
     for payload in _calendar_payloads(message)[:MAX_CALENDARS]:
         for answer in _answers(payload):
@@ -85,15 +87,122 @@ def read_reply_message(raw: bytes) -> ReplyMessage:
     return ReplyMessage(message_id, sender, auth, tuple(answers[:MAX_ANSWERS]), problem=problem)
 
 
-def auth_verdict(headers: list[str]) -> AuthVerdict:
-    """Judged on the topmost Authentication-Results only: that one is written by our own
-    receiving server; the ones below it came with the message and anybody can write them."""
-    if not headers:
-        return AuthVerdict.ABSENT
-    results = {name.lower(): value.lower() for name, value in _AUTH_RESULT_RE.findall(str(headers[0]))}
+def auth_verdict(headers: list[str], from_domain: str, authserv_id: str | None = None) -> AuthVerdict:
+    """DMARC's test (RFC 7489 3.1, 4.2): a DKIM or SPF pass counts only for a domain aligned
+    with the From address's; anybody can get a pass for a domain of their own.
+
+    Which header: with `authserv_id` (EVENTS_REPLY_AUTHSERV_ID) the topmost one our receiving
+    server wrote, the others ignored (RFC 8601 5: a sender can put any header on top of the
+    message it sends when the server writes none); without it, the topmost one."""
+    results = _trusted_results(headers, authserv_id)
     if not results:
         return AuthVerdict.ABSENT
-    return AuthVerdict.PASSED if "pass" in results.values() else AuthVerdict.FAILED
+    if any(result.method == "dmarc" and result.result == "fail" for result in results):
+        return AuthVerdict.FAILED
+    return AuthVerdict.PASSED if any(_aligned_pass(result, from_domain) for result in results) else AuthVerdict.FAILED
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """One `method=result` of an Authentication-Results header with its properties."""
+
+    method: str  # lower case: dkim, spf, dmarc, ...
+    result: str  # lower case: pass, fail, none, ...
+    properties: dict[str, str]  # "header.d" -> value, as written
+
+
+def parse_authentication_results(value: str) -> tuple[str, list[AuthResult]]:
+    """The authserv-id (lower case, "" when the header has none) and the results of one header.
+
+    Written here rather than with the `authres` package: that one refuses the header Exchange
+    Online writes (no authserv-id, bare `hotmail.com;` items, `action=none`), so a Microsoft
+    365 reply mailbox would go unread. Tolerant: what it cannot read it leaves out."""
+    items = _uncommented(value).split(";")
+    first = items[0].split()
+    authserv = ""
+    if first and "=" not in items[0]:
+        authserv = first[0].lower()
+        items = items[1:]
+    results = [result for item in items if (result := _auth_result(item.split())) is not None]
+    return authserv, results
+
+
+def _trusted_results(headers: list[str], authserv_id: str | None) -> list[AuthResult]:
+    for header in headers:
+        authserv, results = parse_authentication_results(str(header))
+        if authserv_id is None or authserv == authserv_id.lower():
+            return [result for result in results if _says_who_sent(result)]
+    return []
+
+
+def _says_who_sent(result: AuthResult) -> bool:
+    """Any DKIM or SPF result (dkim=none: unsigned, a pass is missing); DMARC only when it
+    passed or failed (dmarc=none: the domain publishes no policy, which says nothing)."""
+    if result.method == "dmarc":
+        return result.result in ("pass", "fail")
+    return result.method in ("dkim", "spf")
+
+
+def _auth_result(words: list[str]) -> AuthResult | None:
+    if not words or not (matched := _RESULT_RE.match(words[0].lower())):
+        return None
+    properties = {}
+    for word in words[1:]:
+        if found := _PROPERTY_RE.match(word):
+            ptype, name, text = found.groups()
+            properties[f"{ptype.lower()}.{name.lower()}"] = text.strip('"')
+    return AuthResult(matched.group(1), matched.group(2), properties)
+
+
+def _uncommented(value: str) -> str:
+    """The header without its (comments), nested ones too, keeping quoted strings whole."""
+    kept: list[str] = []
+    depth = 0
+    quoted = False
+    for char in " ".join(value.split()):
+        if char == '"' and depth == 0:
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            continue
+        elif not quoted and char == ")" and depth:
+            depth -= 1
+            continue
+        if depth == 0:
+            kept.append(char)
+    return "".join(kept)
+
+
+def _aligned_pass(result: AuthResult, from_domain: str) -> bool:
+    if result.result != "pass":
+        return False
+    if result.method == "dmarc":
+        # The server did the alignment; it must have done it for this From.
+        return _domain(result.properties.get("header.from", "")) == _domain(from_domain) != ""
+    if result.method == "dkim":
+        signer = result.properties.get("header.d") or result.properties.get("header.i", "")
+        return domains_aligned(signer, from_domain)
+    return domains_aligned(result.properties.get("smtp.mailfrom", ""), from_domain)
+
+
+def domains_aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment without a public-suffix list: the same domain, or one a subdomain of
+    the other (mail.company.example signs for company.example), and never a bare top-level
+    domain. Stricter than DMARC's organisational domain: two sibling subdomains
+    (a.company.example, b.company.example) are not aligned, so such a reply is listed, not
+    acted on; a stranger's domain is never aligned."""
+    first, second = _domain(domain), _domain(from_domain)
+    if not first or not second:
+        return False
+    if first == second:
+        return True
+    shorter, longer = sorted((first, second), key=len)
+    return shorter.count(".") >= 1 and longer.endswith("." + shorter)
+
+
+def _domain(value: str) -> str:
+    """The domain of an address, an `@domain` (header.i) or a bare domain, lower case."""
+    return value.rpartition("@")[2].strip().rstrip(".").lower()
 
 
 def _header(message: Message, name: str) -> str:

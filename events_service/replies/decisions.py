@@ -3,7 +3,8 @@
 A DECLINED answer cancels the registration only when all of these hold:
 - the UID is one of our invites and names a registration that exists with that nonce;
 - the ATTENDEE is that registration's address and the message's From is the same address;
-- the receiving server did not report both DKIM and SPF failing (auth verdict);
+- the receiving server's Authentication-Results, where there is one, shows a DKIM or SPF pass
+  for the From address's domain or a DMARC pass (auth verdict, calendar/replies.py);
 - its SEQUENCE is not older than the entry we last sent (an answer to an old version);
 - the event acts on replies (organisers can switch it to "record only").
 ACCEPTED / TENTATIVE are recorded on the registration under the same checks. Anything else
@@ -46,7 +47,7 @@ class IgnoreReason(StrEnum):
     UNKNOWN_UID = "unknown_uid"
     ATTENDEE_MISMATCH = "attendee_mismatch"
     FORGED_SENDER = "forged_sender"  # From is not the attendee
-    AUTH_FAILED = "auth_failed"  # DKIM and SPF both failed at our server
+    AUTH_FAILED = "auth_failed"  # no DKIM or SPF pass for the From domain at our server, or DMARC failed
     STALE_SEQUENCE = "stale_sequence"
     NOT_CONFIRMED = "not_confirmed"  # already cancelled, or waiting: nothing to free
     MEETING_NOT_BOOKED = "meeting_not_booked"  # the meeting was cancelled, held or missed

@@ -42,7 +42,7 @@ class ReplyOutcome:
 
 async def process_message(raw: bytes, settings: Settings) -> list[ReplyOutcome]:
     """Act on every answer in `raw` once; returns what was done (or found done) with each."""
-    message = read_reply_message(raw)
+    message = read_reply_message(raw, settings.reply_authserv_id)
     # A message without Message-ID is known by its bytes: the same message, the same key.
     message_id = message.message_id or f"<sha256:{hashlib.sha256(raw).hexdigest()}>"
     if not message.answers:

@@ -30,7 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
         IgnoreReason.UNKNOWN_UID: N_("not one of our invites"),
         IgnoreReason.ATTENDEE_MISMATCH: N_("the attendee is not the registered address"),
         IgnoreReason.FORGED_SENDER: N_("the sender is not the attendee"),
-        IgnoreReason.AUTH_FAILED: N_("DKIM and SPF failed"),
+        IgnoreReason.AUTH_FAILED: N_("DKIM and SPF did not pass for the sender's domain"),
         IgnoreReason.STALE_SEQUENCE: N_("an answer to an older version of the invite"),
         IgnoreReason.NOT_CONFIRMED: N_("the registration was not confirmed"),
         IgnoreReason.MEETING_NOT_BOOKED: N_("the expert meeting is no longer booked"),

@@ -36,6 +36,7 @@ BAD_VALUES = [
     ("EVENTS_REDIS_PREFIX", "a prefix with spaces", "letters, digits"),
     ("EVENTS_RETENTION_MAIL_BODY_DAYS", "ninety", "is not a whole number"),
     ("EVENTS_PROGRAMME_NAME", "two\nlines", "one line of text"),
+    ("EVENTS_REPLY_AUTHSERV_ID", "mx.programme.example; dkim=pass", "must be a host name"),
 ]
 
 

@@ -55,6 +55,10 @@ def test_switched_off_event_only_records() -> None:
         (DECLINE, "mallory@evil.example", AuthVerdict.ABSENT, FACTS, IgnoreReason.FORGED_SENDER),
         (DECLINE, "", AuthVerdict.ABSENT, FACTS, IgnoreReason.FORGED_SENDER),
         (DECLINE, ANNA, AuthVerdict.FAILED, FACTS, IgnoreReason.AUTH_FAILED),
+        # Not authenticated for the attendee's domain: no answer is believed, not even an Accept,
+        # and an event that only records replies records none of these.
+        (replace(DECLINE, partstat="ACCEPTED"), ANNA, AuthVerdict.FAILED, FACTS, IgnoreReason.AUTH_FAILED),
+        (DECLINE, ANNA, AuthVerdict.FAILED, replace(FACTS, acts_on_replies=False), IgnoreReason.AUTH_FAILED),
         (replace(DECLINE, sequence=1), ANNA, AuthVerdict.ABSENT, FACTS, IgnoreReason.STALE_SEQUENCE),
         (replace(DECLINE, sequence=-1), ANNA, AuthVerdict.ABSENT, FACTS, IgnoreReason.STALE_SEQUENCE),
         (replace(DECLINE, partstat="DELEGATED"), ANNA, AuthVerdict.ABSENT, FACTS, IgnoreReason.UNSUPPORTED_PARTSTAT),

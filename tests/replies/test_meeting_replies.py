@@ -243,6 +243,7 @@ async def test_decline_racing_the_organisers_close_cancels_the_meeting_once(
         ("stale_sequence", IgnoreReason.STALE_SEQUENCE),
         ("counter_proposal", IgnoreReason.COUNTER_PROPOSAL),
         ("auth_failed", IgnoreReason.AUTH_FAILED),
+        ("auth_own_domain", IgnoreReason.AUTH_FAILED),
         ("cancelled_meeting", IgnoreReason.MEETING_NOT_BOOKED),
         ("held_meeting", IgnoreReason.MEETING_NOT_BOOKED),
     ],
@@ -281,6 +282,9 @@ async def test_hostile_stale_or_late_meeting_answers_change_nothing(
         calendar["method"] = "COUNTER"
     elif case == "auth_failed":
         auth = "mx.programme.example; dkim=fail header.d=verdi-meccanica.example; spf=fail smtp.mailfrom=verdi-meccanica.example"
+    elif case == "auth_own_domain":
+        # Mallory writes Luca's From and passes DKIM and SPF for her own domain only.
+        auth = "mx.programme.example; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=evil.example"
     raw = reply_email("outlook", reply_calendar(**calendar), sender=sender, auth_results=auth)
 
     (outcome,) = await process_message(raw, settings)

@@ -6,6 +6,7 @@ foreign answer changes nothing and is kept with its reason."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import httpx
@@ -14,8 +15,9 @@ import pytest
 from events_service.calendar.entries import invite_uid
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
+from events_service.registrations.records import Rsvp
 from events_service.registrations.tables import Registration
-from events_service.replies.decisions import IgnoreReason, ReplyAction
+from events_service.replies.decisions import Decision, IgnoreReason, ReplyAction
 from events_service.replies.service import process_message
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
@@ -168,3 +170,78 @@ async def test_hostile_or_foreign_answers_change_nothing(
     assert await _statuses(event_id) == before
     (logged,) = await InviteReply.select(InviteReply.action, InviteReply.reason)
     assert logged == {"action": "ignore", "reason": reason.value}
+
+
+#: Mallory writes From: Anna and sends from her own server: her domain passes, Anna's does not.
+MALLORY_DKIM = "mx.programme.example; dkim=pass header.d=evil.example header.s=s1; spf=none smtp.mailfrom=evil.example"
+MALLORY_SPF = "mx.programme.example; dkim=none (message not signed); spf=pass smtp.mailfrom=mallory@evil.example"
+MALLORY_BOTH = "mx.programme.example; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=evil.example; dmarc=none"
+
+
+def _with_auth_results(headers: str | list[str], raw: bytes) -> bytes:
+    """`headers` on top of the message, the first topmost, as receiving servers prepend them."""
+    listed = [headers] if isinstance(headers, str) else headers
+    return b"".join(f"Authentication-Results: {header}\r\n".encode() for header in listed) + raw
+
+
+@pytest.mark.parametrize(
+    ("auth_results", "authserv_id"),
+    [
+        pytest.param(MALLORY_DKIM, None, id="own_domain_dkim_pass"),
+        pytest.param(MALLORY_SPF, None, id="own_domain_spf_pass"),
+        pytest.param(MALLORY_BOTH, None, id="own_domain_dkim_and_spf_pass"),
+        pytest.param("mx.programme.example; dmarc=fail header.from=azienda1.example; spf=pass smtp.mailfrom=azienda1.example", None, id="dmarc_fail"),
+        # Our server wrote its verdict; the sender put a passing one above it.
+        pytest.param(
+            [
+                "mx.azienda1.example; dkim=pass header.d=azienda1.example; spf=pass smtp.mailfrom=azienda1.example",
+                "mx.programme.example; dkim=none; spf=fail smtp.mailfrom=evil.example",
+            ],
+            "mx.programme.example",
+            id="sender_header_on_top",
+        ),
+    ],
+)
+@pytest.mark.parametrize("partstat", ["DECLINED", "ACCEPTED"])
+async def test_a_reply_not_authenticated_for_the_attendees_domain_changes_nothing(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, auth_results: str | list[str], authserv_id: str | None, partstat: str
+) -> None:
+    event_id, uid = await _full_event(client, organiser)
+    before = await _statuses(event_id)
+    settings = dataclasses.replace(settings, reply_authserv_id=authserv_id)
+    raw = _with_auth_results(auth_results, reply_email("outlook", reply_calendar(uid=uid, attendee=ANNA, partstat=partstat), sender=ANNA))
+
+    (outcome,) = await process_message(raw, settings)
+
+    assert outcome.decision == Decision(ReplyAction.IGNORE, IgnoreReason.AUTH_FAILED)
+    assert await _statuses(event_id) == before
+    (logged,) = await InviteReply.select(InviteReply.action, InviteReply.reason, InviteReply.registration)
+    assert logged["action"] == "ignore" and logged["reason"] == "auth_failed"
+    assert await OutboxMessage.count().where(OutboxMessage.kind.is_in(["cancelled", "promoted"])) == 0
+
+
+@pytest.mark.parametrize(
+    ("auth_results", "authserv_id"),
+    [
+        pytest.param("mx.programme.example; dkim=pass header.d=mail.azienda1.example; spf=fail smtp.mailfrom=evil.example", None, id="subdomain_dkim"),
+        pytest.param("mx.programme.example; dkim=none; spf=pass smtp.mailfrom=bounce@azienda1.example", None, id="aligned_spf"),
+        pytest.param("mx.programme.example; dkim=fail; spf=softfail; dmarc=pass header.from=azienda1.example", None, id="dmarc_pass"),
+        # The sender's own header below ours does not matter, passing or not.
+        pytest.param(
+            ["mx.programme.example; dkim=pass header.d=azienda1.example", "mx.azienda1.example; dkim=fail; spf=fail"],
+            "mx.programme.example",
+            id="ours_on_top_with_setting",
+        ),
+    ],
+)
+async def test_a_reply_authenticated_for_the_attendees_domain_frees_the_seat(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, auth_results: str | list[str], authserv_id: str | None
+) -> None:
+    event_id, uid = await _full_event(client, organiser)
+    settings = dataclasses.replace(settings, reply_authserv_id=authserv_id)
+    raw = _with_auth_results(auth_results, reply_email("gmail", reply_calendar(uid=uid, attendee=ANNA, client="gmail"), sender=ANNA))
+
+    (outcome,) = await process_message(raw, settings)
+
+    assert outcome.decision == Decision(ReplyAction.CANCEL, rsvp=Rsvp.DECLINED)
+    assert await _statuses(event_id) == {ANNA: ("cancelled", "declined"), BRUNO: ("confirmed", None)}

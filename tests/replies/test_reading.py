@@ -141,6 +141,21 @@ def test_oversized_message_is_not_parsed() -> None:
     assert message.problem == "message too large"
 
 
+OUR_SERVER = "mx.programme.example"
+#: The header Exchange Online writes: no authserv-id, a bare domain as an item, `action=none`
+#: (the shape of real Microsoft 365 and Outlook.com deliveries, domains replaced).
+MICROSOFT_PASS = (
+    "spf=pass (sender IP is 192.0.2.194) smtp.mailfrom=company.example; outlook.example; dkim=pass (signature was verified)"
+    " header.d=company.example;outlook.example; dmarc=pass action=none header.from=company.example;compauth=pass reason=100"
+)
+#: Gmail's: authserv-id, header.i=@domain, comments with colons and parentheses inside.
+GMAIL_PASS = (
+    "mx.google.com; dkim=pass header.i=@company.example header.s=20230601 header.b=Ab1Cd2; spf=pass (google.com: domain of"
+    " anna@company.example designates 192.0.2.10 as permitted sender) smtp.mailfrom=anna@company.example;"
+    " dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=company.example"
+)
+
+
 @pytest.mark.parametrize(
     ("headers", "verdict"),
     [
@@ -148,13 +163,88 @@ def test_oversized_message_is_not_parsed() -> None:
         (["mx.programme.example; dkim=pass header.d=company.example; spf=fail"], AuthVerdict.PASSED),
         (["mx.programme.example; dkim=none; spf=pass smtp.mailfrom=company.example"], AuthVerdict.PASSED),
         (["mx.programme.example; dkim=fail; spf=softfail"], AuthVerdict.FAILED),
+        (["mx.programme.example; dkim=none; spf=none"], AuthVerdict.FAILED),
         (["mx.programme.example; dmarc=none"], AuthVerdict.ABSENT),
+        (["mx.programme.example; none"], AuthVerdict.ABSENT),
+        ([MICROSOFT_PASS], AuthVerdict.PASSED),
+        ([GMAIL_PASS], AuthVerdict.PASSED),
         # Only the topmost header is our server's; one further down came with the message.
         (["mx.programme.example; dkim=fail; spf=fail", "mx.programme.example; dkim=pass; spf=pass"], AuthVerdict.FAILED),
     ],
 )
 def test_auth_verdict_reads_the_topmost_header(headers: list[str], verdict: AuthVerdict) -> None:
-    assert auth_verdict(headers) == verdict
+    assert auth_verdict(headers, "company.example") == verdict
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        # Mallory writes From: anna@company.example and passes for her own domain only.
+        "mx.programme.example; dkim=pass header.d=evil.example; spf=fail smtp.mailfrom=evil.example",
+        "mx.programme.example; dkim=none; spf=pass smtp.mailfrom=mallory@evil.example",
+        "mx.programme.example; dkim=pass header.d=evil.example header.i=@evil.example; spf=pass smtp.mailfrom=evil.example",
+        # A domain that merely ends like the From domain, or contains it, is another domain.
+        "mx.programme.example; dkim=pass header.d=evilcompany.example; spf=pass smtp.mailfrom=company.example.evil.example",
+        # A top-level domain is nobody's organisation.
+        "mx.programme.example; dkim=pass header.d=example; spf=pass smtp.mailfrom=example",
+        # The aligned names only inside comments or another property do not count.
+        "mx.programme.example; dkim=pass (header.d=company.example) header.d=evil.example; spf=pass smtp.helo=company.example",
+        # DMARC passed for another From (the server judged a different header), or failed.
+        "mx.programme.example; dmarc=pass header.from=evil.example",
+        "mx.programme.example; dmarc=fail header.from=company.example; spf=pass smtp.mailfrom=company.example",
+        "mx.programme.example; dkim=pass header.d=company.example; dmarc=fail (p=REJECT) header.from=company.example",
+    ],
+)
+def test_a_pass_for_another_domain_is_a_failure(header: str) -> None:
+    assert auth_verdict([header], "company.example") == AuthVerdict.FAILED
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "mx.programme.example; dkim=pass header.d=mail.company.example",  # a subdomain signs
+        "mx.programme.example; dkim=pass header.i=anna@eu.company.example",  # only the i= identity
+        "mx.programme.example; spf=pass smtp.mailfrom=bounces+anna@mailer.company.example",
+        "mx.programme.example; dkim=fail header.d=company.example; dmarc=pass header.from=Company.Example",
+        'mx.programme.example 1; dkim/1=pass header.d="company.example."',  # version, quotes, root dot
+    ],
+)
+def test_a_pass_aligned_with_the_from_domain_passes(header: str) -> None:
+    assert auth_verdict([header], "company.example") == AuthVerdict.PASSED
+
+
+def test_a_subdomain_from_is_aligned_with_its_parent_signature() -> None:
+    assert auth_verdict(["mx.programme.example; dkim=pass header.d=company.example"], "sales.company.example") == AuthVerdict.PASSED
+    # Without a public-suffix list two siblings are not taken for one organisation.
+    assert auth_verdict(["mx.programme.example; dkim=pass header.d=hr.company.example"], "sales.company.example") == AuthVerdict.FAILED
+
+
+def test_with_our_authserv_id_only_our_servers_header_counts() -> None:
+    # A sender can write any Authentication-Results; our server adds its own above it, or none.
+    forged_on_top = "mx.programme.example.evil.example; dkim=pass header.d=company.example; spf=pass smtp.mailfrom=company.example"
+    ours = "MX.Programme.Example; dkim=fail header.d=company.example; spf=fail smtp.mailfrom=company.example"
+
+    assert auth_verdict([forged_on_top, ours], "company.example", OUR_SERVER) == AuthVerdict.FAILED
+    assert auth_verdict([forged_on_top, ours], "company.example") == AuthVerdict.PASSED  # without the setting: the topmost
+    # No header of ours: nothing to go by, whatever the sender wrote.
+    assert auth_verdict([forged_on_top], "company.example", OUR_SERVER) == AuthVerdict.ABSENT
+    assert auth_verdict([MICROSOFT_PASS], "company.example", OUR_SERVER) == AuthVerdict.ABSENT
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        ";;;===",
+        "mx.programme.example; dkim=pass (unclosed comment header.d=company.example",
+        'mx.programme.example; dkim=pass header.d="evil.example; header.d=company.example"',
+        "mx.programme.example; =pass; dkim=; spf pass; .=; header.d=company.example",
+        "(" * 5000 + "mx.programme.example; dkim=pass header.d=company.example",
+        "mx.programme.example; " + "dkim=pass header.d=evil.example; " * 2000,
+    ],
+)
+def test_garbled_or_hostile_headers_never_pass(header: str) -> None:
+    assert auth_verdict([header], "company.example") in (AuthVerdict.ABSENT, AuthVerdict.FAILED)
 
 
 def test_auth_results_header_reaches_the_verdict() -> None:
@@ -163,6 +253,25 @@ def test_auth_results_header_reaches_the_verdict() -> None:
     )
 
     assert read_reply_message(raw).auth == AuthVerdict.FAILED
+
+
+def test_the_from_domain_and_authserv_id_reach_the_verdict() -> None:
+    mallory = "mx.programme.example; dkim=pass header.d=evil.example; spf=pass smtp.mailfrom=mallory@evil.example"
+    raw = reply_email("outlook", reply_calendar(uid=UID, attendee=ANNA), sender=ANNA, auth_results=mallory)
+
+    assert read_reply_message(raw).auth == AuthVerdict.FAILED
+    assert read_reply_message(raw, "other-mx.programme.example").auth == AuthVerdict.ABSENT
+    aligned = reply_email("outlook", reply_calendar(uid=UID, attendee=ANNA), sender=ANNA, auth_results=GMAIL_PASS)
+    assert read_reply_message(aligned, "mx.google.com").auth == AuthVerdict.PASSED
+
+
+@pytest.mark.parametrize("shape", REAL_SHAPES, ids=lambda shape: shape.name)
+def test_captured_shapes_carry_no_authentication_results(shape: RealShape) -> None:
+    """The captures were cut before their receiving servers' headers: nothing to go by, and
+    the decision acts on them as on any reply where the server writes no header."""
+    raw = real_reply(shape, uid=UID, attendee=ANNA, message_id="<captured@client.example>")
+
+    assert read_reply_message(raw).auth == AuthVerdict.ABSENT
 
 
 def test_invite_uid_round_trips() -> None:
@@ -190,3 +299,9 @@ def test_invites_name_the_reply_mailbox_as_organiser() -> None:
     assert Settings(mail_from="events@programme.example").organizer_address == "events@programme.example"
     both = Settings.from_env({"EVENTS_MAIL_FROM": "events@programme.example", "EVENTS_REPLY_ADDRESS": "rsvp@programme.example"})
     assert both.organizer_address == "rsvp@programme.example"
+
+
+def test_the_authserv_id_setting_is_a_lower_case_host_name_or_unset() -> None:
+    assert Settings.from_env({"EVENTS_REPLY_AUTHSERV_ID": " MX.Programme.Example "}).reply_authserv_id == OUR_SERVER
+    assert Settings.from_env({"EVENTS_REPLY_AUTHSERV_ID": ""}).reply_authserv_id is None
+    assert Settings.from_env({}).reply_authserv_id is None
