@@ -72,7 +72,9 @@ async def test_each_expert_gets_one_agenda_the_evening_before(
     evening = datetime.combine(starts.astimezone(zone).date() - timedelta(days=1), time(AGENDA_HOUR), tzinfo=zone)
     assert await send_agendas(settings, now=evening - timedelta(minutes=1)) == 0
     at = evening + timedelta(minutes=3)
-    assert sorted(await asyncio.gather(send_agendas(settings, now=at), send_agendas(settings, now=at))) == [0, 2]
+    # Each agenda is queued once between the two schedulers; which one queues which may split
+    # (one may win Elena's while the other wins Marco's), so the sum is the rule, not [0, 2].
+    assert sum(await asyncio.gather(send_agendas(settings, now=at), send_agendas(settings, now=at))) == 2
     assert await send_agendas(settings, now=at + timedelta(hours=1)) == 0  # once per expert per day
 
     dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker", now=lambda: at)
