@@ -7,11 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from events_service.openapi_docs import raises
 from events_service.organisers.auth import requires_role
 from events_service.privacy import service
 from events_service.privacy.schemas import ContactEmail
-from events_service.registrations.errors import RegistrationConflict
 from events_service.settings import Settings
 
 ADMINS = requires_role()
@@ -26,6 +24,6 @@ class PrivacyController(Controller):
     async def export(self, data: JSONBody[ContactEmail]) -> dict[str, Any]:
         return await service.export_contact(data.email)
 
-    @post("/erase", status_code=HTTP_200_OK, summary="Erase a person's personal data; company figures stay (admins)", opt=raises(RegistrationConflict))
+    @post("/erase", status_code=HTTP_200_OK, summary="Erase a person's personal data; company figures stay (admins)")
     async def erase(self, data: JSONBody[ContactEmail], settings: NamedDependency[Settings]) -> dict[str, int | None]:
         return await service.erase_contact(data.email, settings)

@@ -53,7 +53,7 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
         async def read(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await queries.public_registration(token, settings)
 
-        @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token", opt=raises(RegistrationConflict))
+        @post("/registrations/{token:str}/cancel", status_code=200, summary="Cancel a registration by its manage token")
         async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await service.cancel_by_token(token, settings)
 
@@ -112,6 +112,6 @@ class OrganiserRegistrationController(Controller):
     async def stats(self, event_id: RowId) -> EventStats:
         return await queries.event_stats(event_id)
 
-    @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser", opt=raises(RegistrationConflict))
+    @post("/registrations/{registration_id:int}/cancel", status_code=200, summary="Cancel a registration as organiser")
     async def cancel(self, registration_id: RowId, settings: NamedDependency[Settings]) -> dict[str, str]:
         return {"status": await service.cancel(registration_id, settings, cancelled_by=CancelledBy.ORGANISER)}

@@ -108,12 +108,27 @@ async def take_event_seat(event: SeatedEvent, mode: AttendanceMode) -> bool:
     this transaction (event_changes.cancel_event locks the row FOR UPDATE, which waits for every
     transaction that has inserted a registration: the insert's foreign key holds a KEY
     SHARE lock on the event row), and so sees the registration it must cancel."""
+    status = await _take_seat(event, mode)
+    if status is None:
+        return False
+    check_published(event.id, status)
+    return True
+
+
+async def take_seat_for_promotion(event: SeatedEvent, mode: AttendanceMode) -> bool:
+    """True: a seat is taken for the first person waiting. Promotion runs under the event
+    row's lock, taken by a cancellation that read the event published, so no cancellation of
+    the event can come between; were the event not published all the same, it would promote
+    nobody (no seat) rather than refuse the cancellation or erasure that freed the seat."""
+    return await _take_seat(event, mode) == EventStatus.PUBLISHED
+
+
+async def _take_seat(event: SeatedEvent, mode: AttendanceMode) -> str | None:
+    """The event's status when the statement matched it (a seat taken if published), None
+    when the pool is full."""
     statement = _TAKE_ONLINE_SEAT if draws_online_seats(event.mode, mode) else _TAKE_SEAT
     rows = await run_sql(statement, event.id)
-    if not rows:
-        return False
-    check_published(event.id, rows[0]["status"])
-    return True
+    return rows[0]["status"] if rows else None
 
 
 _PUBLISHED, _NOT_PUBLISHED = f"status = '{EventStatus.PUBLISHED}'", f"status <> '{EventStatus.PUBLISHED}'"

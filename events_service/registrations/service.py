@@ -450,7 +450,7 @@ async def promote_waitlisted(event_id: int, settings: Settings) -> list[int]:
         mode = person["attendance_mode"]
         if mode in pools_full:
             continue
-        if not await seats.take_event_seat(event, mode):
+        if not await seats.take_seat_for_promotion(event, mode):
             pools_full.add(mode)
             continue
         holds_company_seat = False

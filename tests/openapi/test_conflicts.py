@@ -140,7 +140,13 @@ def test_the_reader_follows_calls_and_errors_built_by_a_helper(app: Litestar) ->
     # that builds the RegistrationConflict: the route is three calls away from it.
     assert _conflicts(app, "POST", "/api/public/events/{event_id:int}/registrations") == {"RegistrationConflict"}
     # A route of a controller built inside a function (the settings decide its rate limit).
-    assert "RegistrationConflict" in _conflicts(app, "POST", "/api/public/registrations/{token:str}/cancel")
+    assert "RegistrationConflict" in _conflicts(app, "POST", "/api/public/cancellations/{token:str}/undo")
+    # Cancelling promotes the first person waiting under the event row's lock, from a seat that
+    # cannot be refused (seats.take_seat_for_promotion): no 409, for the person, an organiser or
+    # an erasure.
+    for method, path in (("POST", "/api/public/registrations/{token:str}/cancel"), ("POST", "/api/registrations/{registration_id:int}/cancel"),
+                         ("POST", "/api/contacts/erase")):
+        assert _conflicts(app, method, path) == set(), path
 
 
 def test_the_reader_leaves_out_what_a_try_catches(app: Litestar) -> None:

@@ -6,11 +6,15 @@ import json
 
 import httpx
 import msgspec
+import pytest
 
 from events_service.db import write_transaction
+from events_service.events.queries import event_row
+from events_service.events.records import AttendanceMode
 from events_service.events.tables import Event
 from events_service.mail.tables import OutboxMessage
 from events_service.registrations import seats, service
+from events_service.registrations.errors import RegistrationConflict
 from events_service.registrations.schemas import CompanyRef, RegistrationCreate
 from events_service.registrations.tables import CompanySeats, Registration
 from events_service.settings import Settings
@@ -75,3 +79,20 @@ async def test_a_seat_freed_after_the_event_row_was_read_goes_to_the_registrant(
     assert await _messages_of(created.id) == [("confirmed", {})]
     held = await CompanySeats.select(CompanySeats.taken).where((CompanySeats.event == event["id"]) & (CompanySeats.company == company_id)).first()
     assert held["taken"] == 1
+
+
+async def test_a_promotion_at_an_event_no_longer_published_takes_no_seat_and_refuses_nothing(
+    client: httpx.AsyncClient, organiser: dict[str, str]
+) -> None:
+    # A cancellation promotes under the event row's lock, after reading the event published; were
+    # it not published, the promotion gives no seat: the cancellation itself is never refused
+    # (no 409 for cancelling or erasing), while a registration still is.
+    event = await published_event(client, organiser, capacity=5)
+    assert (await client.post(f"/api/events/{event['id']}/cancel", headers=organiser)).status_code == 200
+    cancelled = await event_row(event["id"])
+    async with write_transaction():
+        assert await seats.take_seat_for_promotion(cancelled, AttendanceMode.IN_PERSON) is False
+    with pytest.raises(RegistrationConflict):
+        async with write_transaction():
+            await seats.take_event_seat(cancelled, AttendanceMode.IN_PERSON)
+    assert (await Event.select(Event.seats_taken).where(Event.id == event["id"]).first())["seats_taken"] == 0
