@@ -2,8 +2,8 @@
 
 Litestar counts a client's requests under the name of the middleware class, so every limit
 that counts on its own has a class of its own, and every route sharing a class shares the
-count: the API's and the web form's registrations count together, and so do the API's token
-and the console's sign-in form.
+count: the API's and the web form's registrations count together, the API's token and the
+console's sign-in form, and the undo link's API and page.
 
 A client is its address as the ASGI server reports it: behind a load balancer, `serve` has
 uvicorn take it from X-Forwarded-For, but only when the peer is one of
@@ -63,17 +63,25 @@ class SignInRateLimitMiddleware(RetryAfterRateLimitMiddleware):
     """Counts attempts to sign in, apart from registrations."""
 
 
+class UndoLinkRateLimitMiddleware(RetryAfterRateLimitMiddleware):
+    """Counts requests by undo link (registrations/undo.py), reading or acting, apart from
+    registrations: a client busy registering colleagues can still take its seat back."""
+
+
+def _per_minute(limit: int, middleware_class: type[RetryAfterRateLimitMiddleware]) -> DefineMiddleware:
+    return RateLimitConfig(rate_limit=("minute", limit), middleware_class=middleware_class, identifier_for_request=client_bucket).middleware
+
+
 def public_registration_limit(settings: Settings) -> DefineMiddleware:
-    return RateLimitConfig(
-        rate_limit=("minute", settings.public_rate_limit_per_minute),
-        middleware_class=RetryAfterRateLimitMiddleware,
-        identifier_for_request=client_bucket,
-    ).middleware
+    return _per_minute(settings.public_rate_limit_per_minute, RetryAfterRateLimitMiddleware)
 
 
-SIGN_IN_LIMIT = RateLimitConfig(
-    rate_limit=("minute", SIGN_IN_ATTEMPTS_PER_MINUTE), middleware_class=SignInRateLimitMiddleware, identifier_for_request=client_bucket
-).middleware
+def undo_link_limit(settings: Settings) -> DefineMiddleware:
+    """The undo link's API and its page, counted together, as many per minute as registrations."""
+    return _per_minute(settings.public_rate_limit_per_minute, UndoLinkRateLimitMiddleware)
+
+
+SIGN_IN_LIMIT = _per_minute(SIGN_IN_ATTEMPTS_PER_MINUTE, SignInRateLimitMiddleware)
 
 _counting_more = anyio.Lock()
 

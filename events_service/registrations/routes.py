@@ -11,7 +11,7 @@ from events_service.openapi_docs import REGISTRATION_EXAMPLE, json_body, raises
 from events_service.organisers.auth import EDITORS
 from events_service.paging import PAGE, Page, paged
 from events_service.params import ExportLanguage, RowId
-from events_service.rate_limit import count_colleagues, public_registration_limit
+from events_service.rate_limit import count_colleagues, public_registration_limit, undo_link_limit
 from events_service.registrations import queries, service, undo
 from events_service.registrations.errors import RegistrationConflict
 from events_service.registrations.records import CancelledBy, RegistrationStatus
@@ -32,8 +32,10 @@ async def _as_registrant(_: Request[Any, Any, Any]) -> None:
 
 
 def public_registration_controller(settings: Settings) -> type[Controller]:
-    """The public controller; registering is rate limited per client address (429 with Retry-After)."""
+    """The public controller; registering, and the undo link, are rate limited per client
+    address (429 with Retry-After), each with its own count."""
     rate_limit = public_registration_limit(settings)
+    undo_limit = undo_link_limit(settings)
 
     class PublicRegistrationController(Controller):
         path = "/api/public"
@@ -57,12 +59,12 @@ def public_registration_controller(settings: Settings) -> type[Controller]:
         async def cancel(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await service.cancel_by_token(token, settings)
 
-        @get("/cancellations/{token:str}", summary="A cancellation by a Decline reply, by its undo link: can it be undone now?")
+        @get("/cancellations/{token:str}", middleware=[undo_limit], summary="A cancellation by a Decline reply, by its undo link: can it be undone now?")
         async def read_cancellation(self, token: FromPath[str], settings: NamedDependency[Settings]) -> UndoOffer:
             return await undo.undo_offer(token, settings)
 
-        @post("/cancellations/{token:str}/undo", status_code=200, summary="Undo a cancellation by a Decline reply while the seat is free",
-              opt=raises(RegistrationConflict))
+        @post("/cancellations/{token:str}/undo", status_code=200, middleware=[undo_limit],
+              summary="Undo a cancellation by a Decline reply while the seat is free", opt=raises(RegistrationConflict))
         async def undo_cancellation(self, token: FromPath[str], settings: NamedDependency[Settings]) -> PublicRegistration:
             return await undo.undo_cancellation(token, settings)
 

@@ -153,3 +153,5 @@ class UndoOffer(msgspec.Struct, frozen=True):
     undo_until: datetime
     #: The registration's own page, once it is confirmed again.
     manage_url: str | None
+    #: The registration's language (it, en, de): the cancellation email's, so the page's too.
+    language: str

@@ -98,6 +98,7 @@ async def undo_offer(token: str, settings: Settings) -> UndoOffer:
         timezone=event.timezone,
         undo_until=event.closes_at,
         manage_url=manage_url(settings, registration.id, registration.token_nonce) if state == UndoState.DONE else None,
+        language=registration.language,
     )
 
 

@@ -13,9 +13,13 @@ from events_service.languages import DEFAULT_LANGUAGE, LANGUAGES
 LANG_COOKIE = "lang"
 
 
-def choose_language(query_lang: str | None, cookie_lang: str | None, accept_language: str | None) -> str:
-    """?lang= wins, then the cookie, then the browser's Accept-Language; Italian by default."""
-    for candidate in (query_lang, cookie_lang):
+def choose_language(
+    query_lang: str | None, cookie_lang: str | None, accept_language: str | None, link_lang: str | None = None
+) -> str:
+    """?lang= wins, then the cookie (set only by a ?lang= switch: the person's own choice), then
+    `link_lang`, the language of the email whose link opened the page (the person read it in
+    that language), then the browser's Accept-Language; Italian by default."""
+    for candidate in (query_lang, cookie_lang, link_lang):
         if candidate in LANGUAGES:
             return candidate  # type: ignore[return-value]
     weighted: list[tuple[float, str]] = []

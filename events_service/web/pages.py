@@ -58,9 +58,10 @@ def static_files_router() -> Router:
     return create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)
 
 
-def page_language(request: Request[Any, Any, Any]) -> str:
+def page_language(request: Request[Any, Any, Any], link_language: str | None = None) -> str:
+    """`link_language`: the language of the email whose link opened the page (choose_language)."""
     return choose_language(
-        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"), link_language
     )
 
 
@@ -69,8 +70,10 @@ def page_translator(request: Request[Any, Any, Any]) -> Translate:
     return translator(page_language(request))
 
 
-def render(request: Request[Any, Any, Any], name: str, status_code: int = 200, **context: Any) -> Template:
-    lang = page_language(request)
+def render(
+    request: Request[Any, Any, Any], name: str, status_code: int = 200, link_language: str | None = None, **context: Any
+) -> Template:
+    lang = page_language(request, link_language)
     context.setdefault("user", request.scope.get("user"))  # the console's organiser (session auth)
     response = Template(
         template_name=name,

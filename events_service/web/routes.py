@@ -21,10 +21,10 @@ from events_service.web.pages import WEB_EXCEPTION_HANDLERS
 from events_service.web.public import PublicPages, registration_form_controller
 from events_service.web.session import console_auth
 from events_service.web.survey_page import SurveyPage
-from events_service.web.undo_page import UndoPage
+from events_service.web.undo_page import undo_page_controller
 
 
 def web_router(settings: Settings) -> Router:
     console = Router(path="/", route_handlers=[Console, ConsoleMessages, ConsoleCompanies, ConsoleCertificates, ConsoleReports, ConsoleQuestions, ConsoleRegistrationImport, ConsoleOrganisers, ConsoleExperts], middleware=[console_auth(settings).middleware])
-    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, UndoPage, ExpertMeetingPages, console],
+    return Router(path="/", route_handlers=[PublicPages, registration_form_controller(settings), CertificatePages, SurveyPage, undo_page_controller(settings), ExpertMeetingPages, console],
                   middleware=[csrf_middleware(settings)], exception_handlers=WEB_EXCEPTION_HANDLERS, include_in_schema=False)

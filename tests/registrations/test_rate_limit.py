@@ -1,7 +1,5 @@
 import dataclasses
 
-import httpx
-
 from events_service.app import create_app, running_service
 from events_service.organisers.service import create_organiser
 from events_service.rate_limit import SIGN_IN_ATTEMPTS_PER_MINUTE
@@ -10,6 +8,7 @@ from events_service.settings import Settings
 from events_service.web import session as console_session
 from tests.conftest import token_headers
 from tests.factories import partita_iva, published_event, registration_payload
+from tests.support.clients import client_at
 from tests.web.support import PASSWORD, post_form
 
 
@@ -17,8 +16,7 @@ async def test_public_registration_is_rate_limited_per_client(settings: Settings
     limited = dataclasses.replace(settings, public_rate_limit_per_minute=3)
     app = create_app(limited)
     async with running_service(limited):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://events.test") as client:
+        async with client_at(app, "203.0.113.7") as client:
             organiser = await token_headers(client)
             event = await published_event(client, organiser)
             path = f"/api/public/events/{event['id']}/registrations"
@@ -28,8 +26,7 @@ async def test_public_registration_is_rate_limited_per_client(settings: Settings
             assert refused.status_code == 429
             assert int(refused.headers["retry-after"]) > 0
             assert (await client.get("/api/public/events")).status_code == 200  # reading is not limited
-        other_transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 40000))
-        async with httpx.AsyncClient(transport=other_transport, base_url="http://events.test") as other:
+        async with client_at(app, "203.0.113.8") as other:
             answer = await other.post(path, json=registration_payload("other.client@x.example", company_no=9))
             assert answer.status_code == 201
         assert await Registration.count() == 4
@@ -39,8 +36,7 @@ async def test_the_registration_form_shares_the_api_count(settings: Settings) ->
     limited = dataclasses.replace(settings, public_rate_limit_per_minute=3)
     app = create_app(limited)
     async with running_service(limited):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://events.test", headers={"Accept-Language": "it"}) as client:
+        async with client_at(app, "203.0.113.9", headers={"Accept-Language": "it"}) as client:
             organiser = await token_headers(client)
             event = await published_event(client, organiser)
             api = f"/api/public/events/{event['id']}/registrations"
@@ -68,8 +64,7 @@ async def test_signing_in_is_limited_per_client_across_the_api_and_the_console(s
     app = create_app(settings)
     async with running_service(settings):
         await create_organiser("guessed@programme.example", "Guessed", PASSWORD, "organiser")
-        transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://events.test", headers={"Accept-Language": "en"}) as attacker:
+        async with client_at(app, "198.51.100.4", headers={"Accept-Language": "en"}) as attacker:
             # one address guessing at many accounts (each account's own count is organisers/sign_in.py's)
             codes = [(await attacker.post("/api/auth/token", json={"email": f"guess{n}@programme.example", "password": "not it"})).status_code
                      for n in range(SIGN_IN_ATTEMPTS_PER_MINUTE - 1)]
@@ -84,8 +79,7 @@ async def test_signing_in_is_limited_per_client_across_the_api_and_the_console(s
             assert page.status_code == 429
             assert "Too many attempts" in page.text
             assert console_session.SESSION_COOKIE not in page.cookies
-        other_transport = httpx.ASGITransport(app=app, client=("198.51.100.5", 40000))
-        async with httpx.AsyncClient(transport=other_transport, base_url="http://events.test") as organiser:
+        async with client_at(app, "198.51.100.5") as organiser:
             assert (await organiser.post("/api/auth/token", json=right)).status_code == 200
             # registrations are counted apart from sign-ins
             assert (await organiser.get("/api/public/events")).status_code == 200

@@ -7,6 +7,7 @@ until registration closes; the GET page never acts."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from datetime import timedelta
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from events_service.app import create_app, running_service
 from events_service.audit.tables import AuditEntry
 from events_service.calendar.entries import invite_uid
 from events_service.clock import now_utc
@@ -29,9 +31,11 @@ from events_service.replies.service import process_message
 from events_service.settings import Settings
 from events_service.webhooks.tables import WebhookDelivery, WebhookSubscription
 from tests.calendar.conftest import Mail, Mailbox
+from tests.conftest import token_headers
 from tests.factories import published_event
 from tests.replies.shapes import reply_calendar, reply_email
 from tests.replies.test_processing import ANNA, BRUNO, _register, _statuses
+from tests.support.clients import client_at
 from tests.support.smtp import SmtpSink
 from tests.web.support import post_form
 
@@ -387,3 +391,64 @@ async def test_after_an_undo_later_updates_and_the_feed_stay_above_the_new_invit
     assert json.loads(delivery["body"])["data"] == {
         "registration_id": anna["id"], "event_id": event_id, "status": "confirmed", "restored_from": "reply_cancellation"
     }
+
+
+async def test_the_page_speaks_the_registrations_language_unless_the_person_switches(
+    client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
+) -> None:
+    # Anna's registration, and so the cancellation email with the link, is in German; her
+    # browser asks for Italian.
+    event_id, _, token, _ = await _declined_with_link(client, organiser, settings, sink, capacity=1)
+    italian_browser = {"Accept-Language": "it-IT,it;q=0.9"}
+
+    shown = await client.get(f"/undo/{token}", headers=italian_browser)
+    assert shown.status_code == 200 and '<html lang="de">' in shown.text
+    assert "Stornierung rückgängig machen" in shown.text and "Annulla la cancellazione" not in shown.text
+    # The API says which language that is, for a program showing the offer.
+    assert (await client.get(f"/api/public/cancellations/{token}")).json()["language"] == "de"
+
+    # An explicit switch wins, and is kept (the cookie) over the registration's language.
+    switched = await client.get(f"/undo/{token}", params={"lang": "en"}, headers=italian_browser)
+    assert '<html lang="en">' in switched.text and "Undo the cancellation" in switched.text
+    assert '<html lang="en">' in (await client.get(f"/undo/{token}", headers=italian_browser)).text
+    client.cookies.delete("lang")
+
+    # The refusal the button's POST shows is in her language too: her seat went to Bruno.
+    await _register(client, event_id, BRUNO, 2)
+    refused = await post_form(client, f"/undo/{token}", {}, headers=italian_browser)
+    assert refused.status_code == 409 and '<html lang="de">' in refused.text
+    assert "Leider ist Ihr Platz inzwischen an eine andere Person gegangen." in refused.text
+
+
+async def test_the_undo_link_is_rate_limited_per_client_and_a_limited_request_changes_nothing(
+    settings: Settings, sink: SmtpSink
+) -> None:
+    limited = dataclasses.replace(settings, public_rate_limit_per_minute=3)
+    app = create_app(limited)
+    async with running_service(limited):
+        async with client_at(app, "203.0.113.21", headers={"Accept-Language": "en"}) as client:
+            organiser = await token_headers(client)
+            event_id, _, token, mailbox = await _declined_with_link(client, organiser, limited, sink)
+            before = await _snapshot(event_id)
+            # The API and the page count together: three reads use the minute up.
+            for path in (f"/api/public/cancellations/{token}", f"/undo/{token}", f"/api/public/cancellations/{token}"):
+                assert (await client.get(path)).status_code == 200, path
+
+            refused = await client.post(f"/api/public/cancellations/{token}/undo")
+            page = await client.post(f"/undo/{token}", data={"_csrf_token": client.cookies.get("csrftoken") or ""})
+
+            assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+            body = refused.json()
+            assert set(body) <= {"status_code", "detail", "code", "extra"} and body["status_code"] == 429 and body["detail"]
+            assert page.status_code == 429 and "Too many attempts" in page.text and int(page.headers["retry-after"]) > 0
+            assert await _snapshot(event_id) == before
+            assert await _statuses(event_id) == {ANNA: ("cancelled", "declined")}
+            assert await mailbox.dispatch() == []
+            # Registering counts apart: this client may still register.
+            assert (await _register(client, event_id, CARLA, 3))["status"] == "confirmed"
+
+        # Another client is not limited by the first one's count: its undo works.
+        async with client_at(app, "203.0.113.22") as other:
+            undone = await other.post(f"/api/public/cancellations/{token}/undo")
+            assert undone.status_code == 200, undone.text
+        assert (await _statuses(event_id))[ANNA] == ("confirmed", None)
