@@ -324,7 +324,7 @@ def contact_erase(email: str, yes: bool) -> None:
         f"erased {email}: contact {result['contact_id'] or '-'} anonymised, {result['registrations_kept']} registrations kept "
         f"({result['registrations_cancelled']} future ones cancelled), {result['emails_deleted']} emails deleted, "
         f"{result['mail_files_removed']} mail files removed, {result['attendance_intervals_anonymised']} attendance intervals anonymised, "
-        f"{result['speakers_erased']} speakers erased"
+        f"{result['speakers_erased']} speakers erased, {result['replies_anonymised']} replies anonymised"
     )
 
 

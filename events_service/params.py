@@ -18,6 +18,8 @@ RowId = Annotated[int, PathParameter(gt=0, le=DB_INT_MAX, description="a row id"
 #: Paging through a list: at most 500 at a time, from at most the last possible row.
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 Offset = Annotated[int, QueryParameter(ge=0, le=DB_INT_MAX)]
+#: Keyset paging back through a list newest first: the rows with an id below this one.
+OlderThan = Annotated[int | None, QueryParameter(gt=0, le=DB_INT_MAX, description="only rows with an id below this one")]
 #: The words of an export meant for people (question titles, option labels, yes/no); the
 #: fixed column names stay as they are, for the programs that read them.
 ExportLanguage = Annotated[

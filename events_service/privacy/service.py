@@ -6,10 +6,13 @@ so every company-level figure is the same before and after. What identifies them
 name, address and consents on the contact and the names typed with each registration; the
 emails queued or sent to them, in the outbox and as files under var/mail/; the names and
 addresses that platform reports wrote into attendance intervals; a speaker's name, address and
-biography. Links sent to them stop working (new nonces). Their seats at events not begun yet
-are cancelled and go to the people waiting; a past event's registration keeps its minutes.
-Nothing is queued to them afterwards: their placeholder address is undeliverable (.invalid),
-and the outbox writes nothing for such an address.
+biography; their address as attendee or sender in the reply log (invite_reply), and both
+addresses of every reply about their registrations and expert meetings (the rows stay: they
+are each answer's exactly-once claim, replies/erasure.py). Links sent to them stop working
+(new nonces). Their seats at events not begun yet are cancelled and go to the people
+waiting; a past event's registration keeps its minutes. Nothing is queued to them
+afterwards: their placeholder address is undeliverable (.invalid), and the outbox writes
+nothing for such an address.
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from events_service.companies.tables import Company, Contact
 from events_service.db import with_retry, write_transaction
 from events_service.errors import DomainError, NotFound
 from events_service.events.tables import EventSpeaker, Speaker
+from events_service.experts.tables import ExpertMeeting
 from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import eml_name, remove_mail_files
 from events_service.registrations.links import make_token, new_nonce
 from events_service.registrations.records import CancelledBy, RegistrationStatus
 from events_service.registrations.service import cancel_in_transaction
 from events_service.registrations.tables import Registration
+from events_service.replies.erasure import erase_reply_addresses, replies_held
 from events_service.settings import Settings
 from events_service.surveys.tables import SurveyResponse
 
@@ -151,7 +156,8 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
     ).where(_interval_condition(address, registration_ids)).order_by(AttendanceInterval.joined_at)
     outbox = await OutboxMessage.select().where(_outbox_condition(address, registration_ids)).order_by(OutboxMessage.id)
     speakers = await _speakers(address)
-    if contact is None and not intervals and not outbox and not speakers:
+    replies = await replies_held(address, registration_ids, await _meeting_ids(registration_ids))
+    if contact is None and not intervals and not outbox and not speakers and not replies:
         raise NothingHeld(f"nothing is held about {address}")
     company = None
     if contact and contact["company"]:
@@ -182,6 +188,7 @@ async def export_contact(raw_email: str) -> dict[str, Any]:
         "registrations": registrations,
         "attendance_intervals": intervals,
         "speakers": speakers,
+        "invite_replies": replies,
         "emails": [
             {**{key: value for key, value in row.items() if key not in _OUTBOX_INTERNALS}, "text": _text_of(row["message"])}
             for row in outbox
@@ -199,6 +206,7 @@ class _Erased:
     emails_deleted: int = 0
     attendance_intervals_anonymised: int = 0
     speakers_erased: int = 0
+    replies_anonymised: int = 0
     #: Names of the .eml files of the emails the outbox knew (FileTransport names them by content).
     mail_files: set[str] = field(default_factory=set)
     #: The secrets of every link ever sent to them (manage, check-in, calendar feed).
@@ -206,7 +214,10 @@ class _Erased:
 
     @property
     def held(self) -> bool:
-        return bool(self.contact_id is not None or self.emails_deleted or self.attendance_intervals_anonymised or self.speakers_erased)
+        return bool(
+            self.contact_id is not None or self.emails_deleted or self.attendance_intervals_anonymised or self.speakers_erased
+            or self.replies_anonymised
+        )
 
 
 async def erase_contact(raw_email: str, settings: Settings) -> dict[str, int | None]:
@@ -231,6 +242,7 @@ async def erase_contact(raw_email: str, settings: Settings) -> dict[str, int | N
         "emails_deleted": erased.emails_deleted,
         "attendance_intervals_anonymised": erased.attendance_intervals_anonymised,
         "speakers_erased": erased.speakers_erased,
+        "replies_anonymised": erased.replies_anonymised,
         "mail_files_removed": files,
     }
 
@@ -256,6 +268,14 @@ async def _cancel_future_registrations(registration_ids: list[int], settings: Se
         # never writes (mail.outbox.undeliverable); the promoted person's email is queued.
         await cancel_in_transaction(row["id"], settings, cancelled_by=CancelledBy.ERASURE)
     return len(upcoming)
+
+
+async def _meeting_ids(registration_ids: list[int]) -> list[int]:
+    """Their expert meetings (kept, with the slot, for the expert's agenda and the figures)."""
+    if not registration_ids:
+        return []
+    rows = await ExpertMeeting.select(ExpertMeeting.id).where(ExpertMeeting.registration.is_in(registration_ids))
+    return [row["id"] for row in rows]
 
 
 async def _erase_speakers(address: str) -> int:
@@ -327,4 +347,5 @@ async def _erase_in_database(address: str, settings: Settings) -> _Erased:
             # Their survey answers stay in the event's results, no longer linked to them.
             await SurveyResponse.update({SurveyResponse.registration: None}).where(SurveyResponse.registration.is_in(list(registration_ids)))
         erased.speakers_erased = await _erase_speakers(address)
+        erased.replies_anonymised = await erase_reply_addresses(address, registration_ids, await _meeting_ids(registration_ids))
         return erased

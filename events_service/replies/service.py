@@ -27,6 +27,7 @@ from events_service.replies.decisions import (
     ReplyAction,
     decide,
 )
+from events_service.replies.erasure import is_erased
 from events_service.replies.meeting_invites import meeting_replies
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
@@ -101,7 +102,10 @@ async def _record_rsvp(registration_id: int, decision: Decision) -> None:
 async def _claim(
     message_id: str, message: ReplyMessage, answer: CalendarAnswer, decision: Decision, event_id: int | None, registration_id: int | None
 ) -> int | None:
-    """Insert the answer's row; None when it is there already (acted on before)."""
+    """Insert the answer's row; None when it is there already (acted on before), also when
+    its attendee was erased since (erasure.py: the key no longer holds the address)."""
+    if await InviteReply.exists().where(_same_answer(message_id, answer) & is_erased(InviteReply.attendee)):
+        return None
     rows = await InviteReply.insert(
         InviteReply(
             message_id=message_id[:300],
@@ -122,15 +126,21 @@ async def _claim(
 
 async def _earlier_decision(message_id: str, answer: CalendarAnswer) -> Decision:
     row = await InviteReply.select(InviteReply.action, InviteReply.reason).where(
-        (InviteReply.message_id == message_id[:300])
-        & (InviteReply.uid == answer.uid)
-        & (InviteReply.attendee == answer.attendee[:320])
-        & (InviteReply.sequence == answer.sequence)
-        & (InviteReply.dtstamp == _stamp_text(answer))
+        _same_answer(message_id, answer) & ((InviteReply.attendee == answer.attendee[:320]) | is_erased(InviteReply.attendee))
     ).first()
     if row is None:  # unreachable after a conflict; kept honest rather than guessed
         return Decision(ReplyAction.IGNORE, IgnoreReason.UNREADABLE)
     return Decision(ReplyAction(row["action"]), IgnoreReason(row["reason"]) if row["reason"] else None)
+
+
+def _same_answer(message_id: str, answer: CalendarAnswer) -> Any:
+    """The unique key of invite_reply but its attendee."""
+    return (
+        (InviteReply.message_id == message_id[:300])
+        & (InviteReply.uid == answer.uid)
+        & (InviteReply.sequence == answer.sequence)
+        & (InviteReply.dtstamp == _stamp_text(answer))
+    )
 
 
 #: What a meeting keeps of an answer (as a registration does, RECORD_ONLY keeps nothing).

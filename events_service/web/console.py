@@ -33,7 +33,7 @@ from events_service.organisers.auth import CHECKIN_STAFF, EDITORS
 from events_service.organisers.records import Role
 from events_service.organisers.schemas import CurrentOrganiser
 from events_service.organisers.service import OrganiserError, authenticate
-from events_service.params import RowId
+from events_service.params import OlderThan, RowId
 from events_service.questions import service as question_service
 from events_service.questions.schemas import QuestionStage
 from events_service.rate_limit import SIGN_IN_LIMIT
@@ -287,6 +287,14 @@ class Console(Controller):
         except DomainError as failure:
             error, status_code = report_error_message(failure, page_translator(request)), failure.status_code
         return render(request, "console/attendance.html", status_code=status_code, event=event, result=result, error=error)
+
+    @get("/replies", guards=[EDITORS])
+    async def replies_page(self, request: Request[Any, Any, Any], before: OlderThan = None) -> Template:
+        """The reply mailbox's answers tied to no event (issue 19 item 4), newest first, a page
+        of UNACTED_SHOWN at a time; `before` (a row id) pages to older ones."""
+        replies = await reply_queries.unmatched_replies(before)
+        older_than = replies[-1].id if len(replies) == reply_queries.UNACTED_SHOWN else None
+        return render(request, "console/replies.html", unacted_replies=replies, older_than=older_than)
 
     @get("/outbox", guards=[EDITORS])
     async def outbox_page(self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> Template:

@@ -93,7 +93,7 @@ async def test_erasure_leaves_no_trace_and_every_report_unchanged(client: httpx.
     assert answer.json() == {"contact_id": ada["id"], "registrations_kept": 2, "emails_deleted": answer.json()["emails_deleted"],
                              "attendance_intervals_anonymised": 3,
                              # Both events are past: nothing to cancel; no worker ran, so no mail files.
-                             "registrations_cancelled": 0, "speakers_erased": 0, "mail_files_removed": 0}
+                             "registrations_cancelled": 0, "speakers_erased": 0, "replies_anonymised": 0, "mail_files_removed": 0}
     assert answer.json()["emails_deleted"] >= 2
 
     assert await _reports(client, organiser, programme) == before
@@ -132,7 +132,7 @@ async def test_erasure_by_service_without_contact_still_clears_report_rows(
     assert len(data["attendance_intervals"]) == 1
     result = await erase_contact(stranger, settings)
     assert result == {"contact_id": None, "registrations_kept": 0, "emails_deleted": 0, "attendance_intervals_anonymised": 1,
-                      "registrations_cancelled": 0, "speakers_erased": 0, "mail_files_removed": 0}
+                      "registrations_cancelled": 0, "speakers_erased": 0, "replies_anonymised": 0, "mail_files_removed": 0}
     assert not any(stranger in text for _, _, text in await _everything())
 
 

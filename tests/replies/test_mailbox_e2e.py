@@ -111,7 +111,7 @@ async def test_same_reply_delivered_twice_and_two_workers_act_once(
     raw = reply_email("gmail", reply_calendar(uid=uid, attendee=ANNA, client="gmail"), sender=ANNA, message_id="<twice@client.example>")
     await _deliver(dovecot, raw, times=2)
 
-    (job,) = JOBS
+    job = next(job for job in JOBS if job.name == "replies-mailbox")
     await asyncio.gather(job.run(reading), job.run(reading))
 
     assert await _statuses(event_id) == {ANNA: ("cancelled", "declined"), BRUNO: ("confirmed", None)}
