@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -418,6 +419,19 @@ def _check_bookable(registration: RegistrationRecord, event: EventRecord, slot: 
         raise ExpertConflict("bookings for this Tech Day are closed", code="bookings_closed")
 
 
+def times_overlap(starts: Any, ends: Any, other_starts: Any, other_ends: Any) -> Any:
+    """The one rule of "at the same time": each begins before the other ends. Written with
+    `<`, `>` and `&` only, so it reads datetimes (a bool) and Piccolo columns (a condition for
+    the booking's transaction) alike."""
+    return (other_starts < ends) & (other_ends > starts)
+
+
+def below_company_cap(taken: Any, rules: RulesOut) -> Any:
+    """A company may book one more meeting with an expert that day: an int (a bool) or the
+    counter's column (the conditional UPDATE's condition)."""
+    return taken < rules.meetings_per_company_expert
+
+
 async def book(settings: Settings, token: str, data: MeetingCreate) -> MeetingBooked:
     """201 with the meeting; 409 for a slot taken meanwhile, a meeting at the same time, the
     company's cap, or closed bookings (see the module's rules)."""
@@ -444,6 +458,59 @@ async def book(settings: Settings, token: str, data: MeetingCreate) -> MeetingBo
         id=meeting_id, slot=_meeting_slot(slot, expert), manage_token=meeting_token(settings, meeting_id, nonce), topic=topic,
         room=place.room, video_url=place.video_url,
     )
+
+
+def refusal_of(
+    registration: RegistrationRecord, event: EventRecord, slot: dict[str, Any], rules: RulesOut,
+    held: Sequence[tuple[datetime, datetime]], company_taken: dict[str, int],
+) -> str | None:
+    """Why `book` would refuse this free slot now (its code), or None: the same rules, read
+    from what the person holds (`held`: their active meetings' times) and their company's
+    counters (`company_taken` by company_day_key), for a page that offers only what is
+    bookable. The booking's transaction still decides: this is a read, not a hold."""
+    try:
+        _check_bookable(registration, event, slot, rules)
+    except ExpertConflict as refusal:
+        return refusal.code
+    starts, ends = as_utc(slot["starts_at"]), as_utc(slot["ends_at"])
+    if any(times_overlap(starts, ends, other_starts, other_ends) for other_starts, other_ends in held):
+        return "overlapping_meeting"
+    if registration.company is not None:
+        key = company_day_key(slot["expert"], registration.company, starts, event.timezone)
+        if not below_company_cap(company_taken.get(key, 0), rules):
+            return "company_limit"
+    return None
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """The free slots a registrant may book now, and whether bookings have closed meanwhile."""
+
+    slots: list[PublicSlot]
+    bookings_closed: bool = False
+
+
+async def slots_bookable_by(settings: Settings, token: str) -> SlotOffer:
+    """The Tech Day's free slots (public_slots) less those `refusal_of` refuses to this
+    registrant: overlapping a meeting they hold, an expert their company has reached its
+    per-day cap with, closed bookings. 404 (ExpertNotFound) when the Tech Day is not published."""
+    registration = await registration_by_token(settings, token)
+    free = await public_slots(registration.event)
+    event = await event_row(registration.event)
+    rules = await _rules(event.id)
+    rows = {row["id"]: row for row in await ExpertSlot.select().where(ExpertSlot.id.is_in([slot.id for slot in free] or [0]))}
+    held = [(as_utc(row["starts_at"]), as_utc(row["ends_at"])) for row in await ExpertMeeting.select(
+        ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at"),
+    ).where((ExpertMeeting.registration == registration.id) & ExpertMeeting.status.is_in(list(ACTIVE)))]
+    company_taken: dict[str, int] = {}
+    if registration.company is not None:
+        keys = sorted({company_day_key(row["expert"], registration.company, as_utc(row["starts_at"]), event.timezone)
+                       for row in rows.values()})
+        company_taken = {row["key"]: row["taken"] for row in await ExpertCompanyDay.select(
+            ExpertCompanyDay.key, ExpertCompanyDay.taken).where(ExpertCompanyDay.key.is_in(keys or [""]))}
+    refusals = {slot.id: refusal_of(registration, event, rows[slot.id], rules, held, company_taken) for slot in free if slot.id in rows}
+    return SlotOffer(slots=[slot for slot in free if slot.id in rows and refusals[slot.id] is None],
+                     bookings_closed="bookings_closed" in refusals.values())
 
 
 def _meeting_slot(slot: dict[str, Any], expert: dict[str, Any]) -> MeetingSlot:
@@ -491,14 +558,14 @@ async def _book_in_transaction(
     starts, ends = as_utc(slot["starts_at"]), as_utc(slot["ends_at"])
     if await ExpertMeeting.exists().where(
         (ExpertMeeting.registration == registration.id) & ExpertMeeting.status.is_in(list(ACTIVE))
-        & (ExpertMeeting.slot.starts_at < ends) & (ExpertMeeting.slot.ends_at > starts)
+        & times_overlap(starts, ends, ExpertMeeting.slot.starts_at, ExpertMeeting.slot.ends_at)
     ):
         raise ExpertConflict("you hold a meeting at this time already", code="overlapping_meeting")
     if registration.company is not None:
         key = company_day_key(expert["id"], registration.company, starts, event.timezone)
         await ExpertCompanyDay.insert(ExpertCompanyDay(key=key, taken=0)).on_conflict(action="DO NOTHING")
         if not await ExpertCompanyDay.update({ExpertCompanyDay.taken: ExpertCompanyDay.taken + 1}).where(
-            (ExpertCompanyDay.key == key) & (ExpertCompanyDay.taken < rules.meetings_per_company_expert)
+            (ExpertCompanyDay.key == key) & below_company_cap(ExpertCompanyDay.taken, rules)
         ).returning(ExpertCompanyDay.id):
             raise ExpertConflict("your company holds its meetings with this expert for the day", code="company_limit")
     nonce = new_nonce()
@@ -555,15 +622,21 @@ async def _meeting_by_token(settings: Settings, token: str) -> dict[str, Any]:
 async def cancel_by_token(settings: Settings, token: str) -> MeetingOut:
     """Cancel by the meeting's own token (idempotent: cancelling again changes nothing)."""
     meeting = await _meeting_by_token(settings, token)
+    await _cancel_unless_over(meeting, settings)
+    return await meeting_out(meeting["id"])
+
+
+async def _cancel_unless_over(meeting: dict[str, Any], settings: Settings) -> bool:
+    """Cancel in a transaction of its own: True when this cancelled it, False when it was
+    cancelled already; 409 for one that took place (held or missed)."""
     if meeting["status"] in (MeetingStatus.HELD, MeetingStatus.MISSED):
         raise ExpertConflict("this meeting has taken place", code="meeting_over")
 
-    async def attempt() -> None:
+    async def attempt() -> bool:
         async with write_transaction():
-            await cancel_meeting_in_transaction(meeting["id"], settings)
+            return await cancel_meeting_in_transaction(meeting["id"], settings)
 
-    await with_retry(attempt)
-    return await meeting_out(meeting["id"])
+    return await with_retry(attempt)
 
 
 async def cancel_meetings_of_registration(registration_id: int, settings: Settings) -> int:
@@ -692,6 +765,28 @@ async def meetings_for_registration(settings: Settings, registration_id: int) ->
 async def meetings_by_registration_token(settings: Settings, token: str) -> list[MeetingBooked]:
     registration = await registration_by_token(settings, token)
     return await meetings_for_registration(settings, registration.id)
+
+
+async def _own_meeting(settings: Settings, token: str, meeting_token: str) -> dict[str, Any]:
+    """The meeting `meeting_token` names, in any status, if it is a meeting of the registration
+    `token` names; another person's (or a mistyped token) is unknown here: 404."""
+    registration = await registration_by_token(settings, token)
+    meeting = await _meeting_by_token(settings, meeting_token)
+    if meeting["registration"] != registration.id:
+        raise ExpertNotFound("no meeting for this link; it may have been mistyped or cancelled")
+    return meeting
+
+
+async def registrant_meeting_status(settings: Settings, token: str, meeting_token: str) -> MeetingStatus:
+    """The status of the registrant's own meeting (404 for someone else's)."""
+    return MeetingStatus((await _own_meeting(settings, token, meeting_token))["status"])
+
+
+async def cancel_registrant_meeting(settings: Settings, token: str, meeting_token: str) -> bool:
+    """Cancel the registrant's own meeting from their manage page: True when this cancelled it,
+    False when it was cancelled already (the form sent twice, or two at once: one cancels).
+    Someone else's meeting: 404, nothing changed; one that took place: 409."""
+    return await _cancel_unless_over(await _own_meeting(settings, token, meeting_token), settings)
 
 
 async def registrant_meeting(settings: Settings, token: str, meeting_token: str) -> MeetingBooked:

@@ -6,12 +6,19 @@ a code without a word here is shown as it is.
 
 from __future__ import annotations
 
-from events_service.events.records import EventKind, EventMode, EventStatus
+from typing import Any
+
+from events_service.events.records import AttendanceMode, EventKind, EventMode, EventStatus
 from events_service.experts.records import MeetingStatus, SlotStatus
 from events_service.i18n import N_, Translate
 from events_service.mail.records import OutboxStatus
 from events_service.organisers.records import Role
-from events_service.registrations.records import RegistrationStatus, Rsvp
+from events_service.registrations.records import (
+    AttendanceSource,
+    CancelledBy,
+    RegistrationStatus,
+    Rsvp,
+)
 from events_service.replies.decisions import IgnoreReason, ReplyAction
 
 LABELS: dict[str, dict[str, str]] = {
@@ -96,6 +103,74 @@ LABELS: dict[str, dict[str, str]] = {
         "password_changed": N_("password changed"),
         "password_reset": N_("password reset"),
     },
+    # the fields an audit entry names (the console's History: events and registrations)
+    "audit_field": {
+        # an event's
+        "kind": N_("Kind"),
+        "slug": N_("Address of the page"),
+        "title": N_("Title"),
+        "description": N_("Description"),
+        "language": N_("Language"),
+        "starts_at": N_("Starts"),
+        "ends_at": N_("Ends"),
+        "timezone": N_("Time zone"),
+        "mode": N_("Mode"),
+        "capacity": N_("Seats"),
+        "online_capacity": N_("Online seats"),
+        "seats_taken": N_("Seats taken"),
+        "online_seats_taken": N_("Online seats taken"),
+        "max_per_company": N_("Seats per company"),
+        "venue_name": N_("Venue name"),
+        "venue_address": N_("Venue address"),
+        "venue_city": N_("City"),
+        "venue_country": N_("Country"),
+        "online_url": N_("Join link"),
+        "registration_closes_at": N_("Registration closes"),
+        "sequence": N_("Invite version"),
+        "topics": N_("Topics"),
+        "reminder_offsets": N_("Reminders (minutes before)"),
+        "created_at": N_("Created"),
+        "published_at": N_("Published"),
+        "cancelled_at": N_("Cancelled"),
+        "follow_up_sent_at": N_("Follow-up sent"),
+        "attendance_threshold_percent": N_("Attended from (percent of the event)"),
+        "recording_url": N_("Recording"),
+        "slides_url": N_("Slides"),
+        "audience": N_("Audience"),
+        "meeting_platform": N_("Webinar platform"),
+        "meeting_id": N_("Meeting id"),
+        "meeting_organizer_id": N_("Meeting organiser"),
+        "acts_on_replies": N_("Acts on replies to the invite"),
+        # both
+        "status": N_("Status"),
+        # a registration's
+        "event_id": N_("Event"),
+        "company_id": N_("Company"),
+        "attendance_mode": N_("Attends"),
+        "cancelled_by": N_("Cancelled by"),
+        "checked_in_at": N_("Checked in"),
+        "walk_in": N_("Walk-in"),
+        "undone": N_("Undone"),
+        "rsvp": N_("Answer to the invite"),
+        "minutes_attended": N_("Minutes attended"),
+        "attended": N_("Attended"),
+        "attendance_source": N_("Attendance from"),
+        "personal_data": N_("Personal data"),
+    },
+    "attendance_mode": {AttendanceMode.IN_PERSON: N_("in person"), AttendanceMode.ONLINE: N_("online")},
+    "cancelled_by": {
+        CancelledBy.REGISTRANT: N_("the person (manage link)"),
+        CancelledBy.ORGANISER: N_("an organiser"),
+        CancelledBy.EVENT: N_("the event's cancellation"),
+        CancelledBy.ERASURE: N_("an erasure of personal data"),
+        CancelledBy.REPLY: N_("a decline in the calendar"),
+    },
+    "attendance_source": {
+        AttendanceSource.CHECKIN: N_("check-in at the door"),
+        AttendanceSource.IMPORTED: N_("webinar report"),
+        AttendanceSource.CHECKIN_AND_IMPORT: N_("check-in and webinar report"),
+    },
+    "audit_value": {"erased": N_("erased"), "reply_cancellation": N_("cancellation by a calendar reply")},
     # the event's fields a refusal names (missing_for_publication), as the event form labels them
     "event_field": {
         "venue.name": N_("Venue name"),
@@ -147,3 +222,24 @@ def label_of(_: Translate, group: str, code: str) -> str:
     message = LABELS.get(group, {}).get(code)
     return _(message) if message else code
 
+
+
+#: The word group of an audit field's values (its codes); "status" is the entity's own.
+_AUDIT_VALUE_GROUPS: dict[str, str] = {
+    "kind": "kind", "mode": "mode", "rsvp": "rsvp", "attendance_mode": "attendance_mode", "cancelled_by": "cancelled_by",
+    "attendance_source": "attendance_source", "personal_data": "audit_value", "undone": "audit_value",
+}
+_STATUS_GROUPS: dict[str, str] = {"event": "event_status", "registration": "registration_status"}
+
+
+def audit_value(_: Translate, entity: str, field: str, value: Any) -> str:
+    """One value of an audit entry in words: yes/no, a status or another code by its group,
+    a list joined; anything else (numbers, times, text typed by people) as it is."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(audit_value(_, entity, field, item) for item in value)
+    group = _STATUS_GROUPS.get(entity) if field == "status" else _AUDIT_VALUE_GROUPS.get(field)
+    return label_of(_, group, value) if group and isinstance(value, str) else str(value)

@@ -39,7 +39,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     install_gettext(environment, "lang")
     environment.globals.update(when=when, clock=clock, languages=LANGUAGES, language_name=language_name,
-                               label_of=_label_of, language_options=_language_options)
+                               label_of=_label_of, audit_value=_audit_value, language_options=_language_options)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
@@ -47,6 +47,12 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 def _label_of(context: Context, group: str, code: str) -> str:
     """`{{ label_of("kind", event.kind) }}`: the word for a code, in the page's language."""
     return labels.label_of(translator(context["lang"]), group, code)
+
+
+@pass_context
+def _audit_value(context: Context, entity: str, field: str, value: Any) -> str:
+    """`{{ audit_value(entry.entity, name, value) }}`: one value of the History in words."""
+    return labels.audit_value(translator(context["lang"]), entity, field, value)
 
 
 def _language_options(lang: str) -> list[tuple[str, str]]:

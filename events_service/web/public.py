@@ -3,11 +3,9 @@ own page (by the manage link). Each page turns a form or a URL into a domain ser
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import msgspec
-import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -27,20 +25,9 @@ from events_service.registrations.records import RegistrationStatus
 from events_service.registrations.schemas import RegistrationCreate
 from events_service.settings import Settings
 from events_service.web import forms, question_form
-from events_service.web.expert_meetings import (
-    event_page_experts,
-    manage_page_meetings,
-    meeting_refusal,
-)
+from events_service.web.expert_meetings import event_page_experts, manage_page, meeting_notice
 from events_service.web.forms import FormErrors
 from events_service.web.pages import page_language, render
-
-
-def qr_svg(data: str) -> str:
-    """A QR code as inline SVG markup (segno: pure Python)."""
-    buffer = io.BytesIO()
-    segno.make_qr(data, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR")
-    return buffer.getvalue().decode()
 
 
 def registration_form_controller(settings: Settings) -> type[Controller]:
@@ -121,16 +108,10 @@ class PublicPages(Controller):
     async def manage(
         self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings],
         welcome: FromQuery[str | None] = None, cancelled: FromQuery[str | None] = None,
-        meeting: FromQuery[str | None] = None, meeting_error: FromQuery[str | None] = None,
+        meeting: FromQuery[str | None] = None,
     ) -> Template:
-        registration = await registration_queries.public_registration(token, settings)
-        qr = qr_svg(registration.checkin_code) if registration.checkin_code else None
-        # Meetings with Innovation Experts (web/expert_meetings.py): what they hold, what they may book.
-        meetings = await manage_page_meetings(settings, token, registration.event.id, registration.event.kind, registration.status)
-        return render(request, "manage.html", registration=registration, token=token, qr=qr,
-                      welcome=bool(welcome), just_cancelled=bool(cancelled),
-                      meeting_notice=meeting if meeting in ("booked", "cancelled") else None,
-                      meeting_refusal=meeting_refusal(meeting_error), **meetings)
+        return await manage_page(request, settings, token, welcome=bool(welcome), just_cancelled=bool(cancelled),
+                                 meeting_notice=meeting_notice(meeting))
 
     @get("/r/{token:str}/cancel")
     async def cancel_confirm(self, request: Request[Any, Any, Any], token: FromPath[str], settings: NamedDependency[Settings]) -> Response[Any]:

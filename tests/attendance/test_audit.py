@@ -102,5 +102,5 @@ async def test_the_console_shows_the_minutes_on_the_registrations_page(client: h
     page = await client.get(f"/console/events/{event['id']}/registrations", headers={"accept-language": "en"})
     assert page.status_code == 200
     history = page.text[page.text.index('id="history-title"') :]
-    assert '<span class="muted">minutes_attended</span>: 0 → 88' in history  # Anna Keller
+    assert '<span class="muted">Minutes attended</span>: 0 → 88' in history  # Anna Keller (the field in words: web/labels.py)
     assert history.count(f"<td>organiser:{uploader}</td>") == 6

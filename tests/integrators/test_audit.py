@@ -142,7 +142,7 @@ async def test_the_console_shows_the_history(client: httpx.AsyncClient, organise
     listing = await client.get(f"/console/events/{event['id']}/registrations", headers={"accept-language": "en"})
     history = listing.text[listing.text.index('id="history-title"') :]
     assert history.count("<td>registrant</td>") == 2  # created and cancelled by the person
-    assert "confirmed → cancelled" in history
+    assert "Confirmed → Cancelled" in history  # the statuses in words (web/labels.py)
 
 
 def test_every_action_has_a_label() -> None:
