@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,23 +28,16 @@ from tests.attendance.support import ZOOM_PEOPLE, load
 from tests.conftest import TEST_SECRET
 from tests.factories import event_payload, partita_iva, registration_payload, tech_day_payload
 from tests.mailparse import parse, text_body
+from tests.support.browser import BROWSER_MARKS, chromium_page
 from tests.support.polling import eventually
 from tests.support.smtp import SmtpSink
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-try:
-    from playwright.async_api import Page, async_playwright, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    async_playwright = None  # type: ignore[assignment]
+with suppress(ImportError):  # without Playwright, BROWSER_MARKS skip the module, saying why
+    from playwright.async_api import Page, expect
 
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed (pip install playwright): browser tests did NOT run"),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (make browser / apt-get install chromium): browser tests did NOT run"),
-]
+pytestmark = BROWSER_MARKS
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -75,14 +69,8 @@ def base_url(server_env: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page() as opened:
+        yield opened
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -329,53 +317,45 @@ async def test_the_check_in_camera_reads_a_qr_code_once(
     cli(server_env, "organiser", "create", "door@programme.example", "--name", "Door", "--password", "correct horse battery",
         "--role", "checkin")
 
-    async with async_playwright() as playwright:
-        # Chromium's fake camera (a test pattern) and an accepted permission prompt
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            *CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])
-        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
-        await context.add_init_script(FAKE_QR_READER % json.dumps(code))
-        page = await context.new_page()
+    # Chromium's fake camera (a test pattern) and an accepted permission prompt
+    async with chromium_page(extra_args=("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")) as page:
+        await page.add_init_script(FAKE_QR_READER % json.dumps(code))
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        try:
-            await page.goto(f"{base_url}/console/login")
-            await page.get_by_label("Email").fill("door@programme.example")
-            await page.get_by_label("Password").fill("correct horse battery")
-            await page.get_by_role("button", name="Sign in").click()
-            await page.get_by_role("link", name="Tech Day Lecco: automation and AI").click()
+        await page.goto(f"{base_url}/console/login")
+        await page.get_by_label("Email").fill("door@programme.example")
+        await page.get_by_label("Password").fill("correct horse battery")
+        await page.get_by_role("button", name="Sign in").click()
+        await page.get_by_role("link", name="Tech Day Lecco: automation and AI").click()
 
-            camera = page.get_by_role("button", name="Scan with the camera")
-            await expect(camera).to_be_visible()
-            await camera.click()
-            # read, put in the field, the form submitted: the server checks Paola in
-            await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
-            assert await page.evaluate("window.__detectorFormats") == ["qr_code"]
-            # after the page load the camera is on again for the next person, and the code
-            # still in front of it is not sent a second time
-            await expect(page.get_by_role("status").filter(has_text="Point the camera at the QR code.")).to_be_visible()
-            await expect(page.get_by_role("button", name="Stop the camera")).to_be_visible()
-            asks = await page.evaluate("window.__cameraAsks")
-            assert asks == [{"video": {"facingMode": "environment"}, "audio": False}]
-            await page.wait_for_timeout(1500)
-            await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
-            assert attended_flags(base_url, headers, event_id) == [True]
+        camera = page.get_by_role("button", name="Scan with the camera")
+        await expect(camera).to_be_visible()
+        await camera.click()
+        # read, put in the field, the form submitted: the server checks Paola in
+        await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
+        assert await page.evaluate("window.__detectorFormats") == ["qr_code"]
+        # after the page load the camera is on again for the next person, and the code
+        # still in front of it is not sent a second time
+        await expect(page.get_by_role("status").filter(has_text="Point the camera at the QR code.")).to_be_visible()
+        await expect(page.get_by_role("button", name="Stop the camera")).to_be_visible()
+        asks = await page.evaluate("window.__cameraAsks")
+        assert asks == [{"video": {"facingMode": "environment"}, "audio": False}]
+        await page.wait_for_timeout(1500)
+        await expect(page.locator("#checkin-result")).to_contain_text("Welcome: Paola Neri")
+        assert attended_flags(base_url, headers, event_id) == [True]
 
-            await page.get_by_role("button", name="Stop the camera").click()
-            await expect(page.locator("#scanner-status")).to_have_text("Camera stopped.")
-            await expect(page.locator("#scanner-video")).to_be_hidden()
+        await page.get_by_role("button", name="Stop the camera").click()
+        await expect(page.locator("#scanner-status")).to_have_text("Camera stopped.")
+        await expect(page.locator("#scanner-video")).to_be_hidden()
 
-            # a refused camera: the button goes, the field stays and has the focus
-            await page.evaluate("sessionStorage.setItem('deny-camera', '1')")
-            await page.reload()
-            await page.get_by_role("button", name="Scan with the camera").click()
-            await expect(page.locator("#scanner-status")).to_contain_text("Camera access was refused")
-            await expect(page.get_by_role("button", name="Scan with the camera")).to_be_hidden()
-            await expect(page.get_by_label("Check-in code")).to_be_focused()
-            assert errors == []
-        finally:
-            await context.close()
-            await browser.close()
+        # a refused camera: the button goes, the field stays and has the focus
+        await page.evaluate("sessionStorage.setItem('deny-camera', '1')")
+        await page.reload()
+        await page.get_by_role("button", name="Scan with the camera").click()
+        await expect(page.locator("#scanner-status")).to_contain_text("Camera access was refused")
+        await expect(page.get_by_role("button", name="Scan with the camera")).to_be_hidden()
+        await expect(page.get_by_label("Check-in code")).to_be_focused()
+        assert errors == []
 
 
 def _ambiguous_day_ahead() -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,17 +21,13 @@ from events_service.settings import Settings
 from tests import serving
 from tests.attendance.support import move_event
 from tests.factories import partita_iva, published_event, registration_payload, swiss_uid
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, shot
+from tests.support.browser import BROWSER_MARKS, chromium_page
+from tests.web.test_browser import shot
 
-try:
-    from playwright.async_api import Page, async_playwright, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    async_playwright = None  # type: ignore[assignment]
+with suppress(ImportError):  # without Playwright, BROWSER_MARKS skip the module, saying why
+    from playwright.async_api import Page, expect
 
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed: browser tests did NOT run"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: browser tests did NOT run"),
-]
+pytestmark = BROWSER_MARKS
 
 IMPORT_CSV = (
     "Ragione sociale;Partita IVA;Provincia;Dimensione\r\n"
@@ -43,14 +40,8 @@ IMPORT_CSV = (
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page() as opened:
+        yield opened
 
 
 async def _programme(http: httpx.AsyncClient, settings: Settings, headers: dict[str, str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ screenshot into docs/screenshots/ from the SQLite run."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,29 +19,19 @@ from events_service.experts.tables import ExpertMeeting, ExpertSlot
 from events_service.settings import Settings
 from tests import serving
 from tests.factories import published_event, registration_payload
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, shot
+from tests.support.browser import BROWSER_MARKS, chromium_page
+from tests.web.test_browser import shot
 
-try:
-    from playwright.async_api import Page, async_playwright, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    async_playwright = None  # type: ignore[assignment]
+with suppress(ImportError):  # without Playwright, BROWSER_MARKS skip the module, saying why
+    from playwright.async_api import Page, expect
 
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="playwright is not installed: browser tests did NOT run"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: browser tests did NOT run"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1300, "height": 900}, locale="en-GB")
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page(width=1300) as opened:
+        yield opened
 
 
 def _local(day: dict[str, str], minutes: int) -> datetime:

@@ -17,10 +17,9 @@ import pytest
 from events_service.settings import Settings
 from tests.factories import registration_payload, tech_day_payload
 from tests.mailparse import calendar_of
+from tests.support.browser import chromium_page
 from tests.support.smtp import SmtpSink
 from tests.web.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     api_token,
     base_url,
     pytestmark,
@@ -30,7 +29,7 @@ from tests.web.test_browser import (
 )
 
 with suppress(ImportError):  # without Playwright, test_browser's pytestmark skips the module, saying why
-    from playwright.async_api import Page, async_playwright, expect
+    from playwright.async_api import Page, expect
 
 __all__ = ["base_url", "pytestmark", "server_env"]
 
@@ -44,14 +43,8 @@ ROOM = "Sala Volta, first floor"
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
     """A browser page with JavaScript turned off: booking and cancelling are plain forms."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB", java_script_enabled=False)
-        try:
-            yield await context.new_page()
-        finally:
-            await context.close()
-            await browser.close()
+    async with chromium_page(java_script_enabled=False) as opened:
+        yield opened
 
 
 def _tech_day_with_an_expert(base_url: str, headers: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
