@@ -51,6 +51,7 @@ from piccolo.columns.combination import Combinable
 from events_service import db
 from events_service.clock import now_utc
 from events_service.db.group_commit import GroupCommit, write_with_retries
+from events_service.db.leases import release_unsent
 from events_service.mail.outbox import PENDING, Withdrawn, stored_text
 from events_service.mail.records import OutboxStatus
 from events_service.mail.renderers import MessageRenderers
@@ -246,7 +247,8 @@ class Dispatcher:
             await recorder.beside(sender, copies=min(self.transport.concurrency, len(rows)))
         finally:
             if waiting:
-                stats.released = await self._release([row.id for row in waiting])
+                stats.released = await release_unsent(OutboxMessage, self._ours([row.id for row in waiting]),
+                                                      queued=OutboxStatus.QUEUED, retry=OutboxStatus.RETRY)
         return stats
 
     async def drain(self, batch_size: int = 50) -> DispatchStats:
@@ -346,19 +348,6 @@ class Dispatcher:
                     ).where(self._ours([outcome.row.id])).returning(o.id)
                     written.update(row["id"] for row in rows)
         return written
-
-    async def _release(self, ids: list[int]) -> int:
-        """Hand claimed, unattempted rows back as they were, attempts untouched."""
-        o = OutboxMessage
-        released = 0
-        with contextlib.suppress(Exception):  # if this fails, the lease expiring does the same
-            async with db.write_transaction():
-                for status, previously in ((OutboxStatus.QUEUED, o.attempts == 0), (OutboxStatus.RETRY, o.attempts > 0)):
-                    rows = await o.update(
-                        {o.status: status, o.lease_until: None, o.claimed_by: None}
-                    ).where(self._ours(ids) & previously).returning(o.id)
-                    released += len(rows)
-        return released
 
     async def _render_intents(self, rows: list[_Claimed]) -> tuple[list[_Claimed], list[_Outcome]]:
         """Withdraw what has expired or lost its point; render the claimed intents and store

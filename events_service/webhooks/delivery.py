@@ -24,7 +24,6 @@ timeout, no connection, a refused address) is `retry` with exponential back-off 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -43,6 +42,7 @@ from piccolo.columns.combination import Combinable
 from events_service import db
 from events_service.clock import now_utc
 from events_service.db.group_commit import GroupCommit, write_with_retries
+from events_service.db.leases import release_unsent
 from events_service.settings import Settings
 from events_service.webhooks.addresses import refusal
 from events_service.webhooks.schemas import DeliveryStatus, SubscriptionStatus
@@ -212,7 +212,8 @@ class WebhookDispatcher:
             await recorder.beside(sender, copies=min(self.concurrency, len(rows)))
         finally:
             if waiting:
-                stats.released = await self._release([row.id for row in waiting])
+                stats.released = await release_unsent(WebhookDelivery, self._ours([row.id for row in waiting]),
+                                                      queued=DeliveryStatus.QUEUED, retry=DeliveryStatus.RETRY)
         return stats
 
     # ------------------------------------------------------------------ database
@@ -298,19 +299,6 @@ class WebhookDispatcher:
         if outcome.send_after is not None:
             values[d.send_after] = outcome.send_after
         return values
-
-    async def _release(self, ids: list[int]) -> int:
-        """Hand claimed, unsent rows back as they were, attempts untouched."""
-        d = WebhookDelivery
-        released = 0
-        with contextlib.suppress(Exception):  # if this fails, the lease running out does the same
-            async with db.write_transaction():
-                for status, previously in ((DeliveryStatus.QUEUED, d.attempts == 0), (DeliveryStatus.RETRY, d.attempts > 0)):
-                    rows = await d.update(
-                        {d.status: status, d.lease_until: None, d.claimed_by: None}
-                    ).where(self._ours(ids) & previously).returning(d.id)
-                    released += len(rows)
-        return released
 
     async def _disable(self, subscription_id: int, at: datetime) -> None:
         """The receiver said 410 Gone: no more deliveries to it, waiting ones dropped."""
