@@ -1,17 +1,25 @@
-"""Claimed outbox rows handed back: the mail outbox (mail/dispatcher.py) and the webhook
+"""Who claims outbox rows, and claimed rows handed back: the mail outbox (mail/dispatcher.py) and the webhook
 deliveries (webhooks/delivery.py) claim rows with the same columns (status, attempts,
 lease_until, claimed_by), and give back the ones a stopping dispatcher did not send."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import uuid
 from typing import Any
 
 from piccolo.columns.combination import Combinable
 
 from events_service.db.transactions import write_transaction
 
-__all__ = ["release_unsent"]
+__all__ = ["default_worker_id", "release_unsent"]
+
+
+def default_worker_id() -> str:
+    """host:pid:random - unique per process, readable in ``claimed_by``."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 async def release_unsent(table: Any, ours: Combinable, *, queued: str, retry: str) -> int:

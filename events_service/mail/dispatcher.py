@@ -37,10 +37,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import random
-import socket
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,7 +48,7 @@ from piccolo.columns.combination import Combinable
 from events_service import db
 from events_service.clock import now_utc
 from events_service.db.group_commit import GroupCommit, write_with_retries
-from events_service.db.leases import release_unsent
+from events_service.db.leases import default_worker_id, release_unsent
 from events_service.mail.outbox import PENDING, Withdrawn, stored_text
 from events_service.mail.records import OutboxStatus
 from events_service.mail.renderers import MessageRenderers
@@ -59,7 +56,7 @@ from events_service.mail.tables import OutboxMessage
 from events_service.mail.transport import PermanentFailure, TemporaryFailure, Transport
 from events_service.settings import Settings
 
-__all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy", "default_worker_id"]
+__all__ = ["Clock", "DispatchStats", "Dispatcher", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +64,6 @@ Clock = Callable[[], datetime]
 
 _MAX_ERROR_LENGTH = 1000
 _MAX_IDLE_PAUSE = 60.0
-
-
-def default_worker_id() -> str:
-    """host:pid:random - unique per process, readable in ``claimed_by``."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass(frozen=True)

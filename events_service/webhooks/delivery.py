@@ -26,10 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import random
-import socket
-import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +39,7 @@ from piccolo.columns.combination import Combinable
 from events_service import db
 from events_service.clock import now_utc
 from events_service.db.group_commit import GroupCommit, write_with_retries
-from events_service.db.leases import release_unsent
+from events_service.db.leases import default_worker_id, release_unsent
 from events_service.settings import Settings
 from events_service.webhooks.addresses import refusal
 from events_service.webhooks.schemas import DeliveryStatus, SubscriptionStatus
@@ -155,7 +152,7 @@ class WebhookDispatcher:
         self.settings = settings
         self.client = client
         self._clock = now
-        self.worker_id = worker_id or f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker_id = worker_id or default_worker_id()
         self.concurrency = concurrency
         self.max_in_flight = max_in_flight or 2 * concurrency
         self.lease = timedelta(seconds=lease_seconds)
