@@ -47,7 +47,7 @@ async def test_a_failed_confirmation_retried_after_a_cancellation_is_withdrawn(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
 ) -> None:
     clock = ManualClock()
-    transport = SmtpTransport.from_url(sink.url(timeout=0.5))
+    transport = SmtpTransport.from_url(sink.url(timeout=5))
     dispatcher = new_dispatcher(settings, transport, "w", now=clock, policy=RetryPolicy(max_attempts=1))
     try:
         confirmation, token = await _confirmed_online(client, organiser)
