@@ -37,6 +37,7 @@ from tests.replies.shapes import reply_calendar, reply_email
 from tests.replies.test_processing import ANNA, BRUNO, _register, _statuses
 from tests.support.clients import client_at
 from tests.support.smtp import SmtpSink
+from tests.support.tampering import last_changed
 from tests.web.support import post_form
 
 CARLA = "carla.neri@azienda3.example"
@@ -91,12 +92,6 @@ async def _declined_with_link(
     assert notice.method == "CANCEL"
     return created["id"], anna, _undo_token(notice), mailbox
 
-
-
-def _last_changed(text: str) -> str:
-    """`text` with its last character replaced by a different one (a fixed letter would leave
-    it unchanged whenever the random text already ended in it: 1 run in 64)."""
-    return text[:-1] + ("x" if text[-1] != "x" else "y")
 
 async def test_the_cancellation_email_says_the_reply_did_it_and_the_link_gives_the_seat_back(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
@@ -261,8 +256,8 @@ async def test_other_tampered_and_garbage_links_are_refused_and_change_nothing(
         anna["manage_token"],
         make_token(settings.secret_key, "manage", int(registration_id), nonce),
         # Tampered.
-        f"{registration_id}.{nonce}.{_last_changed(signature)}",
-        f"{registration_id}.{_last_changed(nonce)}.{signature}",
+        f"{registration_id}.{nonce}.{last_changed(signature)}",
+        f"{registration_id}.{last_changed(nonce)}.{signature}",
         # Garbage, long garbage, non-ASCII digits.
         "x" * 5000,
         "1." + "a" * 4000 + ".b",
