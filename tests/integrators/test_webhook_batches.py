@@ -123,15 +123,17 @@ async def test_a_batch_the_lease_cannot_cover_goes_back_unsent(
     client: httpx.AsyncClient, settings: Settings, receiver: WebhookReceiver
 ) -> None:
     """One POST at a time, each answered after 0.3 s, and only 0.5 s in which a POST may
-    start (lease 2.5 s, less twice the 1 s timeout): the batch cannot all be sent; what is
-    not is handed back as it was, and sent by the next run."""
+    start (lease 6.5 s, less twice the 3 s timeout): the batch cannot all be sent; what is
+    not is handed back as it was, and sent by the next run. The timeout is ten times the
+    answer's 0.3 s: a POST that timed out on a loaded machine would be neither delivered nor
+    handed back, and the counts below would not add up."""
     admin = await token_headers(client, "admin")
     await _subscribe(client, admin, receiver, "/slow")
     await _queue(5)
     receiver.answer("/slow", *[(200, 0.3)] * 5)
 
     async with httpx.AsyncClient() as http:
-        dispatcher = WebhookDispatcher(settings, http, concurrency=1, lease_seconds=2.5, timeout_seconds=1.0)
+        dispatcher = WebhookDispatcher(settings, http, concurrency=1, lease_seconds=6.5, timeout_seconds=3.0)
         stats = await dispatcher.run_once(batch_size=5)
         assert stats.claimed == 5
         assert stats.released >= 1

@@ -18,6 +18,9 @@ from tests.conftest import token_headers
 from tests.factories import published_event, registration_payload
 from tests.support.webhooks import WebhookReceiver
 
+#: The dispatcher's timeout where a test makes the receiver answer too late on purpose.
+TIMEOUT = 2.0
+
 
 class MovingClock:
     def __init__(self) -> None:
@@ -88,11 +91,14 @@ async def test_failures_are_retried_with_back_off_until_delivered(
     admin = await token_headers(client, "admin")
     organiser = await token_headers(client, "organiser")
     subscription = await _subscribe(client, admin, receiver, "/flaky", ["event.published"])
-    receiver.answer("/flaky", (500, 0.0), (503, 0.0), (200, 1.5))  # the third answers after the timeout
+    # The third answers after the timeout. The timeout leaves room for the others: a loaded CI
+    # machine can take well over 0.5 s for a local POST, and a fourth attempt that timed out
+    # would be a retry, not the delivery the test expects.
+    receiver.answer("/flaky", (500, 0.0), (503, 0.0), (200, 3 * TIMEOUT))
     await published_event(client, organiser)
     clock = MovingClock()
     async with httpx.AsyncClient() as http:
-        dispatcher = _dispatcher(settings, http, clock, timeout_seconds=0.5, back_off=BackOff(base_seconds=10, jitter=0))
+        dispatcher = _dispatcher(settings, http, clock, timeout_seconds=TIMEOUT, back_off=BackOff(base_seconds=10, jitter=0))
         assert (await dispatcher.run_once()).retried == 1
         assert (await dispatcher.run_once()).claimed == 0  # backing off: not due yet
         for _ in range(2):  # the 503, then the timeout
