@@ -20,10 +20,12 @@ from typing import Any
 
 import anyio
 from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
 from litestar.serialization import decode_json, encode_json
+from litestar.types import Message, Send
 
 from events_service.settings import Settings
 
@@ -57,6 +59,22 @@ class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
         headers = super().create_response_headers(cache_object)
         headers["Retry-After"] = str(max(int(headers[self.config.rate_limit_reset_header_key]), 1))
         return headers
+
+    def create_send_wrapper(self, send: Send, cache_object: CacheObject) -> Send:
+        """A request let through gets the RateLimit-* headers, not Retry-After: Litestar's
+        wrapper would set the limiter's Retry-After (the rest of its minute) on every answer,
+        over the one the app's own 429 carries (a sign-in back-off's 30 s to 15 min, a mail
+        quota's hour), telling the client to come back too soon."""
+
+        async def with_rate_limit_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                headers = MutableScopeHeaders(message)
+                for key, value in RateLimitMiddleware.create_response_headers(self, cache_object).items():
+                    headers[key] = value
+            await send(message)
+
+        return with_rate_limit_headers
 
 
 class SignInRateLimitMiddleware(RetryAfterRateLimitMiddleware):

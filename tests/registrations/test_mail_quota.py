@@ -55,7 +55,8 @@ async def test_a_person_gets_at_most_a_few_emails_an_hour_from_anonymous_registr
         assert refused.status_code == 429, refused.text
         assert refused.json()["status_code"] == 429
         assert refused.json()["detail"]
-        assert int(refused.headers["retry-after"]) > 0
+        # The quota's hour, not the per-client limiter's minute (which once replaced it).
+        assert 60 < int(refused.headers["retry-after"]) <= 3600
         # the victim hidden among colleagues: the whole registration is refused
         payload = registration_payload("someone.else@x.example", company_no=4,
                                        colleagues=[{"email": VICTIM.upper(), "first_name": "V", "last_name": "P"}])
@@ -77,7 +78,7 @@ async def test_the_registration_form_is_limited_the_same_way(settings: Settings)
         assert (await client.post(_register_path(event), json=registration_payload(VICTIM))).status_code == 201
         page = await post_form(client, f"/e/{other['slug']}/register", _form(VICTIM), headers={"Accept-Language": "en"})
         assert page.status_code == 429
-        assert int(page.headers["retry-after"]) > 0
+        assert 60 < int(page.headers["retry-after"]) <= 3600
         assert await Registration.count().where(Registration.event == other["id"]) == 0
         assert await _mails_to(VICTIM) == 1
 
@@ -105,12 +106,12 @@ async def test_cancelling_by_link_counts_too(settings: Settings) -> None:
             assert answer.status_code == 201
             tokens.append(answer.json()["manage_token"])
         assert (await client.post(f"/api/public/registrations/{tokens[0]}/cancel")).status_code == 200  # the 3rd email
-        queued = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.to_address == VICTIM)
+        queued = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.to_address == VICTIM).order_by(OutboxMessage.id)
         refused = await client.post(f"/api/public/registrations/{tokens[1]}/cancel")
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) > 0
         assert (await Registration.select(Registration.status).where(Registration.event == second["id"]).first())["status"] == "confirmed"
-        assert await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.to_address == VICTIM) == queued
+        assert await OutboxMessage.select(OutboxMessage.id, OutboxMessage.kind).where(OutboxMessage.to_address == VICTIM).order_by(OutboxMessage.id) == queued
         # cancelling again what is cancelled sends nothing, so it is not refused
         assert (await client.post(f"/api/public/registrations/{tokens[0]}/cancel")).status_code == 200
 
