@@ -19,6 +19,11 @@ from events_service.organisers.service import create_organiser
 from events_service.settings import Settings
 from tests.support.polling import eventually
 
+#: The HTTP client's timeout for requests to a served process (httpx's default is 5 s). A
+#: request that takes a few ms alone can wait seconds for a CPU on a loaded 2-core CI machine;
+#: a server that hangs still fails the test, after this long.
+HTTP_TIMEOUT = 30.0
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -26,10 +31,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class PortTaken(AssertionError):
+    """The server could not listen: another process took the port `free_port` found free."""
+
+
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     def answers() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"serve exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            output = log.read_text(errors="replace")
+            failure = PortTaken if "address already in use" in output.lower() else AssertionError
+            raise failure(f"serve exited with {process.returncode}:\n{output}")
         try:
             return httpx.get(url, timeout=1).status_code == 200
         except httpx.TransportError:
@@ -40,6 +51,11 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, s
 
 #: `events-service` as this checkout runs it.
 CHECKOUT_CLI = (sys.executable, "-m", "events_service.cli")
+
+#: Starts tried when the port found free was taken before the server could listen on it: other
+#: test sessions on the machine pick free ports too, and the server needs a second or two to
+#: bind after `free_port` let go of the port.
+PORT_ATTEMPTS = 3
 
 
 @contextmanager
@@ -56,29 +72,50 @@ def served(
 ) -> Iterator[str]:
     """Yields the base URL of a running server (`cli serve`, or uvicorn serving `app_factory`);
     stops it afterwards. Without `inherit_environment` the server sees `env` only."""
-    port = free_port()
+    environment = {**os.environ, **env} if inherit_environment else env
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        process, log = _start(_command(port, workers, app_factory, cli), environment, cwd)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(f"{base_url}{ready_path}", process, log, seconds)
+            break
+        except PortTaken:
+            _stop(process, log)
+            if attempt == PORT_ATTEMPTS:
+                raise
+        except BaseException:
+            _stop(process, log)
+            raise
+    try:
+        yield base_url
+    finally:
+        _stop(process, log)
+
+
+def _command(port: int, workers: int, app_factory: str | None, cli: Sequence[str]) -> list[str]:
     if app_factory:
-        command = [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
-    else:
-        command = [*cli, "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
+        return [sys.executable, "-m", "uvicorn", app_factory, "--factory", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    return [*cli, "serve", "--port", str(port), "--workers", str(workers), "--no-worker"]
+
+
+def _start(command: list[str], environment: dict[str, str], cwd: Path | None) -> tuple[subprocess.Popen[bytes], Path]:
     # The server's output goes to a file: a pipe nobody reads fills up after ~64 KiB of access
     # log lines, and then the server stops in the middle of a request.
     log = Path(tempfile.mkstemp(prefix="events-serve-", suffix=".log")[1])
-    environment = {**os.environ, **env} if inherit_environment else env
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=environment, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+    return process, log
+
+
+def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    process.terminate()
     try:
-        _wait_until_serving(f"{base_url}{ready_path}", process, log, seconds)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.unlink(missing_ok=True)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.unlink(missing_ok=True)
 
 
 def server_env(settings: Settings, var_dir: Path) -> dict[str, str]:

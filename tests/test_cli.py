@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from events_service.cli import main
 from tests.conftest import reset_database
-from tests.serving import served
+from tests.serving import HTTP_TIMEOUT, served
 
 
 def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
@@ -46,8 +46,8 @@ def test_organiser_create_then_duplicate_is_refused(database_url: str, tmp_path:
 @pytest.mark.parametrize("workers", [2])
 def test_serve_with_several_workers_answers(database_url: str, tmp_path: Path, workers: int) -> None:
     with served(_env(database_url, tmp_path), workers=workers) as base_url:
-        assert httpx.get(f"{base_url}/api/public/events").status_code == 200
-        assert httpx.get(f"{base_url}/api/events").status_code == 401
+        assert httpx.get(f"{base_url}/api/public/events", timeout=HTTP_TIMEOUT).status_code == 200
+        assert httpx.get(f"{base_url}/api/events", timeout=HTTP_TIMEOUT).status_code == 401
 
 
 def test_demo_loads_once_into_an_empty_database(database_url: str, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import httpx
 
 from events_service.app import create_app, running_service
 from events_service.settings import Settings
-from tests.serving import served
+from tests.serving import HTTP_TIMEOUT, served
 
 # The limiter counts a request before its body is read: an empty body is refused (422), counted.
 PATH = "/api/public/events/1/registrations"
@@ -40,7 +40,7 @@ async def test_a_forwarded_for_header_from_an_untrusted_peer_changes_nothing(set
     env = {"EVENTS_DB": settings.db_url, "EVENTS_VAR_DIR": str(settings.var_dir), "EVENTS_SECRET_KEY": settings.secret_key,
            "EVENTS_PUBLIC_RATE_LIMIT": "2"}
     with served(env) as base_url:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
             assert await _statuses(client, base_url, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [422, 422, 429]
 
 
@@ -49,11 +49,11 @@ async def test_a_trusted_proxys_forwarded_for_names_the_client(settings: Setting
            "EVENTS_PUBLIC_RATE_LIMIT": "2", "EVENTS_TRUSTED_PROXIES": "127.0.0.2/31, ::1"}
     with served(env) as base_url:
         # the proxy: a peer at 127.0.0.2 (the server listens on 127.0.0.1)
-        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address="127.0.0.2")) as proxy:
+        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(local_address="127.0.0.2"), timeout=HTTP_TIMEOUT) as proxy:
             # each client behind the proxy has its own count
             assert await _statuses(proxy, base_url, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [422, 422, 422]
             # what a client wrote into the header itself, left of what the proxy added, is not believed
             spoofed = [f"198.51.100.{n}, 203.0.113.1" for n in range(3)]
             assert await _statuses(proxy, base_url, spoofed) == [422, 429, 429]
-        async with httpx.AsyncClient() as not_a_proxy:  # 127.0.0.1 is not in the list
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as not_a_proxy:  # 127.0.0.1 is not in the list
             assert await _statuses(not_a_proxy, base_url, ["192.0.2.1", "192.0.2.2", "192.0.2.3"]) == [422, 422, 429]

@@ -24,7 +24,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from tests.factories import event_payload, registration_payload
-from tests.serving import served
+from tests.serving import HTTP_TIMEOUT, served
 
 pytestmark = pytest.mark.integration
 
@@ -138,25 +138,25 @@ def test_the_installed_wheel_migrates_serves_registers_and_mails(installed_bin: 
     _run([cli, "organiser", "create", ORGANISER_EMAIL, "--name", "Wheel Check", "--password", ORGANISER_PASSWORD], env=env, cwd=elsewhere)
 
     with served(env, cli=[cli], cwd=elsewhere, inherit_environment=False) as base_url:
-        signed_in = httpx.post(f"{base_url}/api/auth/token", json={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD})
+        signed_in = httpx.post(f"{base_url}/api/auth/token", json={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD}, timeout=HTTP_TIMEOUT)
         assert signed_in.status_code == 200, signed_in.text
         headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
 
-        created = httpx.post(f"{base_url}/api/events", json=event_payload(), headers=headers)
+        created = httpx.post(f"{base_url}/api/events", json=event_payload(), headers=headers, timeout=HTTP_TIMEOUT)
         assert created.status_code == 201, created.text
         event = created.json()
-        published = httpx.post(f"{base_url}/api/events/{event['id']}/publish", headers=headers)
+        published = httpx.post(f"{base_url}/api/events/{event['id']}/publish", headers=headers, timeout=HTTP_TIMEOUT)
         assert published.status_code == 200, published.text
 
-        registered = httpx.post(f"{base_url}/api/public/events/{event['id']}/registrations", json=registration_payload(PERSON_EMAIL))
+        registered = httpx.post(f"{base_url}/api/public/events/{event['id']}/registrations", json=registration_payload(PERSON_EMAIL), timeout=HTTP_TIMEOUT)
         assert registered.status_code == 201, registered.text
 
-        page = httpx.get(f"{base_url}/e/{event['slug']}")
+        page = httpx.get(f"{base_url}/e/{event['slug']}", timeout=HTTP_TIMEOUT)
         assert page.status_code == 200, page.text
         assert event["title"] in page.text
         stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
         assert stylesheet is not None, "the event page links no stylesheet"
-        css = httpx.get(f"{base_url}{stylesheet.group(1)}")
+        css = httpx.get(f"{base_url}{stylesheet.group(1)}", timeout=HTTP_TIMEOUT)
         assert css.status_code == 200, css.text
         assert css.headers["content-type"].startswith("text/css")
         assert css.text.strip(), "the stylesheet is empty"

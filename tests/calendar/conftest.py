@@ -69,7 +69,10 @@ class Mailbox:
     what arrived since the last look."""
 
     def __init__(self, settings: Settings, sink: SmtpSink) -> None:
-        self.settings = dataclasses.replace(settings, smtp_url=sink.url(timeout=5, connections=1))
+        # The transport's own timeout (10 s): a send to the local sink is quick alone, but a
+        # loaded CI machine can stretch it past a few seconds, and a timed-out send is a retry
+        # that `dispatch` reports as a failure.
+        self.settings = dataclasses.replace(settings, smtp_url=sink.url(connections=1))
         self.sink = sink
         self._seen = 0
 

@@ -340,7 +340,7 @@ async def test_the_worker_runs_inside_the_service_and_stops_with_it(settings: Se
     try:
         async with running_service(with_worker):
             await outbox.enqueue(make_message(1), kind="confirmed", idempotency_key="confirmed:1")
-            await eventually_async(mail_written, timeout=5, what="the in-service worker wrote no mail")
+            await eventually_async(mail_written, timeout=30, what="the in-service worker wrote no mail")
             assert ran.is_set()
     finally:
         worker_module.PERIODIC_JOBS.pop()

@@ -65,12 +65,12 @@ async def test_ready_turns_503_when_the_worker_stops_and_back_when_it_runs(setti
     quick = dataclasses.replace(settings, ready_max_heartbeat_age_s=2)
     async with serving(quick) as http:
         async with running_worker(quick, jobs=[heartbeat_job(every_seconds=0.2)], idle_seconds=0.1):
-            await eventually_async(lambda: _status_is(http, 200), timeout=10, what="ready while the worker runs")
-        await eventually_async(lambda: _status_is(http, 503), timeout=10, what="503 once the worker stopped")
+            await eventually_async(lambda: _status_is(http, 200), timeout=30, what="ready while the worker runs")
+        await eventually_async(lambda: _status_is(http, 503), timeout=30, what="503 once the worker stopped")
         status, body = await _ready(http)
         assert body["checks"]["worker_heartbeat_age_s"] > 2
         async with running_worker(quick, jobs=[heartbeat_job(every_seconds=0.2)], idle_seconds=0.1):
-            await eventually_async(lambda: _status_is(http, 200), timeout=10, what="ready again with a worker")
+            await eventually_async(lambda: _status_is(http, 200), timeout=30, what="ready again with a worker")
 
 
 async def _status_is(http: httpx.AsyncClient, expected: int) -> bool:
@@ -130,6 +130,6 @@ async def test_ready_turns_503_when_the_database_stops_answering_and_back(settin
             assert body["checks"]["database"].startswith("unavailable")
             assert (await http.get("/healthz")).status_code == 200
             proxy.start()
-            await eventually_async(lambda: _status_is(http, 200), timeout=15, what="ready again once the database answers")
+            await eventually_async(lambda: _status_is(http, 200), timeout=30, what="ready again once the database answers")
     finally:
         proxy.stop()

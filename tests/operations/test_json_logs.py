@@ -23,7 +23,7 @@ from events_service.db import write_transaction
 from events_service.mail.outbox import enqueue
 from events_service.settings import Settings
 from tests.factories import published_event, registration_payload
-from tests.serving import free_port, organiser_headers, server_env
+from tests.serving import HTTP_TIMEOUT, free_port, organiser_headers, server_env
 from tests.support.polling import eventually
 from tests.support.smtp import Fault, SmtpSink
 
@@ -61,7 +61,7 @@ def _records(text: str) -> list[dict[str, Any]]:
 
 async def test_serve_writes_a_json_line_per_request_with_tokens_redacted(settings: Settings, tmp_path: Path) -> None:
     with serving_json(server_env(settings, tmp_path)) as (url, log):
-        async with httpx.AsyncClient(base_url=url) as http:
+        async with httpx.AsyncClient(base_url=url, timeout=HTTP_TIMEOUT) as http:
             headers = await organiser_headers(http, settings, "logs")
             talk = await published_event(http, headers)
             created = await http.post(f"/api/public/events/{talk['id']}/registrations", json=registration_payload("ada@logs.example"),
@@ -77,7 +77,7 @@ async def test_serve_writes_a_json_line_per_request_with_tokens_redacted(setting
         def requests_logged() -> list[dict[str, Any]]:
             return [r for r in _records(log.read_text()) if r["logger"] == "events_service.requests"]
 
-        lines = eventually(lambda: len(requests_logged()) >= 5 and requests_logged(), timeout=10, what="request lines")
+        lines = eventually(lambda: len(requests_logged()) >= 5 and requests_logged(), timeout=30, what="request lines")
         text = log.read_text()
     assert token not in text
     assert "ada@logs.example" not in text

@@ -18,7 +18,7 @@ import redis
 
 from events_service.settings import Settings
 from tests.factories import published_event, registration_payload
-from tests.serving import organiser_headers, served, server_env
+from tests.serving import HTTP_TIMEOUT, organiser_headers, served, server_env
 from tests.support.polling import eventually
 from tests.web.support import console_login
 
@@ -65,7 +65,7 @@ async def test_two_processes_count_a_client_once_and_share_console_sessions(sett
     # Each process its own var dir: sessions cannot be shared through files, only through Redis.
     env_b = {**env, "EVENTS_VAR_DIR": str(tmp_path / "var-b")}
     with worker_process(env), served(env) as url_a, served(env_b) as url_b:
-        async with httpx.AsyncClient(base_url=url_a) as a, httpx.AsyncClient(base_url=url_b) as b:
+        async with httpx.AsyncClient(base_url=url_a, timeout=HTTP_TIMEOUT) as a, httpx.AsyncClient(base_url=url_b, timeout=HTTP_TIMEOUT) as b:
             talk = await published_event(a, await organiser_headers(a, settings, "scaled"))
             answers = []
             for number in range(LIMIT + 2):

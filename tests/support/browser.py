@@ -14,10 +14,18 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+#: How long `expect(...)` waits for the page to show what it asserts (Playwright's default is
+#: 5 s). A page that answers a click through the served app can take longer than that on a
+#: loaded 2-core CI machine running Chromium beside the server; a page that never shows it
+#: still fails, later. Actions (click, goto) keep Playwright's own 30 s.
+EXPECT_TIMEOUT_MS = 30_000
+
 try:
-    from playwright.async_api import Page, async_playwright
+    from playwright.async_api import Page, async_playwright, expect
 except ImportError:  # pragma: no cover - depends on the machine
     async_playwright = None  # type: ignore[assignment]
+else:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)  # the one `expect` every browser module imports
 
 #: A browser test module's `pytestmark`: skipped, saying why, without Playwright or Chromium.
 BROWSER_MARKS = [

@@ -89,7 +89,7 @@ async def shot(page: Page, settings: Settings, name: str) -> None:
 def api_token(base_url: str, env: dict[str, str], role: str = "organiser") -> dict[str, str]:
     email = f"{role}@programme.example"
     cli(env, "organiser", "create", email, "--name", f"Olga {role.title()}", "--password", "correct horse battery", "--role", role)
-    answer = httpx.post(f"{base_url}/api/auth/token", json={"email": email, "password": "correct horse battery"})
+    answer = httpx.post(f"{base_url}/api/auth/token", json={"email": email, "password": "correct horse battery"}, timeout=serving.HTTP_TIMEOUT)
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -107,16 +107,16 @@ def wait_for_mail(sink: SmtpSink, to: str, count: int, env: dict[str, str]) -> l
 
 def publish_talk(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
     """A published Tech Talk, and a draft that must not show."""
-    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="AI generativa per le PMI"), headers=headers)
+    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="AI generativa per le PMI"), headers=headers, timeout=serving.HTTP_TIMEOUT)
     assert created.status_code == 201, created.text
     event = created.json()
-    assert httpx.post(f"{base_url}/api/events/{event['id']}/publish", headers=headers).status_code == 200
-    httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity basics", topics=["security"]), headers=headers)
+    assert httpx.post(f"{base_url}/api/events/{event['id']}/publish", headers=headers, timeout=serving.HTTP_TIMEOUT).status_code == 200
+    httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity basics", topics=["security"]), headers=headers, timeout=serving.HTTP_TIMEOUT)
     return event
 
 
 def registration_statuses(base_url: str, headers: dict[str, str], event_id: int) -> list[str]:
-    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()
+    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers, timeout=serving.HTTP_TIMEOUT).json()
     return [row["status"] for row in listed]
 
 
@@ -126,12 +126,12 @@ def register_people(base_url: str, event_id: int) -> str:
         country = "CH" if company.startswith("CHE") else "IT"
         payload = registration_payload(email, first_name=first, last_name=last, attendance_mode="online",
                                        company={"vat_id": company, "name": f"Company {company}", "country": country})
-        answer = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations", json=payload)
+        answer = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations", json=payload, timeout=serving.HTTP_TIMEOUT)
         assert answer.status_code == 201, answer.text
     door = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
-                      json=registration_payload("paola.neri@neri.example", 99, first_name="Paola", last_name="Neri"))
+                      json=registration_payload("paola.neri@neri.example", 99, first_name="Paola", last_name="Neri"), timeout=serving.HTTP_TIMEOUT)
     assert door.status_code == 201, door.text
-    return httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}").json()["checkin_code"]
+    return httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}", timeout=serving.HTTP_TIMEOUT).json()["checkin_code"]
 
 
 async def test_a_person_registers_gets_the_email_and_cancels_from_its_link(
@@ -271,18 +271,18 @@ async def test_an_organiser_runs_a_tech_day_from_the_console(
 
 def tech_day_with_one_registrant(base_url: str, headers: dict[str, str]) -> tuple[int, str]:
     """A published Tech Day and Paola's registration: the event's id and her check-in code."""
-    created = httpx.post(f"{base_url}/api/events", json=tech_day_payload(), headers=headers)
+    created = httpx.post(f"{base_url}/api/events", json=tech_day_payload(), headers=headers, timeout=serving.HTTP_TIMEOUT)
     assert created.status_code == 201, created.text
     event_id = created.json()["id"]
-    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers).status_code == 200
+    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers, timeout=serving.HTTP_TIMEOUT).status_code == 200
     door = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
-                      json=registration_payload("paola.neri@neri.example", 7, first_name="Paola", last_name="Neri"))
+                      json=registration_payload("paola.neri@neri.example", 7, first_name="Paola", last_name="Neri"), timeout=serving.HTTP_TIMEOUT)
     assert door.status_code == 201, door.text
-    return event_id, httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}").json()["checkin_code"]
+    return event_id, httpx.get(f"{base_url}/api/public/registrations/{door.json()['manage_token']}", timeout=serving.HTTP_TIMEOUT).json()["checkin_code"]
 
 
 def attended_flags(base_url: str, headers: dict[str, str], event_id: int) -> list[bool]:
-    return [row["attended"] for row in httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()]
+    return [row["attended"] for row in httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers, timeout=serving.HTTP_TIMEOUT).json()]
 
 
 #: The browser's QR reader, for a Chromium that has none (Linux): always sees `code`, the way a
@@ -377,10 +377,10 @@ def _on_day(name: str, day: Any) -> bytes:
 def _talk_with_the_report_people(base_url: str, headers: dict[str, str], day: Any) -> int:
     """A Tech Talk on `day`, 18:00-19:30 Rome time, with the issue-14 fixtures' people registered."""
     starts = datetime(day.year, day.month, day.day, 18, 0, tzinfo=ROME)
-    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity per le PMI", starts=starts), headers=headers)
+    created = httpx.post(f"{base_url}/api/events", json=event_payload(title="Cybersecurity per le PMI", starts=starts), headers=headers, timeout=serving.HTTP_TIMEOUT)
     assert created.status_code == 201, created.text
     event_id = created.json()["id"]
-    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers).status_code == 200
+    assert httpx.post(f"{base_url}/api/events/{event_id}/publish", headers=headers, timeout=serving.HTTP_TIMEOUT).status_code == 200
     people = [
         ("zoe.mueller@mueller-textil.ch", "Zoë", "Müller"),
         ("niccolo.bernasconi@bernasconi-meccanica.ch", "Niccolò", "Bernasconi"),
@@ -390,13 +390,13 @@ def _talk_with_the_report_people(base_url: str, headers: dict[str, str], day: An
     ]
     for number, (email, first, last) in enumerate(people, start=31):
         answer = httpx.post(f"{base_url}/api/public/events/{event_id}/registrations",
-                            json=registration_payload(email, number, first_name=first, last_name=last))
+                            json=registration_payload(email, number, first_name=first, last_name=last), timeout=serving.HTTP_TIMEOUT)
         assert answer.status_code == 201, answer.text
     return event_id
 
 
 def _minutes(base_url: str, headers: dict[str, str], event_id: int) -> dict[str, int]:
-    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers).json()
+    listed = httpx.get(f"{base_url}/api/events/{event_id}/registrations", headers=headers, timeout=serving.HTTP_TIMEOUT).json()
     return {row["email"]: row["minutes_attended"] for row in listed}
 
 

@@ -17,6 +17,7 @@ import pytest
 from events_service.settings import Settings
 from tests.factories import registration_payload, tech_day_payload
 from tests.mailparse import calendar_of
+from tests.serving import HTTP_TIMEOUT
 from tests.support.browser import chromium_page
 from tests.support.smtp import SmtpSink
 from tests.web.test_browser import (
@@ -50,23 +51,23 @@ async def page() -> AsyncIterator[Page]:
 def _tech_day_with_an_expert(base_url: str, headers: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A published Tech Day (Europe/Rome) and Elena's three 20-minute slots an hour after it
     begins, in a room of the venue."""
-    created = httpx.post(f"{base_url}/api/events", json=tech_day_payload(), headers=headers)
+    created = httpx.post(f"{base_url}/api/events", json=tech_day_payload(), headers=headers, timeout=HTTP_TIMEOUT)
     assert created.status_code == 201, created.text
     day = created.json()
-    assert httpx.post(f"{base_url}/api/events/{day['id']}/publish", headers=headers).status_code == 200
+    assert httpx.post(f"{base_url}/api/events/{day['id']}/publish", headers=headers, timeout=HTTP_TIMEOUT).status_code == 200
     elena = httpx.post(f"{base_url}/api/experts", headers=headers, json={
-        "name": "Elena Conti", "email": EXPERT, "topics": ["automation", "energy"], "languages": ["it", "en"]})
+        "name": "Elena Conti", "email": EXPERT, "topics": ["automation", "energy"], "languages": ["it", "en"]}, timeout=HTTP_TIMEOUT)
     assert elena.status_code == 201, elena.text
     starts = datetime.fromisoformat(day["starts_at"]) + timedelta(hours=1)
     cut = httpx.post(f"{base_url}/api/events/{day['id']}/expert-slots", headers=headers, json={
         "expert_id": elena.json()["id"], "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(minutes=60)).isoformat(), "minutes": 20, "room": ROOM})
+        "ends_at": (starts + timedelta(minutes=60)).isoformat(), "minutes": 20, "room": ROOM}, timeout=HTTP_TIMEOUT)
     assert cut.status_code == 201, cut.text
     return day, cut.json()
 
 
 def _register(base_url: str, day_id: int, email: str, company_no: int, **names: str) -> str:
-    answer = httpx.post(f"{base_url}/api/public/events/{day_id}/registrations", json=registration_payload(email, company_no, **names))
+    answer = httpx.post(f"{base_url}/api/public/events/{day_id}/registrations", json=registration_payload(email, company_no, **names), timeout=HTTP_TIMEOUT)
     assert answer.status_code == 201 and answer.json()["status"] == "confirmed", answer.text
     return answer.json()["manage_token"]
 
@@ -111,7 +112,7 @@ async def test_a_registrant_books_sees_and_cancels_a_meeting_from_the_manage_pag
 
     # Paola picks the first slot; someone else books it before she presses the button.
     await free.select_option(str(cut[0]["id"]))
-    async with httpx.AsyncClient(base_url=base_url) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as http:
         taken = await http.post(f"/api/public/registrations/{quicker}/meetings", json={"slot_id": cut[0]["id"]})
     assert taken.status_code == 201, taken.text
     await page.get_by_role("button", name="Book a meeting").click()
@@ -159,6 +160,6 @@ async def test_a_registrant_books_sees_and_cancels_a_meeting_from_the_manage_pag
     # The CANCEL reaches both, same UID, SEQUENCE raised.
     assert _of_meeting(uid, wait_for_mail(sink, PAOLA, 3, server_env)) == [("REQUEST", 0), ("CANCEL", 1)]
     assert _of_meeting(uid, wait_for_mail(sink, EXPERT, 3, server_env)) == [("REQUEST", 0), ("CANCEL", 1)]
-    async with httpx.AsyncClient(base_url=base_url) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT) as http:
         public = (await http.get(f"/api/public/events/{day['id']}/expert-slots")).json()
     assert [slot["id"] for slot in public] == [cut[1]["id"], cut[2]["id"]]
