@@ -388,6 +388,9 @@ class Settings:
     log_format: str = "text"
     metrics_enabled: bool = True
     metrics_token: str | None = None
+    # Seconds the service's figures on /metrics may be old: read at most once per this long
+    # per process (operations/metrics.py FiguresCache); 0 reads them at every scrape.
+    metrics_max_age_s: int = 15
     redis_url: str | None = None
     redis_prefix: str = "events_service"
     ready_max_heartbeat_age_s: int = 180
@@ -511,6 +514,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS_LOG_FORMAT", "log_format", log_format, "text", "json"),
     Setting("EVENTS_METRICS", "metrics_enabled", flag, "1", "0"),
     Setting("EVENTS_METRICS_TOKEN", "metrics_token", metrics_token, None, "<a long random string>"),
+    Setting("EVENTS_METRICS_MAX_AGE", "metrics_max_age_s", non_negative_int, "15", "15"),
     Setting("EVENTS_REDIS_URL", "redis_url", redis_url, None, "redis://127.0.0.1:6379/0"),
     Setting("EVENTS_REDIS_PREFIX", "redis_prefix", key_prefix, "events_service", "events_prod"),
     Setting("EVENTS_READY_MAX_HEARTBEAT_AGE", "ready_max_heartbeat_age_s", positive_int, "180", "180"),

@@ -6,14 +6,22 @@ scrapes, not counted in memory: with several `serve` processes and machines, any
 answers with the figures of all, and nothing is lost at a restart. Request counts and latencies
 are Litestar's PrometheusMiddleware's, per process (see README: PROMETHEUS_MULTIPROC_DIR).
 
+Reading them counts whole tables (registrations and outbox messages by status): 20-30 ms of
+database work per read with 100,000 rows of each, growing with the programme's history. So a
+process reads them at most once per EVENTS_METRICS_MAX_AGE seconds (FiguresCache): more
+scrapers (a Prometheus pair, a dashboard) or a shorter scrape interval add no database work,
+and scrapes that arrive together share one read.
+
 Another domain adds its figures with one entry in FIGURE_SOURCES: an async function returning
 prometheus_client metric families (e.g. webhook deliveries by status).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Awaitable, Callable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from piccolo.query.functions.aggregate import Count
 from prometheus_client import CollectorRegistry, generate_latest
@@ -86,3 +94,47 @@ async def domain_metrics_text(sources: Iterable[FigureSource] = FIGURE_SOURCES) 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Fixed(families))
     return generate_latest(registry)
+
+
+class FiguresCache:
+    """The domain figures of one process, read at most once per `max_age_s` seconds: a scrape
+    inside that window gets the text of the last read, without touching the database. Scrapes
+    that arrive while a read is under way wait for that read and share it (single flight), so
+    concurrent scrapes never pile reads onto the database. `max_age_s` 0: every scrape reads.
+
+    A failed read is not kept: its scrapes fail, and the next scrape reads again. The read runs
+    in a task of its own, so a scraper that hangs up does not cancel it for the others.
+    """
+
+    def __init__(self, max_age_s: float, sources: Sequence[FigureSource] = FIGURE_SOURCES) -> None:
+        self._max_age_s = max_age_s
+        self._sources = sources
+        self._text: bytes | None = None
+        self._read_at = 0.0
+        self._reading: asyncio.Task[bytes] | None = None
+
+    async def text(self) -> bytes:
+        if self._max_age_s <= 0:
+            return await domain_metrics_text(self._sources)
+        if self._text is not None and time.monotonic() - self._read_at < self._max_age_s:
+            return self._text
+        if self._reading is None:
+            self._reading = asyncio.create_task(self._read())
+            self._reading.add_done_callback(_retrieved)
+        return await asyncio.shield(self._reading)
+
+    async def _read(self) -> bytes:
+        try:
+            started = time.monotonic()  # figures are as old as the moment the read began
+            text = await domain_metrics_text(self._sources)
+            self._text, self._read_at = text, started
+            return text
+        finally:
+            self._reading = None
+
+
+def _retrieved(task: asyncio.Task[bytes]) -> None:
+    """A read's failure reaches the scrapes awaiting it; when every one of them has hung up,
+    nobody would, and asyncio would log 'exception was never retrieved'."""
+    if not task.cancelled():
+        task.exception()

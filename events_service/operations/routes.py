@@ -16,7 +16,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from events_service.operations.health import Readiness, readiness
 from events_service.operations.logs import RequestLog
-from events_service.operations.metrics import domain_metrics_text
+from events_service.operations.metrics import FiguresCache
 from events_service.settings import Settings
 
 #: Probes and scrapes are not requests worth counting (nor is every static file).
@@ -43,8 +43,10 @@ class HealthController(Controller):
 
 
 def metrics_controller(settings: Settings) -> type[Controller]:
-    """Litestar's PrometheusController with the service's own figures appended and, when
-    EVENTS_METRICS_TOKEN is set, that bearer token required."""
+    """Litestar's PrometheusController with the service's own figures appended (read at most
+    once per EVENTS_METRICS_MAX_AGE seconds by this process) and, when EVENTS_METRICS_TOKEN is
+    set, that bearer token required."""
+    figures = FiguresCache(settings.metrics_max_age_s)
 
     def token_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if settings.metrics_token is None:
@@ -59,7 +61,7 @@ def metrics_controller(settings: Settings) -> type[Controller]:
         @get(guards=[token_guard], include_in_schema=False, media_type=MediaType.TEXT)
         async def get(self) -> Response:
             requests: Response = await PrometheusController.get.fn(self)  # type: ignore[attr-defined]
-            body = bytes(requests.content) + await domain_metrics_text()
+            body = bytes(requests.content) + await figures.text()
             return Response(body, status_code=200, headers=dict(requests.headers))
 
     return MetricsController

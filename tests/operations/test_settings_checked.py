@@ -32,6 +32,8 @@ BAD_VALUES = [
     ("EVENTS_DEFAULT_TIMEZONE", "Europe/Atlantis", "is not an IANA timezone"),
     ("EVENTS_LOG_FORMAT", "xml", "must be text or json"),
     ("EVENTS_METRICS_TOKEN", "short", "at least 16 characters"),
+    ("EVENTS_METRICS_MAX_AGE", "fifteen", "is not a whole number"),
+    ("EVENTS_METRICS_MAX_AGE", "1.5", "is not a whole number"),
     ("EVENTS_REDIS_URL", "127.0.0.1:6379", "must be redis://"),
     ("EVENTS_REDIS_PREFIX", "a prefix with spaces", "letters, digits"),
     ("EVENTS_RETENTION_MAIL_BODY_DAYS", "ninety", "is not a whole number"),
@@ -73,6 +75,7 @@ def test_good_values_are_read(tmp_path: Path) -> None:
         "EVENTS_SECRET_KEY": GOOD_KEY, "EVENTS_VAR_DIR": str(tmp_path), "EVENTS_DB_POOL_SIZE": " 25 ",
         "EVENTS_BASE_URL": "https://events.example.org/", "EVENTS_RUN_WORKER": "no", "EVENTS_LOG_FORMAT": "json",
         "EVENTS_REDIS_URL": "redis://127.0.0.1:6379/2", "EVENTS_RETENTION_INACTIVE_MONTHS": "0",
+        "EVENTS_METRICS_MAX_AGE": "0",
     })
     assert settings.db_pool_size == 25
     assert settings.base_url == "https://events.example.org"
@@ -80,6 +83,8 @@ def test_good_values_are_read(tmp_path: Path) -> None:
     assert settings.log_format == "json"
     assert settings.redis_url == "redis://127.0.0.1:6379/2"
     assert settings.retention_inactive_months == 0
+    assert settings.metrics_max_age_s == 0
+    assert Settings.from_env({"EVENTS_SECRET_KEY": GOOD_KEY, "EVENTS_VAR_DIR": str(tmp_path)}).metrics_max_age_s == 15
 
 
 def test_every_setting_has_a_default_that_passes_its_own_check() -> None:
