@@ -5,8 +5,6 @@ long; and back to 200 when that is over."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -16,7 +14,6 @@ import httpx
 import pytest
 from piccolo.apps.migrations.tables import Migration
 
-from events_service.app import create_app, running_service
 from events_service.clock import now_utc
 from events_service.db import write_transaction
 from events_service.mail.outbox import enqueue
@@ -24,16 +21,9 @@ from events_service.mail.tables import OutboxMessage
 from events_service.operations.heartbeat import beat, heartbeat_job
 from events_service.settings import Settings
 from events_service.worker import running_worker
+from tests.support.clients import running_app_client
 from tests.support.polling import eventually_async
 from tests.support.tcp_proxy import TcpProxy
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_service(settings):
-        transport = httpx.ASGITransport(app=create_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://events.test") as http:
-            yield http
 
 
 async def _ready(http: httpx.AsyncClient) -> tuple[int, dict[str, Any]]:
@@ -63,7 +53,7 @@ async def test_ready_needs_a_worker_heartbeat(client: httpx.AsyncClient) -> None
 
 async def test_ready_turns_503_when_the_worker_stops_and_back_when_it_runs(settings: Settings) -> None:
     quick = dataclasses.replace(settings, ready_max_heartbeat_age_s=2)
-    async with serving(quick) as http:
+    async with running_app_client(quick) as http:
         async with running_worker(quick, jobs=[heartbeat_job(every_seconds=0.2)], idle_seconds=0.1):
             await eventually_async(lambda: _status_is(http, 200), timeout=30, what="ready while the worker runs")
         await eventually_async(lambda: _status_is(http, 503), timeout=30, what="503 once the worker stopped")
@@ -121,7 +111,7 @@ async def test_ready_turns_503_when_the_database_stops_answering_and_back(settin
     proxied = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
     behind_proxy = dataclasses.replace(settings, db_url=proxied)
     try:
-        async with serving(behind_proxy) as http:
+        async with running_app_client(behind_proxy) as http:
             await beat("a-worker")
             assert (await _ready(http))[0] == 200
             proxy.stop()

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 from prometheus_client.core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from events_service.app import create_app, running_service
+from events_service.app import running_service
 from events_service.mail.transport import SmtpTransport
 from events_service.operations.metrics import FiguresCache, registration_figures
 from events_service.settings import Settings
 from events_service.worker import Worker
 from tests.conftest import token_headers
 from tests.factories import published_event, registration_payload
+from tests.support.clients import running_app_client
 from tests.support.polling import eventually_async
 from tests.support.smtp import SmtpSink
 
@@ -31,14 +30,6 @@ def settings(settings: Settings) -> Settings:
     """Figures read at every scrape: these tests watch them move from one request to the next
     (the tests of the window set their own EVENTS_METRICS_MAX_AGE)."""
     return dataclasses.replace(settings, metrics_max_age_s=0)
-
-
-@asynccontextmanager
-async def _served(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_service(settings):
-        transport = httpx.ASGITransport(app=create_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://events.test") as http:
-            yield http
 
 
 async def _figures(client: httpx.AsyncClient, headers: dict[str, str] | None = None) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -92,7 +83,7 @@ async def test_figures_move_with_registrations_and_sends(client: httpx.AsyncClie
 
 async def test_the_metrics_token_is_required_when_set(settings: Settings) -> None:
     guarded = dataclasses.replace(settings, metrics_token="scrape-token-of-the-test-0123")
-    async with _served(guarded) as http:
+    async with running_app_client(guarded) as http:
         assert (await http.get("/metrics")).status_code == 401
         assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong-token-wrong-token"})).status_code == 401
         missing = await http.get("/metrics", headers={"Authorization": "scrape-token-of-the-test-0123"})
@@ -114,7 +105,7 @@ def _domain(figures: dict) -> dict:
 
 
 async def test_a_scrape_inside_the_window_gets_the_last_read_without_reading_again(settings: Settings) -> None:
-    async with _served(dataclasses.replace(settings, metrics_max_age_s=3600)) as http:
+    async with running_app_client(dataclasses.replace(settings, metrics_max_age_s=3600)) as http:
         talk = await published_event(http, await token_headers(http), capacity=10)
         await _register(http, talk["id"], "ada@one.example", 1)
         first = await _figures(http)
@@ -132,7 +123,7 @@ async def test_a_scrape_inside_the_window_gets_the_last_read_without_reading_aga
 
 
 async def test_after_the_window_a_scrape_reads_the_new_figures(settings: Settings) -> None:
-    async with _served(dataclasses.replace(settings, metrics_max_age_s=1)) as http:
+    async with running_app_client(dataclasses.replace(settings, metrics_max_age_s=1)) as http:
         talk = await published_event(http, await token_headers(http), capacity=10)
         await _register(http, talk["id"], "ada@one.example", 1)
         assert _value(await _figures(http), "events_registrations", status="confirmed") == 1
