@@ -126,7 +126,9 @@ async def _deliver(settings: Settings, sink: SmtpSink) -> None:
 
 
 def _meeting_invites(sink: SmtpSink, address: str) -> list[tuple[Any, str]]:
-    """(VEVENT, plain text) of each meeting invite the address received, in order."""
+    """(VEVENT, plain text) of each meeting invite the address received, by SEQUENCE (the
+    dispatcher sends a batch over several connections at once, so arrival order is not theirs,
+    as from any mail server; calendars order by SEQUENCE)."""
     found = []
     for item in sink.handler.received:
         if address not in item.recipients:
@@ -137,7 +139,7 @@ def _meeting_invites(sink: SmtpSink, address: str) -> list[tuple[Any, str]]:
         event = calendar.walk("VEVENT")[0]
         if str(event["UID"]).startswith("meeting-"):
             found.append((event, text_body(item.raw)))
-    return found
+    return sorted(found, key=lambda invite: int(invite[0]["SEQUENCE"]))
 
 
 async def test_the_place_is_in_both_invites_and_a_change_resends_them(

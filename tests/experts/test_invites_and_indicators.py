@@ -33,7 +33,9 @@ def _invites(sink: SmtpSink, address: str) -> list[tuple[str, str, int, str]]:
             if not str(event["UID"]).startswith("meeting-"):
                 continue  # the registrant's invite to the event itself
             found.append((str(calendar["METHOD"]), str(event["UID"]), int(event["SEQUENCE"]), str(event.get("STATUS"))))
-    return found
+    # By SEQUENCE, not arrival: the dispatcher sends a batch over several connections at once, so
+    # mail may arrive out of order, as it may from any mail server; calendars order by SEQUENCE.
+    return sorted(found, key=lambda invite: invite[2])
 
 
 async def test_both_sides_get_a_request_then_a_cancel_with_the_same_uid(
