@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from events_service.app import create_app, running_service
+from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
+from events_service.worker import new_dispatcher
 from tests.factories import published_event, registration_payload
+from tests.support.clients import running_app_client
+from tests.support.smtp import SmtpSink
 
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The suite's client, with room for the many registrations a race needs (the public rate
     limit is per client address, and every test request comes from one)."""
-    roomy = replace(settings, public_rate_limit_per_minute=100_000)
-    app = create_app(roomy)
-    transport = httpx.ASGITransport(app=app)
-    async with running_service(roomy), httpx.AsyncClient(transport=transport, base_url="http://events.test") as test_client:
+    async with running_app_client(replace(settings, public_rate_limit_per_minute=100_000)) as test_client:
         yield test_client
 
 
@@ -55,3 +55,35 @@ async def registrant(client: httpx.AsyncClient, event_id: int, email: str, compa
     assert answer.status_code == 201, answer.text
     assert answer.json()["status"] == "confirmed", answer.text
     return answer.json()["manage_token"]
+
+
+@dataclass(frozen=True)
+class BookedMeeting:
+    """A Tech Day where a confirmed registrant booked the expert's first slot."""
+
+    day: dict[str, Any]
+    expert: dict[str, Any]
+    slots: list[dict[str, Any]]
+    token: str  # the registrant's manage token
+    meeting: dict[str, Any]  # the booking as the API answered it
+
+
+async def booked_meeting(client: httpx.AsyncClient, organiser: dict[str, str], email: str,
+                         topic: str = "cobots") -> BookedMeeting:
+    day = await tech_day(client, organiser)
+    elena = await expert(client, organiser)
+    cut = await slots(client, organiser, day, elena["id"])
+    token = await registrant(client, day["id"], email, 1)
+    booked = await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": topic})
+    assert booked.status_code == 201, booked.text
+    return BookedMeeting(day, elena, cut, token, booked.json())
+
+
+async def deliver(settings: Settings, sink: SmtpSink, at: datetime | None = None) -> None:
+    """Send everything the outbox holds due (now, or at `at`) to the sink, as the worker would."""
+    transport = SmtpTransport.from_url(sink.url())
+    clock = {} if at is None else {"now": lambda: at}
+    try:
+        await new_dispatcher(settings, transport, "test-worker", **clock).drain(batch_size=20)
+    finally:
+        await transport.close()

@@ -15,11 +15,9 @@ from events_service.experts.agenda import AGENDA_HOUR, send_agendas
 from events_service.experts.service import cut_slots
 from events_service.experts.tables import ExpertDay, ExpertSlot
 from events_service.mail.tables import OutboxMessage
-from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
-from events_service.worker import new_dispatcher
 from tests.conftest import token_headers
-from tests.experts.support import client, expert, registrant, tech_day
+from tests.experts.support import client, deliver, expert, registrant, tech_day
 from tests.factories import published_event
 from tests.mailparse import calendar_of, text_body
 from tests.support.smtp import SmtpSink
@@ -119,12 +117,6 @@ async def test_the_place_is_guarded_and_belongs_to_a_tech_day(client: httpx.Asyn
     assert listed.json() == [set_room.json()]
 
 
-async def _deliver(settings: Settings, sink: SmtpSink) -> None:
-    dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker")
-    while (await dispatcher.run_once(batch_size=20)).sent:
-        pass
-
-
 def _meeting_invites(sink: SmtpSink, address: str) -> list[tuple[Any, str]]:
     """(VEVENT, plain text) of each meeting invite the address received, by SEQUENCE (the
     dispatcher sends a batch over several connections at once, so arrival order is not theirs,
@@ -163,7 +155,7 @@ async def test_the_place_is_in_both_invites_and_a_change_resends_them(
     assert online.status_code == 200 and online.json()["video_url"] == VIDEO and online.json()["room"] is None
     both = await client.patch(patch, headers=organiser, json={"room": "Sala Galilei"})
     assert both.json() == {"event_id": day["id"], "expert_id": elena["id"], "room": "Sala Galilei", "video_url": VIDEO}
-    await _deliver(settings, sink)
+    await deliver(settings, sink)
 
     for address in ("luca.verdi@verdi-meccanica.example", "elena.conti@experts.example"):
         invites = _meeting_invites(sink, address)

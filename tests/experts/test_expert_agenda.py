@@ -16,10 +16,9 @@ import pytest
 from events_service.experts.agenda import AGENDA_HOUR, agenda_due, send_agendas
 from events_service.i18n import translator
 from events_service.languages import DEFAULT_LANGUAGE
-from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
-from events_service.worker import PERIODIC_JOBS, new_dispatcher
-from tests.experts.support import client, expert, registrant, slots, tech_day
+from events_service.worker import PERIODIC_JOBS
+from tests.experts.support import client, deliver, expert, registrant, slots, tech_day
 from tests.support.smtp import SmtpSink
 
 __all__ = ["client"]
@@ -77,9 +76,7 @@ async def test_each_expert_gets_one_agenda_the_evening_before(
     assert sum(await asyncio.gather(send_agendas(settings, now=at), send_agendas(settings, now=at))) == 2
     assert await send_agendas(settings, now=at + timedelta(hours=1)) == 0  # once per expert per day
 
-    dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker", now=lambda: at)
-    while (await dispatcher.run_once(batch_size=20)).sent:
-        pass
+    await deliver(settings, sink, at)
     to_elena, to_marco = _agendas(sink, "elena.conti@experts.example"), _agendas(sink, "marco.bassi@experts.example")
     assert len(to_elena) == 1 and len(to_marco) == 1, (to_elena, to_marco)
     assert "Azienda 1 Srl" in to_elena[0] and "cobots" in to_elena[0]

@@ -7,20 +7,20 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
-from events_service.worker import new_dispatcher
-from tests.experts.support import client, expert, registrant, slots, tech_day
+from tests.experts.support import (
+    booked_meeting,
+    client,
+    deliver,
+    expert,
+    registrant,
+    slots,
+    tech_day,
+)
 from tests.mailparse import calendar_of
 from tests.support.smtp import SmtpSink
 
 __all__ = ["client"]
-
-
-async def _deliver(settings: Settings, sink: SmtpSink) -> None:
-    dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker")
-    while (await dispatcher.run_once(batch_size=20)).sent:
-        pass
 
 
 def _invites(sink: SmtpSink, address: str) -> list[tuple[str, str, int, str]]:
@@ -41,11 +41,8 @@ def _invites(sink: SmtpSink, address: str) -> list[tuple[str, str, int, str]]:
 async def test_both_sides_get_a_request_then_a_cancel_with_the_same_uid(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
 ) -> None:
-    day = await tech_day(client, organiser)
-    elena = await expert(client, organiser)
-    cut = await slots(client, organiser, day, elena["id"])
-    token = await registrant(client, day["id"], "luca.verdi@verdi-meccanica.example", 1)
-    meeting = (await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": "cobots"})).json()
+    booked = await booked_meeting(client, organiser, "luca.verdi@verdi-meccanica.example")
+    day, cut, meeting = booked.day, booked.slots, booked.meeting
     later = datetime.fromisoformat(cut[2]["ends_at"]) + timedelta(minutes=30)
     moved = await client.post(f"/api/events/{day['id']}/expert-slots/{cut[0]['id']}/move", headers=organiser,
                               json={"starts_at": later.isoformat()})
@@ -55,7 +52,7 @@ async def test_both_sides_get_a_request_then_a_cancel_with_the_same_uid(
                                      json={"starts_at": cut[1]["starts_at"]})
     assert onto_another.status_code == 409 and onto_another.json()["code"] == "slots_overlap"
     assert (await client.post(f"/api/public/meetings/{meeting['manage_token']}/cancel")).status_code == 200
-    await _deliver(settings, sink)
+    await deliver(settings, sink)
     for address in ("luca.verdi@verdi-meccanica.example", "elena.conti@experts.example"):
         invites = _invites(sink, address)
         assert [(method, sequence, status) for method, _, sequence, status in invites] == [

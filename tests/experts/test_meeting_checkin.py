@@ -14,22 +14,19 @@ import httpx
 import zxingcpp
 from PIL import Image
 
-from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
-from events_service.worker import new_dispatcher
 from tests.conftest import token_headers
-from tests.experts.support import client, expert, registrant, slots, tech_day
+from tests.experts.support import (
+    booked_meeting,
+    client,
+    deliver,
+    tech_day,
+)
 from tests.mailparse import calendar_of
 from tests.support.smtp import SmtpSink
 from tests.support.tampering import last_changed
 
 __all__ = ["client"]
-
-
-async def _deliver(settings: Settings, sink: SmtpSink) -> None:
-    dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker")
-    while (await dispatcher.run_once(batch_size=20)).sent:
-        pass
 
 
 def _meeting_qr_codes(sink: SmtpSink, address: str) -> list[str]:
@@ -51,17 +48,12 @@ def _meeting_qr_codes(sink: SmtpSink, address: str) -> list[str]:
 
 async def _booked_meeting(client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink,
                           email_address: str = "luca.verdi@verdi-meccanica.example") -> tuple[dict, dict, str]:
-    day = await tech_day(client, organiser)
-    elena = await expert(client, organiser)
-    cut = await slots(client, organiser, day, elena["id"])
-    token = await registrant(client, day["id"], email_address, 1)
-    booked = await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": "cobots"})
-    assert booked.status_code == 201, booked.text
-    await _deliver(settings, sink)
+    booked = await booked_meeting(client, organiser, email_address)
+    await deliver(settings, sink)
     codes = _meeting_qr_codes(sink, email_address)
     assert len(codes) == 1, codes
     assert _meeting_qr_codes(sink, "elena.conti@experts.example") == []  # the expert's copy carries no code
-    return day, booked.json(), codes[0]
+    return booked.day, booked.meeting, codes[0]
 
 
 async def _status(client: httpx.AsyncClient, token: str) -> str:

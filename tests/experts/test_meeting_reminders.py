@@ -12,22 +12,22 @@ import httpx
 
 from events_service.experts.meeting_reminders import MEETING_REMINDER, MEETING_REMINDER_MINUTES
 from events_service.mail.tables import OutboxMessage
-from events_service.mail.transport import SmtpTransport
 from events_service.settings import Settings
-from events_service.worker import new_dispatcher
-from tests.experts.support import client, expert, registrant, slots, tech_day
+from tests.experts.support import (
+    booked_meeting,
+    client,
+    deliver,
+    expert,
+    registrant,
+    slots,
+    tech_day,
+)
 from tests.support.smtp import SmtpSink
 
 __all__ = ["client"]
 
 LUCA = "luca.verdi@verdi-meccanica.example"
 ELENA = "elena.conti@experts.example"
-
-
-async def _deliver(settings: Settings, sink: SmtpSink, at: datetime) -> None:
-    dispatcher = new_dispatcher(settings, SmtpTransport.from_url(sink.url()), "test-worker", now=lambda: at)
-    while (await dispatcher.run_once(batch_size=20)).sent:
-        pass
 
 
 def _reminders_received(sink: SmtpSink, address: str) -> list[str]:
@@ -54,11 +54,8 @@ async def _pending(meeting_id: int) -> list[dict]:
 async def test_both_sides_are_reminded_at_the_moment_and_a_move_reschedules_it(
     client: httpx.AsyncClient, organiser: dict[str, str], settings: Settings, sink: SmtpSink
 ) -> None:
-    day = await tech_day(client, organiser)
-    elena = await expert(client, organiser)
-    cut = await slots(client, organiser, day, elena["id"])
-    token = await registrant(client, day["id"], LUCA, 1)
-    meeting = (await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": "cobots"})).json()
+    booked = await booked_meeting(client, organiser, LUCA)
+    day, cut, meeting = booked.day, booked.slots, booked.meeting
     starts = datetime.fromisoformat(cut[0]["starts_at"])
     queued = await _pending(meeting["id"])
     assert [r["idempotency_key"].rsplit(":", 2)[1:] for r in queued] == [["expert", "0"], ["registrant", "0"]]
@@ -74,9 +71,9 @@ async def test_both_sides_are_reminded_at_the_moment_and_a_move_reschedules_it(
     assert {r["send_after"] for r in queued} == {later - timedelta(minutes=MEETING_REMINDER_MINUTES)}
 
     # Before its moment nothing but the invites goes out; at the moment both sides get it.
-    await _deliver(settings, sink, later - timedelta(minutes=MEETING_REMINDER_MINUTES + 5))
+    await deliver(settings, sink, later - timedelta(minutes=MEETING_REMINDER_MINUTES + 5))
     assert _reminders_received(sink, LUCA) == [] and _reminders_received(sink, ELENA) == []
-    await _deliver(settings, sink, later - timedelta(minutes=MEETING_REMINDER_MINUTES - 1))
+    await deliver(settings, sink, later - timedelta(minutes=MEETING_REMINDER_MINUTES - 1))
     to_luca, to_elena = _reminders_received(sink, LUCA), _reminders_received(sink, ELENA)
     assert len(to_luca) == 1 and "Elena Conti" in to_luca[0] and "cobots" in to_luca[0], to_luca
     assert len(to_elena) == 1 and "cobots" in to_elena[0], to_elena
@@ -99,5 +96,5 @@ async def test_a_cancelled_meeting_or_registration_withdraws_the_reminders(
     assert len(await _pending(again["id"])) == 2
     assert (await client.post(f"/api/public/registrations/{token}/cancel")).status_code == 200
     assert await _pending(again["id"]) == []
-    await _deliver(settings, sink, datetime.fromisoformat(cut[1]["starts_at"]) - timedelta(minutes=10))
+    await deliver(settings, sink, datetime.fromisoformat(cut[1]["starts_at"]) - timedelta(minutes=10))
     assert _reminders_received(sink, LUCA) == [] and _reminders_received(sink, ELENA) == []

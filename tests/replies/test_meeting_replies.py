@@ -27,7 +27,7 @@ from events_service.replies.queries import unacted_replies
 from events_service.replies.service import process_message
 from events_service.replies.tables import InviteReply
 from events_service.settings import Settings
-from tests.experts.support import expert, registrant, slots, tech_day
+from tests.experts.support import booked_meeting
 from tests.replies.shapes import CLIENTS, reply_calendar, reply_email
 from tests.web.support import console_login
 
@@ -47,15 +47,10 @@ class Booked:
 
 async def _booked(client: httpx.AsyncClient, organiser: dict[str, str]) -> Booked:
     """A Tech Day where Luca booked Elena's first slot."""
-    day = await tech_day(client, organiser)
-    elena = await expert(client, organiser)
-    cut = await slots(client, organiser, day, elena["id"])
-    token = await registrant(client, day["id"], LUCA, 1)
-    booked = await client.post(f"/api/public/registrations/{token}/meetings", json={"slot_id": cut[0]["id"], "topic": "cobots"})
-    assert booked.status_code == 201, booked.text
-    row = await ExpertMeeting.select(ExpertMeeting.uid).where(ExpertMeeting.id == booked.json()["id"]).first()
+    booked = await booked_meeting(client, organiser, LUCA)
+    row = await ExpertMeeting.select(ExpertMeeting.uid).where(ExpertMeeting.id == booked.meeting["id"]).first()
     assert row is not None and row["uid"].startswith("meeting-")
-    return Booked(day["id"], cut[0]["id"], booked.json()["id"], row["uid"], cut)
+    return Booked(booked.day["id"], booked.slots[0]["id"], booked.meeting["id"], row["uid"], booked.slots)
 
 
 async def _meeting(meeting_id: int) -> dict[str, Any]:
