@@ -19,13 +19,17 @@ def qr_png(data: str, scale: int = 6) -> bytes:
     level 1, as the image is mostly runs of one value); zxing-cpp with a hand-written PNG
     writer took ~1-2 ms, a cost the second QR library was not worth."""
     buffer = io.BytesIO()
-    symbol = segno.make_qr(data, error="m", mask=_MASK)
-    symbol.save(buffer, kind="png", scale=scale, border=4, compresslevel=1)
+    _symbol(data).save(buffer, kind="png", scale=scale, border=4, compresslevel=1)
     return buffer.getvalue()
 
 
 def qr_svg(data: str) -> str:
     """A QR code as inline SVG markup (the check-in code on the manage page)."""
     buffer = io.BytesIO()
-    segno.make_qr(data, error="m").save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR")
+    _symbol(data).save(buffer, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title="QR")
     return buffer.getvalue().decode()
+
+
+def _symbol(data: str) -> segno.QRCode:
+    """The code both drawings share: error correction M, the fixed mask."""
+    return segno.make_qr(data, error="m", mask=_MASK)
