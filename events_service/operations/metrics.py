@@ -74,7 +74,7 @@ async def worker_figures() -> list[Metric]:
     return [family]
 
 
-#: Every source of domain figures, read at each scrape.
+#: Every source of domain figures, read when a scrape finds the last read too old (FiguresCache).
 FIGURE_SOURCES: list[FigureSource] = [registration_figures, mail_figures, worker_figures]
 
 
@@ -100,7 +100,8 @@ class FiguresCache:
     """The domain figures of one process, read at most once per `max_age_s` seconds: a scrape
     inside that window gets the text of the last read, without touching the database. Scrapes
     that arrive while a read is under way wait for that read and share it (single flight), so
-    concurrent scrapes never pile reads onto the database. `max_age_s` 0: every scrape reads.
+    concurrent scrapes never pile reads onto the database. `max_age_s` 0: every scrape reads
+    (but one arriving during a read shares it).
 
     A failed read is not kept: its scrapes fail, and the next scrape reads again. The read runs
     in a task of its own, so a scraper that hangs up does not cancel it for the others.
@@ -114,8 +115,6 @@ class FiguresCache:
         self._reading: asyncio.Task[bytes] | None = None
 
     async def text(self) -> bytes:
-        if self._max_age_s <= 0:
-            return await domain_metrics_text(self._sources)
         if self._text is not None and time.monotonic() - self._read_at < self._max_age_s:
             return self._text
         if self._reading is None:
