@@ -359,22 +359,34 @@ async def set_rules(event_id: int, data: RulesUpdate) -> RulesOut:
 
 async def public_slots(event_id: int) -> list[PublicSlot]:
     """Free slots of a published Tech Day still to come: expert name and topics, never the email."""
+    event = await _published_tech_day(event_id)
+    return [_public_slot(row) for row in await _free_slot_rows(event.id)]
+
+
+async def _published_tech_day(event_id: int) -> EventRecord:
     event = await event_row(event_id)
     if event.status != EventStatus.PUBLISHED or event.kind != EventKind.TECH_DAY:
         raise ExpertNotFound(f"no published Tech Day with id {event_id}")
+    return event
+
+
+async def _free_slot_rows(event_id: int) -> list[dict[str, Any]]:
+    """The Tech Day's open slots still to come that no meeting holds, in time order: each slot's
+    row with its expert's name and topics (expert_name, expert_topics)."""
     rows = await ExpertSlot.select(
-        ExpertSlot.id, ExpertSlot.starts_at, ExpertSlot.ends_at,
+        *ExpertSlot.all_columns(),
         ExpertSlot.expert.name.as_alias("expert_name"), ExpertSlot.expert.topics.as_alias("expert_topics"),
     ).where(
         (ExpertSlot.event == event_id) & (ExpertSlot.status == SlotStatus.OPEN) & (ExpertSlot.starts_at > now_utc())
     ).order_by(ExpertSlot.starts_at).order_by(ExpertSlot.id).output(load_json=True)
     taken = {row["active_slot"] for row in await ExpertMeeting.select(ExpertMeeting.active_slot).where(
         (ExpertMeeting.event == event_id) & ExpertMeeting.active_slot.is_not_null())}
-    return [
-        PublicSlot(id=row["id"], expert=PublicExpert(name=row["expert_name"], topics=_json_list(row["expert_topics"])),
-                   starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]))
-        for row in rows if row["id"] not in taken
-    ]
+    return [row for row in rows if row["id"] not in taken]
+
+
+def _public_slot(row: dict[str, Any]) -> PublicSlot:
+    return PublicSlot(id=row["id"], expert=PublicExpert(name=row["expert_name"], topics=_json_list(row["expert_topics"])),
+                      starts_at=as_utc(row["starts_at"]), ends_at=as_utc(row["ends_at"]))
 
 
 def _json_list(value: Any) -> list[str]:
@@ -495,21 +507,20 @@ async def slots_bookable_by(settings: Settings, token: str) -> SlotOffer:
     registrant: overlapping a meeting they hold, an expert their company has reached its
     per-day cap with, closed bookings. 404 (ExpertNotFound) when the Tech Day is not published."""
     registration = await registration_by_token(settings, token)
-    free = await public_slots(registration.event)
-    event = await event_row(registration.event)
+    event = await _published_tech_day(registration.event)
     rules = await _rules(event.id)
-    rows = {row["id"]: row for row in await ExpertSlot.select().where(ExpertSlot.id.is_in([slot.id for slot in free] or [0]))}
+    free = await _free_slot_rows(event.id)
     held = [(as_utc(row["starts_at"]), as_utc(row["ends_at"])) for row in await ExpertMeeting.select(
         ExpertMeeting.slot.starts_at.as_alias("starts_at"), ExpertMeeting.slot.ends_at.as_alias("ends_at"),
     ).where((ExpertMeeting.registration == registration.id) & ExpertMeeting.status.is_in(list(ACTIVE)))]
     company_taken: dict[str, int] = {}
     if registration.company is not None:
         keys = sorted({company_day_key(row["expert"], registration.company, as_utc(row["starts_at"]), event.timezone)
-                       for row in rows.values()})
+                       for row in free})
         company_taken = {row["key"]: row["taken"] for row in await ExpertCompanyDay.select(
             ExpertCompanyDay.key, ExpertCompanyDay.taken).where(ExpertCompanyDay.key.is_in(keys or [""]))}
-    refusals = {slot.id: refusal_of(registration, event, rows[slot.id], rules, held, company_taken) for slot in free if slot.id in rows}
-    return SlotOffer(slots=[slot for slot in free if slot.id in rows and refusals[slot.id] is None],
+    refusals = {row["id"]: refusal_of(registration, event, row, rules, held, company_taken) for row in free}
+    return SlotOffer(slots=[_public_slot(row) for row in free if refusals[row["id"]] is None],
                      bookings_closed="bookings_closed" in refusals.values())
 
 
