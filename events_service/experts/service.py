@@ -788,11 +788,6 @@ async def _own_meeting(settings: Settings, token: str, meeting_token: str) -> di
     return meeting
 
 
-async def registrant_meeting_status(settings: Settings, token: str, meeting_token: str) -> MeetingStatus:
-    """The status of the registrant's own meeting (404 for someone else's)."""
-    return MeetingStatus((await _own_meeting(settings, token, meeting_token))["status"])
-
-
 async def cancel_registrant_meeting(settings: Settings, token: str, meeting_token: str) -> bool:
     """Cancel the registrant's own meeting from their manage page: True when this cancelled it,
     False when it was cancelled already (the form sent twice, or two at once: one cancels).
@@ -800,13 +795,14 @@ async def cancel_registrant_meeting(settings: Settings, token: str, meeting_toke
     return await _cancel_unless_over(await _own_meeting(settings, token, meeting_token), settings)
 
 
-async def registrant_meeting(settings: Settings, token: str, meeting_token: str) -> MeetingBooked:
-    """One active meeting of the registration `token` names, by its own token: a meeting of
-    someone else (or a cancelled one) is unknown here, so a manage page only ever shows and
-    cancels its own person's meetings."""
-    registration = await registration_by_token(settings, token)
-    meeting = await _meeting_by_token(settings, meeting_token)
-    for held in await meetings_for_registration(settings, registration.id):
+async def registrant_meeting(settings: Settings, token: str, meeting_token: str) -> MeetingBooked | None:
+    """One active meeting of the registration `token` names, by its own token; None when it is
+    their own meeting cancelled already. A meeting of someone else (or one no longer active) is
+    unknown here, so a manage page only ever shows and cancels its own person's meetings."""
+    meeting = await _own_meeting(settings, token, meeting_token)
+    if meeting["status"] == MeetingStatus.CANCELLED:
+        return None
+    for held in await meetings_for_registration(settings, meeting["registration"]):
         if held.id == meeting["id"]:
             return held
     raise ExpertNotFound("no meeting for this link; it may have been mistyped or cancelled")

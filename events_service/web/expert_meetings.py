@@ -19,7 +19,6 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from events_service.events.records import EventKind
 from events_service.experts import service as experts
 from events_service.experts.errors import ExpertError
-from events_service.experts.records import MeetingStatus
 from events_service.experts.schemas import MeetingBooked, MeetingCreate
 from events_service.i18n import N_
 from events_service.qr import qr_svg
@@ -126,9 +125,9 @@ class ExpertMeetingPages(Controller):
     ) -> Response[Any]:
         """Asks once more before cancelling (a cancelled slot may be taken by someone else at
         once); for their own meeting cancelled already, the page says so instead."""
-        if await experts.registrant_meeting_status(settings, token, meeting_token) == MeetingStatus.CANCELLED:
-            return _back_to_page(token, "already_cancelled")
         meeting = await experts.registrant_meeting(settings, token, meeting_token)
+        if meeting is None:
+            return _back_to_page(token, "already_cancelled")
         registration = await registration_queries.public_registration(token, settings)
         return render(request, "manage_meeting_cancel.html", registration=registration, token=token, meeting=meeting)
 
