@@ -12,6 +12,7 @@ attendee (both the person's) cannot collide on the unique index once erased."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,14 +46,12 @@ async def erase_reply_addresses(address: str, registration_ids: list[int], meeti
     about them says who they are, whoever sent it). Run inside the erasure's transaction;
     returns how many rows changed."""
     about_them = _about(registration_ids, meeting_ids)
-    changed: set[int] = set()
-    for column in (InviteReply.attendee, InviteReply.sender):
-        condition = column == address
-        if about_them is not None:
-            condition = condition | (about_them & _not_erased(column))
-        rows = await InviteReply.update({column: _marker()}).where(condition).returning(InviteReply.id)
-        changed |= {row["id"] for row in rows}
-    return len(changed)
+
+    def rows_to_erase(column: Any) -> Any:
+        holds_it = column == address
+        return holds_it if about_them is None else holds_it | (about_them & _not_erased(column))
+
+    return await _erase_addresses(rows_to_erase)
 
 
 async def replies_held(address: str, registration_ids: list[int], meeting_ids: list[int]) -> list[dict[str, Any]]:
@@ -82,10 +81,14 @@ async def forget_old_reply_addresses(days: int, *, now: datetime | None = None) 
     if days <= 0:
         return 0
     cutoff = (now or now_utc()) - timedelta(days=days)
+    return await _erase_addresses(lambda column: (InviteReply.created_at < cutoff) & _not_erased(column))
+
+
+async def _erase_addresses(rows_to_erase: Callable[[Any], Any]) -> int:
+    """Put the erasure marker in the attendee and the sender column of the rows
+    `rows_to_erase(column)` selects for each; how many rows changed (in either or both)."""
     changed: set[int] = set()
     for column in (InviteReply.attendee, InviteReply.sender):
-        rows = await InviteReply.update({column: _marker()}).where(
-            (InviteReply.created_at < cutoff) & _not_erased(column)
-        ).returning(InviteReply.id)
+        rows = await InviteReply.update({column: _marker()}).where(rows_to_erase(column)).returning(InviteReply.id)
         changed |= {row["id"] for row in rows}
     return len(changed)
