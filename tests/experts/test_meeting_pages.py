@@ -8,6 +8,7 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from typing import Any
 
 import httpx
 
@@ -120,9 +121,7 @@ async def test_the_form_offers_only_slots_the_person_may_book(client: httpx.Asyn
         refused = await client.post(f"/api/public/registrations/{luca}/meetings", json={"slot_id": slot_id})
         assert refused.status_code == 409 and refused.json()["code"] == code, refused.text
 
-    closed = await client.put(f"/api/events/{day['id']}/expert-rules", headers=organiser,
-                              json={"bookings_close_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
-    assert closed.status_code == 200, closed.text
+    await _close_bookings(client, organiser, day)
     page = await client.get(f"/r/{other_company}?lang=en")
     assert _offered(page.text) == set() and 'id="book-meeting"' not in page.text
     assert 'id="bookings-closed"' in page.text and "Bookings for meetings with the experts are closed." in page.text
@@ -163,9 +162,7 @@ async def test_a_booking_after_bookings_closed_keeps_the_topic(client: httpx.Asy
     token = await registrant(client, day["id"], "luca.verdi@verdi-meccanica.example", 1)
     await client.get(f"/r/{token}")
     # Bookings close between the page and the post: refused, the page says so and keeps the topic.
-    closed = await client.put(f"/api/events/{day['id']}/expert-rules", headers=organiser,
-                              json={"bookings_close_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
-    assert closed.status_code == 200
+    await _close_bookings(client, organiser, day)
     refused = await client.post(f"/r/{token}/meetings?lang=de", data={"slot_id": str(cut[2]["id"]), "topic": "Energie",
                                                                      "_csrf_token": csrf_token(client)})
     assert refused.status_code == 409 and 'id="bookings-closed"' in refused.text
@@ -206,6 +203,13 @@ async def test_cancelling_twice_says_it_is_cancelled_already(client: httpx.Async
     # A mistyped meeting token on their own page: 404 too.
     assert (await client.post(f"/r/{token}/meetings/{last_changed(meeting_token)}/cancel",
                               data={"_csrf_token": csrf_token(client)})).status_code == 404
+
+
+async def _close_bookings(client: httpx.AsyncClient, organiser: dict[str, str], day: dict[str, Any]) -> None:
+    """Bookings for the Tech Day's meetings closed a minute ago."""
+    closed = await client.put(f"/api/events/{day['id']}/expert-rules", headers=organiser,
+                              json={"bookings_close_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()})
+    assert closed.status_code == 200, closed.text
 
 
 def _offered(html: str) -> set[int]:
